@@ -1,0 +1,170 @@
+"""Account-level endpoints: charging history and invoices, warranty, options, users/*."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from .fleet import int_arg
+from .guard import fleet_endpoint, not_found, sim_state
+from .invoice import render_invoice
+from .replies import error, ok
+from .scenario import ChargingSession
+
+dx = Blueprint("dx", __name__, url_prefix="/fleet/<any(na,eu,cn):region>")
+
+CHARGING = ("vehicle_charging_cmds",)
+DEVICE_DATA = ("vehicle_device_data",)
+USER_DATA = ("user_data",)
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+
+
+def _sort_key(field: str) -> Any:
+    keys = {
+        "chargeStartDateTime": lambda s: s.start(),
+        "chargeStopDateTime": lambda s: datetime.fromisoformat(s.charge_stop_date_time or s.charge_start_date_time),
+        "sessionId": lambda s: s.session_id,
+        "vin": lambda s: (s.vin, s.start()),
+        "siteLocationName": lambda s: (s.site_location_name, s.start()),
+    }
+    # Clients in the wild send these spellings for the start time.
+    aliases = {"start_datetime": "chargeStartDateTime", "startDateTime": "chargeStartDateTime", "": "chargeStartDateTime"}
+    return keys.get(aliases.get(field, field))
+
+
+def _time_arg(name: str) -> datetime | None | Response:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return error(400, "invalid_field", f"{name} must be an ISO 8601 date-time")
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _vin_arg() -> str | None | Response:
+    vin = request.args.get("vin") or None
+    if vin is None:
+        return None
+    return vin if vin in sim_state().scenario.vehicles else not_found()
+
+
+@dx.get("/api/1/dx/charging/history")
+@fleet_endpoint(scopes=CHARGING)
+def charging_history() -> Response:
+    """Account-level sessions (all vehicles unless vin given), filtered, sorted and paged (pageNo is 0-based)."""
+    vin = _vin_arg()
+    start, end = _time_arg("startTime"), _time_arg("endTime")
+    page_no, page_size = int_arg("pageNo", 0, minimum=0), int_arg("pageSize", DEFAULT_PAGE_SIZE)
+    for value in (vin, start, end, page_no, page_size):
+        if isinstance(value, Response):
+            return value
+    assert isinstance(page_no, int) and isinstance(page_size, int)  # narrowed above
+    page_size = min(page_size, MAX_PAGE_SIZE)
+    key = _sort_key(request.args.get("sortBy", ""))
+    if key is None:
+        return error(400, "invalid_field", "unsupported sortBy")
+    order = request.args.get("sortOrder", "DESC").upper()
+    if order not in ("ASC", "DESC"):
+        return error(400, "invalid_field", "sortOrder must be ASC or DESC")
+
+    scenario = sim_state().scenario
+    pairs = [
+        (session, raw)
+        for session, raw in zip(scenario.sessions, scenario.raw_sessions, strict=True)
+        if (vin is None or session.vin == vin)
+        and (not isinstance(start, datetime) or session.start() >= start)
+        and (not isinstance(end, datetime) or session.start() <= end)
+    ]
+    pairs.sort(key=lambda pair: key(pair[0]), reverse=order == "DESC")
+    total = len(pairs)
+    page = [raw for _, raw in pairs[page_no * page_size : (page_no + 1) * page_size]]
+    return ok(
+        {
+            "data": page,
+            "totalResults": total,
+            "pageNo": page_no,
+            "pageSize": page_size,
+            "hasMoreData": (page_no + 1) * page_size < total,
+        }
+    )
+
+
+def _session_of_invoice(content_id: str) -> tuple[ChargingSession, str] | None:
+    for session in sim_state().scenario.sessions:
+        for invoice in session.invoices:
+            if invoice.content_id == content_id:
+                return session, invoice.file_name
+    return None
+
+
+@dx.get("/api/1/dx/charging/invoice/<content_id>")
+@fleet_endpoint(scopes=CHARGING)
+def charging_invoice(content_id: str) -> Response:
+    """The invoice PDF of a session of this account (scenario file, else generated with fpdf2)."""
+    found = _session_of_invoice(content_id)
+    if found is None:
+        return not_found("invoice")
+    session, file_name = found
+    pdf = sim_state().invoice_pdf(content_id, lambda: render_invoice(session, file_name))
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{file_name}"'
+    return response
+
+
+@dx.get("/api/1/dx/warranty/details")
+@fleet_endpoint(scopes=DEVICE_DATA)
+def warranty() -> Response:
+    """Warranty details; like Tesla, a missing vin is a 500."""
+    vin = _vin_arg()
+    if isinstance(vin, Response):
+        return vin
+    if vin is None:
+        return error(500, "internal_error", "vin is required")
+    return ok(sim_state().scenario.vehicles[vin].response("warranty"))
+
+
+@dx.get("/api/1/dx/vehicles/options")
+@fleet_endpoint(scopes=DEVICE_DATA)
+def options() -> Response:
+    """Option codes of a vehicle (needs ?vin=)."""
+    vin = _vin_arg()
+    if isinstance(vin, Response):
+        return vin
+    if vin is None:
+        return error(400, "invalid_field", "vin is required")
+    return ok(sim_state().scenario.vehicles[vin].response("options"))
+
+
+@dx.get("/api/1/users/me")
+@fleet_endpoint(scopes=USER_DATA)
+def users_me() -> Response:
+    """The account's profile (Tesla requires the user_data scope)."""
+    account = sim_state().scenario.account
+    return ok(
+        {
+            "email": account.email,
+            "full_name": account.full_name,
+            "profile_image_url": account.profile_image_url,
+            "vault_uuid": account.vault_uuid,
+        }
+    )
+
+
+@dx.get("/api/1/users/orders")
+@fleet_endpoint(scopes=DEVICE_DATA)
+def users_orders() -> Response:
+    """Vehicle orders of the account (from scenario.json account.orders)."""
+    orders = sim_state().scenario.account.orders
+    return ok(orders, count=len(orders))
+
+
+@dx.get("/api/1/users/feature_config")
+@fleet_endpoint(scopes=USER_DATA)
+def users_feature_config() -> Response:
+    """Feature flags of the account (Tesla requires the user_data scope)."""
+    return ok(sim_state().scenario.account.feature_config)

@@ -1,0 +1,1 @@
+"""Car Pulse Tracker shared library: Tesla client, Google adapters, services, report."""

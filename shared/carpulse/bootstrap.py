@@ -1,0 +1,249 @@
+"""The composition root: builds adapters and services lazily, once per process.
+
+Nothing here runs at import time, so a cold start only pays for what its function uses.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import cached_property, lru_cache
+
+import requests
+from google.api_core.client_options import ClientOptions
+from google.auth.credentials import AnonymousCredentials, Credentials
+
+from carpulse.config import Settings, get_settings
+from carpulse.crypto import TokenCipher
+from carpulse.domain.models import Account
+from carpulse.gcp.ports import SecretSource
+from carpulse.services.connect import ConnectService
+from carpulse.services.prepare import PrepareService
+from carpulse.services.refresh_due import RefreshDueService
+from carpulse.services.reports import ReportsService
+from carpulse.services.tokens import AccountTokenProvider, TokenRefresher, TokenVault
+from carpulse.services.vehicle_report import VehicleReportService
+from carpulse.services.worker import Worker
+from carpulse.tesla.auth import TeslaAuthClient
+from carpulse.tesla.client import FleetClient, RawExchange, TokenProvider
+
+
+def utc_now() -> datetime:
+    """The clock of the application."""
+    return datetime.now(UTC)
+
+
+class Container:
+    """Every adapter and service of the app, each built on first use."""
+
+    def __init__(self, settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
+        self.settings = settings
+        self.clock = clock
+
+    # --- Google adapters -------------------------------------------------------------------------
+
+    def _credentials(self) -> Credentials | None:
+        # Emulators take no credentials; in the cloud the default service account is used.
+        return AnonymousCredentials() if self.settings.is_local else None
+
+    @cached_property
+    def firestore(self):
+        """Firestore client (the emulator when FIRESTORE_EMULATOR_HOST is set)."""
+        from google.cloud import firestore
+
+        if self.settings.firestore_emulator_host:
+            os.environ.setdefault("FIRESTORE_EMULATOR_HOST", self.settings.firestore_emulator_host)
+        return firestore.Client(project=self.settings.gcp_project, credentials=self._credentials())
+
+    @cached_property
+    def blobs(self):
+        """BlobStore over Cloud Storage."""
+        from google.cloud import storage
+
+        from carpulse.gcp.storage_blobs import GcsBlobStore
+
+        if self.settings.storage_emulator_host:
+            os.environ.setdefault("STORAGE_EMULATOR_HOST", self.settings.storage_emulator_host)
+        client = storage.Client(project=self.settings.gcp_project, credentials=self._credentials())
+        return GcsBlobStore(
+            client,
+            self.settings.reports_bucket,
+            signing_service_account=self.settings.signing_service_account,
+            emulator_host=self.settings.storage_emulator_host,
+        )
+
+    @cached_property
+    def queue(self):
+        """TaskQueue over Cloud Tasks (REST transport, so the local emulator speaks the same API)."""
+        from google.cloud import tasks_v2
+
+        from carpulse.gcp.cloud_tasks import CloudTasksQueue
+
+        options = (
+            ClientOptions(api_endpoint=self.settings.tasks_emulator_host) if self.settings.tasks_emulator_host else None
+        )
+        client = tasks_v2.CloudTasksClient(transport="rest", client_options=options, credentials=self._credentials())
+        return CloudTasksQueue(
+            client,
+            project=self.settings.gcp_project,
+            location=self.settings.gcp_location,
+            queue=self.settings.tasks_queue,
+            worker_url=self.settings.worker_url,
+            service_account=self.settings.tasks_service_account,
+        )
+
+    @cached_property
+    def secrets(self) -> SecretSource:
+        """Secret Manager (or its local stand-in), or the environment when SECRET_SOURCE=env."""
+        from carpulse.gcp.secrets import EnvSecretSource, SecretManagerSource
+
+        if self.settings.secret_source == "env":  # noqa: S105 - a source name, not a secret
+            return EnvSecretSource(os.environ)
+        from google.cloud import secretmanager
+
+        options = (
+            ClientOptions(api_endpoint=self.settings.secrets_emulator_host)
+            if self.settings.secrets_emulator_host
+            else None
+        )
+        client = secretmanager.SecretManagerServiceClient(
+            transport="rest", client_options=options, credentials=self._credentials()
+        )
+        return SecretManagerSource(client, self.settings.gcp_project)
+
+    @cached_property
+    def states(self):
+        """OAuth state store."""
+        from carpulse.gcp.firestore_store import FirestoreOAuthStateStore
+
+        return FirestoreOAuthStateStore(self.firestore)
+
+    @cached_property
+    def accounts(self):
+        """Account store."""
+        from carpulse.gcp.firestore_store import FirestoreAccountStore
+
+        return FirestoreAccountStore(self.firestore)
+
+    @cached_property
+    def sessions(self):
+        """Session store."""
+        from carpulse.gcp.firestore_store import FirestoreSessionStore
+
+        return FirestoreSessionStore(self.firestore)
+
+    @cached_property
+    def reports(self):
+        """Report store."""
+        from carpulse.gcp.firestore_store import FirestoreReportStore
+
+        return FirestoreReportStore(self.firestore)
+
+    # --- Tesla -----------------------------------------------------------------------------------
+
+    @cached_property
+    def http(self) -> requests.Session:
+        """One HTTP session (connection pool) for every Tesla call of this instance."""
+        return requests.Session()
+
+    @cached_property
+    def tesla_auth(self) -> TeslaAuthClient:
+        """Tesla's OAuth server."""
+        return TeslaAuthClient(
+            auth_base_url=self.settings.tesla_auth_base_url,
+            client_id=self.settings.tesla_client_id,
+            client_secret=lambda: self.secrets.get(self.settings.tesla_client_secret_name),
+            redirect_uri=self.settings.oauth_redirect_uri,
+            scopes=self.settings.tesla_scopes,
+            http=self.http,
+            timeout=self.settings.tesla_http_timeout_seconds,
+        )
+
+    @cached_property
+    def vault(self) -> TokenVault:
+        """Token encryption with the key from Secret Manager."""
+        return TokenVault(TokenCipher(self.secrets.get(self.settings.token_encryption_key_name)))
+
+    @cached_property
+    def refresher(self) -> TokenRefresher:
+        """Single-flight token refresher."""
+        return TokenRefresher(
+            self.accounts, self.tesla_auth, self.vault, self.clock, self.settings.refresh_margin_seconds
+        )
+
+    def fleet(
+        self, base_url: str, tokens: TokenProvider, observer: Callable[[RawExchange], None] | None = None
+    ) -> FleetClient:
+        """A Fleet client for a base URL and token provider."""
+        return FleetClient(
+            base_url=base_url,
+            tokens=tokens,
+            http=self.http,
+            timeout=self.settings.tesla_http_timeout_seconds,
+            observer=observer,
+        )
+
+    def fleet_for_account(self, account: Account, observer: Callable[[RawExchange], None] | None = None) -> FleetClient:
+        """A Fleet client acting for a connected account."""
+        provider = AccountTokenProvider(account.account_id, self.accounts, self.refresher, self.vault, self.clock)
+        return self.fleet(account.fleet_api_base_url, provider, observer)
+
+    # --- services --------------------------------------------------------------------------------
+
+    @cached_property
+    def connect(self) -> ConnectService:
+        """OAuth initiate/callback."""
+        return ConnectService(
+            self.settings,
+            self.states,
+            self.accounts,
+            self.sessions,
+            self.tesla_auth,
+            self.vault,
+            self.fleet,
+            self.clock,
+        )
+
+    @cached_property
+    def reports_api(self) -> ReportsService:
+        """Frontend report use cases."""
+        return ReportsService(
+            self.settings,
+            self.sessions,
+            self.accounts,
+            self.reports,
+            self.blobs,
+            self.queue,
+            self.fleet_for_account,
+            self.clock,
+        )
+
+    @cached_property
+    def worker(self) -> Worker:
+        """Cloud Tasks worker."""
+        from carpulse.report.pdf import render_vehicle_pdf
+
+        prepare = PrepareService(self.accounts, self.reports, self.blobs, self.queue, self.fleet_for_account)
+        vehicle = VehicleReportService(
+            self.accounts,
+            self.reports,
+            self.blobs,
+            self.queue,
+            self.fleet_for_account,
+            render_vehicle_pdf,
+            self.clock,
+            wake_wait_seconds=self.settings.wake_wait_seconds,
+        )
+        return Worker(prepare, vehicle, max_attempts=self.settings.task_max_attempts)
+
+    @cached_property
+    def refresh_due(self) -> RefreshDueService:
+        """Scheduler token refresh."""
+        return RefreshDueService(self.accounts, self.refresher, self.clock, self.settings.refresh_margin_seconds)
+
+
+@lru_cache(maxsize=1)
+def container() -> Container:
+    """The process-wide container."""
+    return Container(get_settings())

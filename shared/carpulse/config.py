@@ -1,0 +1,125 @@
+"""One Settings object, read from the environment once. Nothing else reads os.environ."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from carpulse.errors import ConfigError
+
+TESLA_REGION_BASE_URLS: dict[str, str] = {
+    "na": "https://fleet-api.prd.na.vn.cloud.tesla.com",
+    "eu": "https://fleet-api.prd.eu.vn.cloud.tesla.com",
+    "cn": "https://fleet-api.prd.cn.vn.cloud.tesla.com",
+}
+DEFAULT_SCOPES = "openid offline_access vehicle_device_data vehicle_charging_cmds vehicle_specs"
+
+
+class Settings(BaseModel):
+    """Runtime configuration of every function; field names map to upper-case env vars."""
+
+    model_config = ConfigDict(frozen=True)
+
+    env: str = "local"  # local, dev, tst, prd
+    gcp_project: str = "carpulse-local"
+    gcp_location: str = "europe-west1"
+
+    # Tesla
+    tesla_client_id: str = "carpulse-local-client"
+    tesla_auth_base_url: str = "https://auth.tesla.com"
+    tesla_region_base_urls: dict[str, str] = Field(default_factory=lambda: dict(TESLA_REGION_BASE_URLS))
+    tesla_default_region: str = "eu"
+    tesla_scopes: str = DEFAULT_SCOPES
+    tesla_http_timeout_seconds: float = 20.0
+
+    # Public URLs of our own functions (Tesla and the browser reach these).
+    oauth_redirect_uri: str = "http://127.0.0.1:8082/"
+    frontend_url: str = "http://127.0.0.1:3000/connected"
+    frontend_origins: tuple[str, ...] = ("http://127.0.0.1:3000",)
+    worker_url: str = "http://127.0.0.1:8085/"
+
+    # Google services
+    reports_bucket: str = "carpulse-local-reports"
+    tasks_queue: str = "report-work"
+    tasks_service_account: str = ""  # OIDC identity Cloud Tasks presents to the worker
+    signed_url_ttl_seconds: int = 3600
+    signing_service_account: str = ""  # cloud: SA whose IAM signBlob signs URLs
+
+    # Secrets: names in Secret Manager; locally they may come straight from the environment.
+    secret_source: str = "secret-manager"  # or "env"  # noqa: S105
+    tesla_client_secret_name: str = "tesla-client-secret"  # noqa: S105
+    token_encryption_key_name: str = "token-encryption-key"  # noqa: S105
+    tesla_private_key_name: str = "tesla-private-key"
+
+    # Emulators (local stack only)
+    firestore_emulator_host: str = ""
+    storage_emulator_host: str = ""
+    tasks_emulator_host: str = ""
+    secrets_emulator_host: str = ""
+
+    # Local stand-in for IAM/OIDC on internal endpoints (tasks, scheduler). Empty in the cloud,
+    # where the platform checks the caller's identity before our code runs.
+    internal_auth_token: str = ""
+
+    oauth_state_ttl_seconds: int = 600
+    session_ttl_seconds: int = 7 * 24 * 3600
+    refresh_margin_seconds: int = 3600  # refresh access tokens that expire within this window
+    wake_wait_seconds: float = 20.0  # a woken car is asked again after this delay
+    task_max_attempts: int = 5  # must match the queue's retry config (infra/)
+    max_vins_per_report: int = 20
+
+    @field_validator("tesla_default_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        if value not in ("na", "eu", "cn"):
+            raise ValueError("must be one of na, eu, cn")
+        return value
+
+    def region_base_url(self, region: str) -> str:
+        """Fleet API base URL of a region."""
+        try:
+            return self.tesla_region_base_urls[region]
+        except KeyError as exc:
+            raise ConfigError(f"no Fleet API base URL configured for region {region!r}") from exc
+
+    @property
+    def is_local(self) -> bool:
+        """True when running against the local stack."""
+        return self.env == "local"
+
+
+_JSON_FIELDS = {"tesla_region_base_urls"}
+_LIST_FIELDS = {"frontend_origins"}
+
+
+def settings_from_env(environ: Mapping[str, str]) -> Settings:
+    """Build Settings from an environment mapping (CARPULSE_-less upper-case names)."""
+    values: dict[str, object] = {}
+    for name in Settings.model_fields:
+        raw = environ.get(name.upper())
+        if raw is None or raw == "":
+            continue
+        if name in _JSON_FIELDS:
+            try:
+                values[name] = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise ConfigError(f"{name.upper()} is not valid JSON") from exc
+        elif name in _LIST_FIELDS:
+            values[name] = tuple(part.strip() for part in raw.split(",") if part.strip())
+        else:
+            values[name] = raw
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        fields = ", ".join(".".join(str(p) for p in err["loc"]).upper() for err in exc.errors())
+        raise ConfigError(f"invalid configuration: {fields}") from exc
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide Settings (read once)."""
+    return settings_from_env(os.environ)

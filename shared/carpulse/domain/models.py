@@ -1,0 +1,108 @@
+"""Stored domain records (Firestore documents) and the API models built from them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class AccountStatus(StrEnum):
+    ACTIVE = "active"
+    RECONNECT_REQUIRED = "reconnect_required"
+
+
+class Account(_Record):
+    """A connected Tesla account. Tokens are stored encrypted; never in clear."""
+
+    account_id: str
+    region: str
+    fleet_api_base_url: str
+    status: AccountStatus = AccountStatus.ACTIVE
+    scopes: tuple[str, ...] = ()
+    access_token_enc: str
+    refresh_token_enc: str
+    token_expires_at: datetime
+    token_generation: int = 0  # bumped on every rotation: the compare-and-swap guard of refreshes
+    refresh_lease_until: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class OAuthState(_Record):
+    """A pending OAuth login. Stored under the hash of the state; deleted when consumed."""
+
+    binding_hash: str  # hash of the browser-bound nonce (cookie) that started the login
+    created_at: datetime
+    expires_at: datetime
+
+
+class Session(_Record):
+    """A frontend session, stored under the hash of its bearer token."""
+
+    account_id: str
+    created_at: datetime
+    expires_at: datetime
+
+
+class ReportStatus(StrEnum):
+    QUEUED = "queued"
+    PREPARING = "preparing"
+    RUNNING = "running"
+    COMPLETE = "complete"  # every VIN has a PDF
+    PARTIAL = "partial"  # some VINs failed
+    FAILED = "failed"  # nothing could be produced
+
+
+class VinStatus(StrEnum):
+    QUEUED = "queued"
+    FETCHING = "fetching"
+    WAITING_FOR_VEHICLE = "waiting_for_vehicle"
+    RENDERING = "rendering"
+    DONE = "done"
+    FAILED = "failed"
+
+    @property
+    def is_terminal(self) -> bool:
+        """Whether this VIN's work is over."""
+        return self in (VinStatus.DONE, VinStatus.FAILED)
+
+
+class ReportOptions(_Record):
+    allow_wake: bool = False
+    language: str = "en"
+
+
+class ReportRequest(_Record):
+    """A report request for some of an account's VINs."""
+
+    report_id: str
+    account_id: str
+    vins: tuple[str, ...]
+    options: ReportOptions = Field(default_factory=ReportOptions)
+    status: ReportStatus = ReportStatus.QUEUED
+    remaining: int
+    failed_vins: int = 0
+    error: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None = None
+
+
+class VinProgress(_Record):
+    """Progress of one VIN of a report (a sub-document of the report)."""
+
+    vin: str
+    status: VinStatus = VinStatus.QUEUED
+    step: str = "queued"
+    error: str | None = None
+    attempts: int = 0
+    pdf_object: str | None = None
+    snapshot_object: str | None = None
+    tesla_requests: int = 0
+    updated_at: datetime

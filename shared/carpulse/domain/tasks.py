@@ -1,0 +1,34 @@
+"""Payloads of the worker's Cloud Tasks, and their deterministic names."""
+
+from __future__ import annotations
+
+import hashlib
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class TaskKind(StrEnum):
+    PREPARE = "prepare"
+    VEHICLE = "vehicle"
+
+
+class WorkerTask(BaseModel):
+    """Body of a task sent to the report worker."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: TaskKind
+    report_id: str
+    vin: str | None = None
+    wait_round: int = 0  # bumped each time a vehicle task re-schedules itself for an offline car
+
+    def task_id(self) -> str:
+        """Deterministic Cloud Tasks id, so enqueueing the same work twice is a no-op.
+
+        The VIN is hashed: task names show up in Cloud Console and logs, full VINs must not.
+        """
+        if self.kind is TaskKind.PREPARE:
+            return f"prepare-{self.report_id}"
+        digest = hashlib.sha256((self.vin or "").encode()).hexdigest()[:16]
+        return f"vehicle-{self.report_id}-{digest}-w{self.wait_round}"

@@ -1,0 +1,148 @@
+"""Small ports the services depend on; adapters for Google services (and fakes) implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from carpulse.domain.models import (
+    Account,
+    OAuthState,
+    ReportRequest,
+    ReportStatus,
+    Session,
+    VinProgress,
+    VinStatus,
+)
+from carpulse.domain.tasks import WorkerTask
+
+
+class OAuthStateStore(Protocol):
+    """Pending OAuth logins."""
+
+    def put(self, state_hash: str, state: OAuthState) -> None:
+        """Store a new pending login."""
+        ...
+
+    def consume(self, state_hash: str) -> OAuthState | None:
+        """Atomically read and delete a pending login (single use); None if unknown."""
+        ...
+
+
+class AccountStore(Protocol):
+    """Connected accounts and their encrypted tokens."""
+
+    def get(self, account_id: str) -> Account | None:
+        """One account, or None."""
+        ...
+
+    def save_connected(self, account: Account) -> Account:
+        """Create or replace an account after a (re)connect, keeping its original created_at."""
+        ...
+
+    def acquire_refresh_lease(self, account_id: str, now: datetime, lease_seconds: float) -> Account | None:
+        """Take the refresh lease if nobody holds it; the account as read, or None if held."""
+        ...
+
+    def store_rotated_tokens(self, account_id: str, expected_generation: int, changes: dict[str, object]) -> bool:
+        """Write new tokens if the generation is unchanged (compare-and-swap); False otherwise."""
+        ...
+
+    def update(self, account_id: str, changes: dict[str, object]) -> None:
+        """Patch fields of an account."""
+        ...
+
+    def expiring_before(self, moment: datetime) -> list[Account]:
+        """Active accounts whose access token expires before `moment`."""
+        ...
+
+    def delete(self, account_id: str) -> None:
+        """Remove the account and its tokens."""
+        ...
+
+
+class SessionStore(Protocol):
+    """Frontend sessions."""
+
+    def put(self, token_hash: str, session: Session) -> None:
+        """Store a session under its token hash."""
+        ...
+
+    def get(self, token_hash: str) -> Session | None:
+        """A session by token hash, or None."""
+        ...
+
+    def delete_for_account(self, account_id: str) -> None:
+        """End every session of an account."""
+        ...
+
+
+class ReportStore(Protocol):
+    """Report requests and their per-VIN progress."""
+
+    def create(self, report: ReportRequest, progress: list[VinProgress]) -> None:
+        """Create a report and its VIN progress documents in one atomic write."""
+        ...
+
+    def get(self, report_id: str) -> ReportRequest | None:
+        """A report, or None."""
+        ...
+
+    def progress(self, report_id: str) -> list[VinProgress]:
+        """Per-VIN progress of a report."""
+        ...
+
+    def set_status(self, report_id: str, status: ReportStatus, error: str | None = None) -> None:
+        """Move a non-terminal report to a status."""
+        ...
+
+    def update_vin(self, report_id: str, vin: str, changes: dict[str, object]) -> None:
+        """Patch a VIN's progress unless it is already terminal."""
+        ...
+
+    def finish_vin(
+        self, report_id: str, vin: str, status: VinStatus, changes: dict[str, object]
+    ) -> ReportRequest | None:
+        """Mark a VIN terminal exactly once and update the report's remaining count; returns the
+        report as written, or None if the VIN was already terminal (a repeated delivery)."""
+        ...
+
+
+class BlobStore(Protocol):
+    """Private object storage (Cloud Storage)."""
+
+    def put(self, name: str, data: bytes, content_type: str) -> None:
+        """Write an object (overwrite is fine: names are deterministic)."""
+        ...
+
+    def get(self, name: str) -> bytes | None:
+        """Read an object, or None."""
+        ...
+
+    def signed_url(self, name: str, ttl_seconds: int, download_name: str | None = None) -> str:
+        """A short-lived GET URL for an object."""
+        ...
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every object under a prefix; returns how many."""
+        ...
+
+
+class TaskQueue(Protocol):
+    """Cloud Tasks queue of the report worker."""
+
+    def enqueue(self, task: WorkerTask, delay_seconds: float = 0) -> bool:
+        """Create the task under its deterministic name; False if that name already exists."""
+        ...
+
+
+class SecretSource(Protocol):
+    """Secret Manager (or the environment, locally)."""
+
+    def get(self, name: str) -> str:
+        """The latest value of a secret."""
+        ...
+
+
+Clock = Callable[[], datetime]

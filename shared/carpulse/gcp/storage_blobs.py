@@ -1,0 +1,89 @@
+"""Cloud Storage adapter of the BlobStore port."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cached_property
+
+import google.auth
+import google.auth.transport.requests
+from google.api_core.exceptions import NotFound
+from google.auth.credentials import Credentials
+from google.cloud import storage
+
+
+class GcsBlobStore:
+    """One private bucket. Signed URLs are V4; in the cloud they are signed through IAM signBlob
+    with the function's service account, locally with a throw-away key the emulator ignores."""
+
+    def __init__(
+        self,
+        client: storage.Client,
+        bucket: str,
+        *,
+        signing_service_account: str = "",
+        emulator_host: str = "",
+    ) -> None:
+        self._client = client
+        self._bucket = client.bucket(bucket)
+        self._signing_sa = signing_service_account
+        self._emulator_host = emulator_host
+
+    def put(self, name: str, data: bytes, content_type: str) -> None:
+        """Write an object (deterministic names make repeats harmless)."""
+        self._bucket.blob(name).upload_from_string(data, content_type=content_type)
+
+    def get(self, name: str) -> bytes | None:
+        """Read an object, or None."""
+        try:
+            return self._bucket.blob(name).download_as_bytes()
+        except NotFound:
+            return None
+
+    def signed_url(self, name: str, ttl_seconds: int, download_name: str | None = None) -> str:
+        """A V4 signed GET URL valid for ttl_seconds."""
+        blob = self._bucket.blob(name)
+        kwargs: dict[str, object] = {
+            "version": "v4",
+            "expiration": timedelta(seconds=ttl_seconds),
+            "method": "GET",
+        }
+        if download_name:
+            kwargs["response_disposition"] = f'attachment; filename="{download_name}"'
+        if self._emulator_host:
+            kwargs["credentials"] = self._local_signer
+            kwargs["api_access_endpoint"] = self._emulator_host
+        else:
+            credentials, _ = google.auth.default()
+            credentials.refresh(google.auth.transport.requests.Request())
+            kwargs["service_account_email"] = self._signing_sa or getattr(credentials, "service_account_email", None)
+            kwargs["access_token"] = credentials.token
+        return blob.generate_signed_url(**kwargs)
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every object under a prefix."""
+        count = 0
+        for blob in self._client.list_blobs(self._bucket, prefix=prefix):
+            blob.delete()
+            count += 1
+        return count
+
+    @cached_property
+    def _local_signer(self) -> Credentials:
+        # The storage emulator does not verify signatures; a per-process key keeps the URL shape real.
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        from google.oauth2 import service_account
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
+        return service_account.Credentials.from_service_account_info(
+            {
+                "type": "service_account",
+                "client_email": "local-signer@carpulse-local.iam.gserviceaccount.com",
+                "private_key": pem,
+                "token_uri": "http://127.0.0.1/unused",
+            }
+        )

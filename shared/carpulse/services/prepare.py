@@ -1,0 +1,108 @@
+"""The request-level "prepare" task: account-level fetches once, then one task per VIN."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from carpulse.domain.models import Account, ReportRequest, ReportStatus, VinStatus
+from carpulse.domain.tasks import TaskKind, WorkerTask
+from carpulse.errors import ReconnectRequiredError
+from carpulse.gcp.ports import AccountStore, BlobStore, ReportStore, TaskQueue
+from carpulse.logs import log_fields
+from carpulse.services import layout
+from carpulse.services.normalise import partition_sessions
+from carpulse.services.raw import RawRecorder
+from carpulse.tesla.client import FleetClient, RawExchange
+from carpulse.tesla.errors import ScopeOrTokenError, TeslaError
+from carpulse.tesla.schemas import ChargingSession
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PrepareService:
+    """Fetches vehicles and the whole charging history once, partitions it, fans out per VIN."""
+
+    accounts: AccountStore
+    reports: ReportStore
+    blobs: BlobStore
+    queue: TaskQueue
+    fleet_for_account: Callable[[Account, Callable[[RawExchange], None] | None], FleetClient]
+
+    def run(self, report_id: str) -> None:
+        """Run (or re-run: every step is idempotent) the preparation of a report."""
+        report = self.reports.get(report_id)
+        if report is None:
+            log.warning("prepare: report not found", extra=log_fields(report=report_id))
+            return
+        if report.status in (ReportStatus.COMPLETE, ReportStatus.PARTIAL, ReportStatus.FAILED):
+            return
+        account = self.accounts.get(report.account_id)
+        if account is None:
+            self._fail_all(report, "the Tesla account was disconnected")
+            return
+        self.reports.set_status(report_id, ReportStatus.PREPARING)
+        recorder = RawRecorder(self.blobs, account.account_id, report_id, "account")
+        fleet = self.fleet_for_account(account, recorder)
+        try:
+            on_account = {v.vin for v in fleet.vehicles() if v.vin}
+            sessions, note = self._charging_history(fleet)
+        except ReconnectRequiredError:
+            self._fail_all(report, "Tesla access was revoked; connect again")
+            return
+        by_vin = partition_sessions(sessions)
+        for vin in report.vins:
+            if vin not in on_account:
+                self.reports.finish_vin(
+                    report_id, vin, VinStatus.FAILED, {"error": "vehicle is no longer on the account", "step": "failed"}
+                )
+                continue
+            partition = {
+                "sessions": [s.model_dump(mode="json") for s in by_vin.get(vin, [])],
+                "note": note,
+            }
+            self.blobs.put(
+                layout.charging_partition(account.account_id, report_id, vin),
+                json.dumps(partition, ensure_ascii=False).encode(),
+                "application/json",
+            )
+        self.reports.set_status(report_id, ReportStatus.RUNNING)
+        for vin in report.vins:
+            if vin in on_account:
+                self.queue.enqueue(WorkerTask(kind=TaskKind.VEHICLE, report_id=report_id, vin=vin))
+        log.info(
+            "prepared",
+            extra=log_fields(
+                report=report_id, vins=len(report.vins), sessions=len(sessions), tesla_requests=recorder.request_count
+            ),
+        )
+
+    @staticmethod
+    def _charging_history(fleet: FleetClient) -> tuple[list[ChargingSession], str | None]:
+        """All pages; a refusal is a note on the charging section, not a failed report."""
+        sessions: list[ChargingSession] = []
+        try:
+            for page in fleet.charging_history():
+                sessions.extend(page.data)
+        except ScopeOrTokenError:
+            return [], "charging history not granted (vehicle_charging_cmds scope missing)"
+        except TeslaError as exc:
+            if exc.retryable:
+                raise
+            return [], f"Tesla returned {exc.status} for the charging history"
+        return sessions, None
+
+    def fail_report(self, report_id: str, reason: str) -> None:
+        """Give up on a whole report with a reason the owner can read."""
+        report = self.reports.get(report_id)
+        if report is not None:
+            self._fail_all(report, reason)
+
+    def _fail_all(self, report: ReportRequest, reason: str) -> None:
+        # Status first, so the reason is recorded before the last VIN closes the report.
+        self.reports.set_status(report.report_id, ReportStatus.FAILED, reason)
+        for vin in report.vins:
+            self.reports.finish_vin(report.report_id, vin, VinStatus.FAILED, {"error": reason, "step": "failed"})

@@ -1,0 +1,205 @@
+"""Frontend use cases: list vehicles, request a report, read its status, disconnect."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from carpulse.config import Settings
+from carpulse.crypto import sha256_hex
+from carpulse.domain.models import Account, ReportOptions, ReportRequest, ReportStatus, VinProgress, VinStatus
+from carpulse.domain.tasks import TaskKind, WorkerTask
+from carpulse.errors import (
+    ForbiddenError,
+    NotAuthenticatedError,
+    NotFoundError,
+    RetryLaterError,
+    UpstreamError,
+)
+from carpulse.gcp.ports import AccountStore, BlobStore, Clock, ReportStore, SessionStore, TaskQueue
+from carpulse.logs import log_fields, mask_vin
+from carpulse.services import layout
+from carpulse.tesla.client import FleetClient
+from carpulse.tesla.errors import LoginRequiredError, TeslaError
+
+log = logging.getLogger(__name__)
+_VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
+
+
+class ReportCreate(BaseModel):
+    """Body of POST /reports."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    vins: list[str] = Field(min_length=1, max_length=50)
+    allow_wake: bool = False
+    language: Literal["en", "de", "fi"] = "en"
+
+    @field_validator("vins")
+    @classmethod
+    def _vins_well_formed(cls, vins: list[str]) -> list[str]:
+        cleaned = [vin.strip().upper() for vin in vins]
+        bad = [vin for vin in cleaned if not _VIN_RE.match(vin)]
+        if bad:
+            raise ValueError("each VIN must be 17 characters (A-Z without I, O, Q, and 0-9)")
+        if len(set(cleaned)) != len(cleaned):
+            raise ValueError("a VIN is listed twice")
+        return cleaned
+
+
+class VehicleView(BaseModel):
+    """A vehicle of the account as the frontend lists it."""
+
+    vin: str
+    display_name: str | None
+    state: str | None
+
+
+class VinProgressView(BaseModel):
+    """One VIN of a report."""
+
+    vin: str
+    status: VinStatus
+    step: str
+    error: str | None = None
+    download_url: str | None = None
+
+
+class ReportView(BaseModel):
+    """Report status for the frontend."""
+
+    report_id: str
+    status: ReportStatus
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+    done: int
+    total: int
+    error: str | None = None
+    vehicles: list[VinProgressView]
+    links_expire_in: int
+
+
+@dataclass
+class ReportsService:
+    """What a signed-in owner can do."""
+
+    settings: Settings
+    sessions: SessionStore
+    accounts: AccountStore
+    reports: ReportStore
+    blobs: BlobStore
+    queue: TaskQueue
+    fleet_for_account: Callable[[Account], FleetClient]
+    clock: Clock
+
+    def authenticate(self, session_token: str | None) -> Account:
+        """The account behind a session token."""
+        if not session_token:
+            raise NotAuthenticatedError("missing bearer session token")
+        session = self.sessions.get(sha256_hex(session_token))
+        if session is None or session.expires_at <= self.clock():
+            raise NotAuthenticatedError("unknown or expired session")
+        account = self.accounts.get(session.account_id)
+        if account is None:
+            raise NotAuthenticatedError("the account of this session was disconnected")
+        return account
+
+    def list_vehicles(self, account: Account) -> list[VehicleView]:
+        """The account's vehicles from Tesla's cheap list call (never wakes a car)."""
+        try:
+            vehicles = self.fleet_for_account(account).vehicles()
+        except LoginRequiredError as exc:
+            raise ForbiddenError("Tesla access was revoked; connect again") from exc
+        except TeslaError as exc:
+            raise self._upstream(exc) from exc
+        return [VehicleView(vin=v.vin, display_name=v.display_name, state=v.state) for v in vehicles if v.vin]
+
+    def request_report(self, account: Account, body: ReportCreate) -> ReportView:
+        """Check ownership of every VIN, then create the report and queue its preparation."""
+        if len(body.vins) > self.settings.max_vins_per_report:
+            raise ForbiddenError(f"at most {self.settings.max_vins_per_report} vehicles per report")
+        owned = {vehicle.vin for vehicle in self.list_vehicles(account)}
+        foreign = [vin for vin in body.vins if vin not in owned]
+        if foreign:
+            # Same answer whether the VIN exists elsewhere or not: nothing to learn by probing.
+            raise NotFoundError(
+                "vehicle not found on this account", messages={"vins": [f"{mask_vin(v)} is not yours" for v in foreign]}
+            )
+        now = self.clock()
+        report = ReportRequest(
+            report_id=uuid.uuid4().hex,
+            account_id=account.account_id,
+            vins=tuple(body.vins),
+            options=ReportOptions(allow_wake=body.allow_wake, language=body.language),
+            remaining=len(body.vins),
+            created_at=now,
+            updated_at=now,
+        )
+        progress = [VinProgress(vin=vin, updated_at=now) for vin in body.vins]
+        self.reports.create(report, progress)
+        try:
+            self.queue.enqueue(WorkerTask(kind=TaskKind.PREPARE, report_id=report.report_id))
+        except Exception as exc:
+            # Leave no report behind that nothing will ever work on.
+            self.reports.set_status(report.report_id, ReportStatus.FAILED, "could not be queued")
+            log.exception("enqueue failed", extra=log_fields(report=report.report_id))
+            raise RetryLaterError("the report could not be queued; try again", retry_after=30) from exc
+        log.info("report requested", extra=log_fields(report=report.report_id, vins=len(body.vins)))
+        return self._view(report, progress)
+
+    def report_status(self, account: Account, report_id: str) -> ReportView:
+        """Status with per-VIN progress and signed links to finished PDFs."""
+        report = self.reports.get(report_id)
+        if report is None or report.account_id != account.account_id:
+            raise NotFoundError("report not found")
+        return self._view(report, self.reports.progress(report_id))
+
+    def disconnect(self, account: Account) -> int:
+        """Forget the account: tokens, sessions and stored data. Returns deleted object count."""
+        deleted = self.blobs.delete_prefix(layout.account_prefix(account.account_id))
+        self.sessions.delete_for_account(account.account_id)
+        self.accounts.delete(account.account_id)
+        log.info("account disconnected", extra=log_fields(account=account.account_id, objects=deleted))
+        return deleted
+
+    def _view(self, report: ReportRequest, progress: list[VinProgress]) -> ReportView:
+        by_vin = {item.vin: item for item in progress}
+        ttl = self.settings.signed_url_ttl_seconds
+        views: list[VinProgressView] = []
+        for vin in report.vins:
+            item = by_vin.get(vin) or VinProgress(vin=vin, updated_at=report.updated_at)
+            url = None
+            if item.status is VinStatus.DONE and item.pdf_object:
+                url = self.blobs.signed_url(
+                    item.pdf_object, ttl, download_name=f"carpulse-{vin[-6:]}-{report.report_id[:8]}.pdf"
+                )
+            views.append(
+                VinProgressView(vin=vin, status=item.status, step=item.step, error=item.error, download_url=url)
+            )
+        done = sum(1 for v in views if v.status.is_terminal)
+        return ReportView(
+            report_id=report.report_id,
+            status=report.status,
+            created_at=report.created_at,
+            updated_at=report.updated_at,
+            completed_at=report.completed_at,
+            done=done,
+            total=len(views),
+            error=report.error,
+            vehicles=views,
+            links_expire_in=ttl,
+        )
+
+    @staticmethod
+    def _upstream(exc: TeslaError) -> Exception:
+        if exc.retryable:
+            return RetryLaterError(f"Tesla is unavailable ({exc.error})", retry_after=exc.retry_after or 30)
+        return UpstreamError(f"Tesla refused the request ({exc.error})")
