@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import signal
 import sys
 import threading
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -22,7 +24,6 @@ _STATUS_NAMES = {
     400: "INVALID_ARGUMENT",
     404: "NOT_FOUND",
     409: "ALREADY_EXISTS",
-    412: "FAILED_PRECONDITION",
     500: "INTERNAL",
     501: "UNIMPLEMENTED",
 }
@@ -115,6 +116,24 @@ def make_app(
     return app
 
 
+Route = tuple[str, str, Callable[..., Any]]  # (HTTP method, full-match regex, handler returning JSON-able)
+
+
+def add_api_routes(app: Flask, prefix: str, routes: list[Route], lock: AbstractContextManager[Any]) -> None:
+    """Serve /{prefix}/... from a regex route table; groups become handler args, run under `lock`."""
+    # Google resource names contain slashes and ":verb" suffixes, which Flask's URL rules handle poorly.
+    compiled = [(method, re.compile(pattern), fn) for method, pattern, fn in routes]
+
+    @app.route(f"/{prefix}/<path:path>", methods=["GET", "POST", "DELETE", "PATCH"])
+    def _api(path: str) -> Response:
+        for method, pattern, fn in compiled:
+            match = pattern.fullmatch(path)
+            if match and method == request.method:
+                with lock:
+                    return jsonify(fn(*match.groups()))
+        raise ApiError(501, f"{request.method} /{prefix}/{path} is not implemented by the emulator")
+
+
 class ThreadedHttpServer:
     """Runs a WSGI app with werkzeug's threaded server on a background thread."""
 
@@ -190,8 +209,7 @@ def run_until_signalled(emulator: Startable, label: str, log_level: str = "INFO"
     done = threading.Event()
 
     def _on_signal(signum: int, _frame: object) -> None:
-        log.info("%s: received signal %d, shutting down", label, signum)
-        done.set()
+        done.set()  # only set a flag: logging from a signal handler can re-enter a held handler lock
 
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
@@ -199,6 +217,7 @@ def run_until_signalled(emulator: Startable, label: str, log_level: str = "INFO"
     # Scripts wait for this exact line (and parse the URL from it), so print it unbuffered to stdout.
     print(f"{label} ready on {emulator.url}", flush=True)
     done.wait()  # lock waits are interruptible by signals on POSIX, so the handler above gets to run
+    log.info("%s: signal received, shutting down", label)
     emulator.stop()
     sys.stdout.flush()
     return 0

@@ -12,17 +12,19 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import google_crc32c
-from flask import Flask, Response, jsonify, request
+from flask import Flask, request
 
 from infra.local._http_server import (
     ApiError,
+    Route,
     ThreadedHttpServer,
+    add_api_routes,
     cli_parser,
     make_app,
     run_until_signalled,
@@ -160,7 +162,7 @@ class SecretsEmulator:
         app = make_app("secrets_emulator", reset=self.reset, admin={
             "secrets": lambda: {"secrets": self.secret_ids()},
         })
-        routes: list[tuple[str, str, Callable[..., dict[str, Any]]]] = [
+        routes: list[Route] = [
             ("POST", rf"{_PARENT}/secrets", self._api_create_secret),
             ("GET", rf"{_PARENT}/secrets", self._api_list_secrets),
             ("GET", _SECRET, self._api_get_secret),
@@ -170,18 +172,7 @@ class SecretsEmulator:
             ("GET", _VERSION, self._api_get_version),
             ("GET", rf"{_VERSION}:access", self._api_access),
         ]
-        compiled = [(m, re.compile(p), fn) for m, p, fn in routes]
-
-        @app.route("/v1/<path:path>", methods=["GET", "POST", "DELETE", "PATCH"])
-        def _api(path: str) -> Response:
-            for method, pattern, fn in compiled:
-                match = pattern.fullmatch(path)
-                if method == request.method and match:
-                    with self._lock:
-                        return jsonify(fn(*match.groups()))
-            raise ApiError(501, f"{request.method} /v1/{path} is not implemented by the emulator",
-                           "UNIMPLEMENTED")
-
+        add_api_routes(app, "v1", routes, self._lock)
         return app
 
     def _api_create_secret(self, prefix: str) -> dict[str, Any]:

@@ -15,16 +15,17 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import requests
-from flask import Flask, Response, jsonify, request
+from flask import Flask, request
 
 from infra.local._http_server import (
     ApiError,
+    Route,
     ThreadedHttpServer,
+    add_api_routes,
     cli_parser,
     dur_json,
     make_app,
@@ -152,13 +153,11 @@ class TasksEmulator:
 
     def start(self) -> None:
         """Start serving the API; dispatch workers are started per queue as queues appear."""
-        with self._cond:
-            self._stopping = False
         self._http.start()
         log.info("tasks emulator listening on %s", self.url)
 
     def stop(self) -> None:
-        """Stop the API server and the dispatch workers (an in-flight attempt is abandoned after 2s)."""
+        """Stop the API server and dispatch workers for good (in-flight attempts are abandoned after 2s)."""
         self._http.stop()
         with self._cond:
             self._stopping = True
@@ -380,7 +379,7 @@ class TasksEmulator:
             "attempts": self.attempts,
             "idle": lambda: {"idle": self.is_idle()},
         })
-        routes: list[tuple[str, str, Callable[..., Any]]] = [
+        routes: list[Route] = [
             ("POST", rf"({_LOC})/queues", self._api_create_queue),
             ("GET", rf"({_LOC})/queues", self._api_list_queues),
             ("GET", rf"({_QUEUE})", lambda n: self._get_queue(n).to_json()),
@@ -391,18 +390,7 @@ class TasksEmulator:
             ("GET", rf"({_TASK})", lambda n: self._find_task(n).to_json(_full_view(request.args))),
             ("DELETE", rf"({_TASK})", self._api_delete_task),
         ]
-        compiled = [(m, re.compile(p), fn) for m, p, fn in routes]
-
-        @app.route("/v2/<path:path>", methods=["GET", "POST", "DELETE", "PATCH"])
-        def _api(path: str) -> Response:
-            for method, pattern, fn in compiled:
-                match = pattern.fullmatch(path)
-                if method == request.method and match:
-                    with self._cond:
-                        return jsonify(fn(match.group(1)))
-            raise ApiError(501, f"{request.method} /v2/{path} is not implemented by the emulator",
-                           "UNIMPLEMENTED")
-
+        add_api_routes(app, "v2", routes, self._cond)
         return app
 
     def _api_create_queue(self, parent: str) -> dict[str, Any]:

@@ -79,9 +79,7 @@ class RequestLog:
         self._lock = threading.Lock()
         self._entries: deque[LogEntry] = deque(maxlen=capacity)
 
-    def record(
-        self, method: str, path: str, status: int | None, vin: str | None, fault: bool = False
-    ) -> LogEntry:
+    def record(self, method: str, path: str, status: int | None, vin: str | None, fault: bool = False) -> LogEntry:
         """Append one entry; billable = category is not free and the status is below 500."""
         category = categorize(path)
         entry = LogEntry(

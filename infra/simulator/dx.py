@@ -31,11 +31,15 @@ def _sort_key(field: str) -> Any:
         "siteLocationName": lambda s: (s.site_location_name, s.start()),
     }
     # Clients in the wild send these spellings for the start time.
-    aliases = {"start_datetime": "chargeStartDateTime", "startDateTime": "chargeStartDateTime", "": "chargeStartDateTime"}
+    aliases = {
+        "start_datetime": "chargeStartDateTime",
+        "startDateTime": "chargeStartDateTime",
+        "": "chargeStartDateTime",
+    }
     return keys.get(aliases.get(field, field))
 
 
-def _time_arg(name: str) -> datetime | None | Response:
+def _time_arg(name: str) -> datetime | Response | None:
     raw = request.args.get(name)
     if not raw:
         return None
@@ -46,7 +50,7 @@ def _time_arg(name: str) -> datetime | None | Response:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _vin_arg() -> str | None | Response:
+def _vin_arg() -> str | Response | None:
     vin = request.args.get("vin") or None
     if vin is None:
         return None
@@ -57,13 +61,14 @@ def _vin_arg() -> str | None | Response:
 @fleet_endpoint(scopes=CHARGING)
 def charging_history() -> Response:
     """Account-level sessions (all vehicles unless vin given), filtered, sorted and paged (pageNo is 0-based)."""
-    vin = _vin_arg()
-    start, end = _time_arg("startTime"), _time_arg("endTime")
+    vin, start, end = _vin_arg(), _time_arg("startTime"), _time_arg("endTime")
     page_no, page_size = int_arg("pageNo", 0, minimum=0), int_arg("pageSize", DEFAULT_PAGE_SIZE)
-    for value in (vin, start, end, page_no, page_size):
-        if isinstance(value, Response):
-            return value
-    assert isinstance(page_no, int) and isinstance(page_size, int)  # narrowed above
+    if isinstance(vin, Response) or isinstance(start, Response) or isinstance(end, Response):
+        return next(v for v in (vin, start, end) if isinstance(v, Response))
+    if isinstance(page_no, Response):
+        return page_no
+    if isinstance(page_size, Response):
+        return page_size
     page_size = min(page_size, MAX_PAGE_SIZE)
     key = _sort_key(request.args.get("sortBy", ""))
     if key is None:
@@ -77,8 +82,8 @@ def charging_history() -> Response:
         (session, raw)
         for session, raw in zip(scenario.sessions, scenario.raw_sessions, strict=True)
         if (vin is None or session.vin == vin)
-        and (not isinstance(start, datetime) or session.start() >= start)
-        and (not isinstance(end, datetime) or session.start() <= end)
+        and (start is None or session.start() >= start)
+        and (end is None or session.start() <= end)
     ]
     pairs.sort(key=lambda pair: key(pair[0]), reverse=order == "DESC")
     total = len(pairs)

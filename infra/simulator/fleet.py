@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from .guard import caller, fleet_endpoint, find_vehicle, not_found, region_base, sim_state
+from .guard import caller, find_vehicle, fleet_endpoint, not_found, region_base, sim_state
 from .replies import error, ok
 from .vehicle_view import parse_endpoints, vehicle_data, vehicle_object
 

@@ -57,7 +57,9 @@ def _bearer() -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def check_request(region: str, kind: TokenKind, scopes: tuple[str, ...], regional: bool) -> Response | Caller:
+def check_request(
+    region: str, kind: TokenKind, scopes: tuple[str, ...], regional: bool, registered: bool = True
+) -> Response | Caller:
     """Run Tesla's checks in order; return an error response or the authenticated caller."""
     state = sim_state()
     token = _bearer()
@@ -71,7 +73,7 @@ def check_request(region: str, kind: TokenKind, scopes: tuple[str, ...], regiona
     if grant.kind != kind:
         wanted = "a partner token (client_credentials)" if kind == "partner" else "a user (third-party) token"
         return error(403, "invalid_token_type", f"This endpoint requires {wanted}.")
-    if state.config.require_partner_registration and state.partner(region) is None:
+    if registered and state.config.require_partner_registration and state.partner(region) is None:
         return error(
             412,
             "Account must be registered in the current region",
@@ -94,14 +96,18 @@ def check_request(region: str, kind: TokenKind, scopes: tuple[str, ...], regiona
 
 
 def fleet_endpoint(
-    *, kind: TokenKind = "user", scopes: tuple[str, ...] = (), regional: bool = True
+    *, kind: TokenKind = "user", scopes: tuple[str, ...] = (), regional: bool = True, registered: bool = True
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorate a view under /fleet/<region>/ so it only runs for an authorized caller."""
+    """Decorate a view under /fleet/<region>/ so it only runs for an authorized caller.
+
+    kind: which token kind may call; scopes: all required; regional: 421 outside the account's region;
+    registered: 412 when partner registration is required and missing in this region.
+    """
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapper(region: str, **kwargs: Any) -> Any:
-            outcome = check_request(region, kind, scopes, regional)
+            outcome = check_request(region, kind, scopes, regional, registered)
             if isinstance(outcome, Response):
                 return outcome
             g.fleet_caller = outcome

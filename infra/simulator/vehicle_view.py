@@ -113,6 +113,11 @@ def vehicle_data(
             result["drive_state"] = {k: v for k, v in drive.items() if k in LOCATION_KEYS or k == "timestamp"}
 
     vehicle_state = data.get("vehicle_state")
-    if endpoints and "closures_state" in endpoints and "vehicle_state" not in result and isinstance(vehicle_state, dict):
+    if (
+        endpoints
+        and "closures_state" in endpoints
+        and "vehicle_state" not in result
+        and isinstance(vehicle_state, dict)
+    ):
         result["vehicle_state"] = {k: v for k, v in vehicle_state.items() if k in CLOSURE_KEYS}
     return result

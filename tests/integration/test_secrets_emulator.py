@@ -27,6 +27,7 @@ PROJECT = "projects/test-proj"
 
 
 def make_client(url: str) -> secretmanager.SecretManagerServiceClient:
+    """Real Secret Manager client (REST transport) pointed at `url`."""
     options = ClientOptions(api_endpoint=url)
     return secretmanager.SecretManagerServiceClient(
         transport="rest", client_options=options, credentials=AnonymousCredentials()
@@ -47,6 +48,7 @@ def client(emulator: SecretsEmulator) -> secretmanager.SecretManagerServiceClien
 
 
 def access(client: secretmanager.SecretManagerServiceClient, name: str) -> bytes:
+    """Access a version and check the CRC32C the stand-in returns."""
     response = client.access_secret_version(name=name)
     assert response.payload.data_crc32c == google_crc32c.value(response.payload.data)
     return response.payload.data

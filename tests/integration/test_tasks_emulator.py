@@ -106,6 +106,7 @@ def emulator() -> Iterator[TasksEmulator]:
 
 
 def make_client(em: TasksEmulator) -> tasks_v2.CloudTasksClient:
+    """Real Cloud Tasks client (REST transport) pointed at the emulator."""
     options = ClientOptions(api_endpoint=em.url)
     creds = AnonymousCredentials()
     return tasks_v2.CloudTasksClient(transport="rest", client_options=options, credentials=creds)
@@ -118,6 +119,7 @@ def client(emulator: TasksEmulator) -> tasks_v2.CloudTasksClient:
 
 def make_queue(client: tasks_v2.CloudTasksClient, qid: str, concurrency: int = 0,
                max_attempts: int = 0) -> str:
+    """Create a queue with fast backoff; 0 means "emulator default" as in proto3."""
     queue = tasks_v2.Queue(
         name=f"{LOCATION}/queues/{qid}",
         rate_limits=tasks_v2.RateLimits(max_concurrent_dispatches=concurrency),
@@ -133,6 +135,7 @@ def make_queue(client: tasks_v2.CloudTasksClient, qid: str, concurrency: int = 0
 def http_task(url: str, name: str = "", oidc: bool = False, schedule: float | None = None,
               method: tasks_v2.HttpMethod = tasks_v2.HttpMethod.POST, body: bytes = b"",
               headers: dict[str, str] | None = None) -> tasks_v2.Task:
+    """Build an HTTP task, optionally OIDC-authenticated and/or scheduled at epoch `schedule`."""
     req = tasks_v2.HttpRequest(url=url, http_method=method, body=body, headers=headers or {})
     if oidc:
         req.oidc_token = tasks_v2.OidcToken(service_account_email="tasks@test-proj.iam.gserviceaccount.com")
@@ -146,6 +149,7 @@ def http_task(url: str, name: str = "", oidc: bool = False, schedule: float | No
 
 def submit(client: tasks_v2.CloudTasksClient, queue: str, url: str, task_id: str = "",
            **kwargs: Any) -> tasks_v2.Task:
+    """Create an HTTP task in `queue`, named `task_id` if given."""
     name = f"{queue}/tasks/{task_id}" if task_id else ""
     return client.create_task(parent=queue, task=http_task(url, name, **kwargs))
 

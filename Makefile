@@ -1,0 +1,59 @@
+# Car Pulse Tracker backend. `make demo` runs the whole flow locally; `make test` runs the tests.
+# Both set themselves up from nothing (virtualenv, packages); emulators start on demand.
+
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock | cksum | cut -d' ' -f1)
+PYTEST_ARGS ?=
+SCENARIO ?=
+ENV ?= dev
+
+.PHONY: help venv test unit lint format demo dev bench bundles lock prereqs clean
+
+help:  ## List targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements-dev.lock
+	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PY=python3.12)")'
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.lock
+	@rm -f $(VENV)/.installed-* && touch $@
+
+venv: $(STAMP)  ## Create/refresh the virtualenv from the lock file
+
+prereqs:  ## Check Java and the Firestore emulator are present
+	@$(BIN)/python -c 'from infra.local.stack import find_firestore_jar; print("firestore emulator:", find_firestore_jar())'
+	@java -version 2>&1 | head -1
+
+test: venv prereqs  ## Lint, then every test (unit, emulators, end-to-end, bundles)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+unit: venv  ## Fast tests only (no local stack)
+	$(BIN)/python -m pytest -m "not stack and not bundle" $(PYTEST_ARGS)
+
+lint: venv  ## ruff check + format check
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: venv  ## Apply ruff fixes and formatting
+	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
+
+demo: venv prereqs  ## Whole flow locally: connect, request, per-VIN tasks, PDFs in ./out/ (SCENARIO=dir)
+	$(BIN)/python -m infra.local.demo $(if $(SCENARIO),--scenario $(SCENARIO))
+
+dev: venv prereqs  ## Run the local stack until Ctrl-C (URLs and env printed)
+	$(BIN)/python -m infra.local.stack $(if $(SCENARIO),--scenario $(SCENARIO))
+
+bench: venv  ## Render-time / PDF-size benchmark (median of several runs)
+	$(BIN)/python -m infra.bench
+
+bundles: venv  ## Assemble each function's deployable source into build/functions/<name>/
+	$(BIN)/python -m infra.deploy.bundle --out build/functions
+
+lock:  ## Re-pin requirements*.lock from pyproject.toml
+	PY=$(PY) bash infra/deploy/lock.sh
+
+clean:  ## Remove build output, caches and local logs (keeps the virtualenv)
+	rm -rf build out .local .pytest_cache .ruff_cache

@@ -1,0 +1,110 @@
+"""`make demo`: the whole flow on the local stack, PDFs into ./out/.
+
+Starts the stack, connects a simulated owner through the real OAuth redirects, requests a report
+for every vehicle of the scenario, shows progress, downloads the PDFs through their signed URLs
+and writes the final status and Tesla's request log. Exits non-zero if any step fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from infra.local.owner import ApiClient, FlowError, SimulatedOwner
+from infra.local.stack import DEFAULT_SCENARIO, ROOT, LocalStack, StackError
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def _show_progress(status: dict[str, Any]) -> None:
+    parts = [f"…{v['vin'][-4:]} {v['status']}" for v in status["vehicles"]]
+    _say(f"  [{status['done']}/{status['total']}] {status['status']:<9} " + "  ".join(parts))
+
+
+def tesla_requests_per_vehicle(log: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Billable-or-not request counts per VIN (and "account" for account-level calls)."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for entry in log:
+        if entry.get("category") == "free" and entry.get("path", "").startswith(("/oauth2", "/_sim")):
+            continue
+        counts[entry.get("vin") or "account"][entry.get("category", "unknown")] += 1
+    return {key: dict(value) for key, value in counts.items()}
+
+
+def run(scenario: Path, out_dir: Path) -> int:
+    """The demo; returns the process exit code."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for old in out_dir.glob("*.pdf"):
+        old.unlink()
+    _say(f"▶ starting the local stack (scenario {scenario.name}) …")
+    started = time.monotonic()
+    with LocalStack(scenario=scenario, log_dir=ROOT / ".local" / "logs") as stack:
+        _say(f"  ready in {time.monotonic() - started:.1f}s; logs in .local/logs/")
+        flow_started = time.monotonic()
+        _say("▶ connecting the simulated owner through Tesla's OAuth consent …")
+        token = SimulatedOwner(stack.urls).connect()
+        api = ApiClient(stack.urls["reports"], token)
+        vehicles = api.vehicles()
+        for v in vehicles:
+            _say(f"  {v['display_name'] or '(no name)':<20} …{v['vin'][-6:]}  {v['state']}")
+        _say(f"▶ requesting a report for {len(vehicles)} vehicle(s) …")
+        response = api.request_report([v["vin"] for v in vehicles])
+        if response.status_code != 202:
+            raise FlowError(f"report request refused: {response.status_code} {response.text[:300]}")
+        report_id = response.json()["response"]["report_id"]
+        _say(f"  report {report_id}")
+        status = api.wait(report_id, on_progress=_show_progress)
+        names = {v["vin"]: v["display_name"] for v in vehicles}
+        downloaded = []
+        for item in status["vehicles"]:
+            if item.get("download_url"):
+                pdf = requests.get(item["download_url"], timeout=30)
+                pdf.raise_for_status()
+                slug = "".join(c if c.isalnum() else "-" for c in (names.get(item["vin"]) or "vehicle")).strip("-")
+                target = out_dir / f"{slug}-{item['vin'][-6:]}.pdf"
+                target.write_bytes(pdf.content)
+                downloaded.append(target)
+                shown = target.relative_to(ROOT) if target.is_relative_to(ROOT) else target
+                _say(f"  ✔ {shown} ({len(pdf.content):,} bytes)")
+            else:
+                _say(f"  ✘ …{item['vin'][-4:]}: {item.get('error') or item['status']}")
+        flow_seconds = time.monotonic() - flow_started
+        log = requests.get(stack.urls["tesla"] + "/_sim/requests", timeout=10).json()
+        entries = log.get("requests", log) if isinstance(log, dict) else log
+        per_vehicle = tesla_requests_per_vehicle(entries)
+        (out_dir / "report-status.json").write_text(json.dumps(status, indent=2) + "\n")
+        (out_dir / "tesla-requests.json").write_text(json.dumps(per_vehicle, indent=2) + "\n")
+        _say("▶ Tesla requests by vehicle and billing category:")
+        for key, counts in sorted(per_vehicle.items()):
+            label = key if key == "account" else f"…{key[-4:]}"
+            _say(f"  {label:<8} " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+        _say(f"▶ report {status['status']} in {flow_seconds:.1f}s (stack start-up excluded); files in {out_dir}")
+        if status["status"] != "complete" or len(downloaded) != len(vehicles):
+            return 1
+    return 0
+
+
+def main() -> int:
+    """CLI entry point."""
+    parser = argparse.ArgumentParser(description="Run the whole Car Pulse Tracker flow locally")
+    parser.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO)
+    parser.add_argument("--out", type=Path, default=ROOT / "out")
+    args = parser.parse_args()
+    try:
+        return run(args.scenario.resolve(), args.out.resolve())
+    except (FlowError, StackError, requests.RequestException) as exc:
+        print(f"demo failed: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""A simulated owner and frontend: drives the real OAuth redirects and our HTTP API.
+
+Used by `make demo` and the end-to-end tests; it talks HTTP only, like a browser would.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import parse_qs, urljoin, urlparse
+
+import requests
+
+
+class ConsentFormParser(HTMLParser):
+    """Collects the first form of a page: its action and its hidden inputs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.action: str | None = None
+        self.fields: dict[str, str] = {}
+        self._in_form = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Track the form and its hidden fields."""
+        values = {k: v or "" for k, v in attrs}
+        if tag == "form" and self.action is None:
+            self.action = values.get("action", "")
+            self._in_form = True
+        elif tag == "input" and self._in_form and values.get("type") == "hidden" and values.get("name"):
+            self.fields[values["name"]] = values.get("value", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        """Stop at the end of the first form."""
+        if tag == "form":
+            self._in_form = False
+
+
+class FlowError(RuntimeError):
+    """A step of the owner's flow did not do what it should."""
+
+
+@dataclass
+class SimulatedOwner:
+    """An owner's browser: keeps cookies, follows what Tesla and our callback ask."""
+
+    urls: dict[str, str]
+    browser: requests.Session = field(default_factory=requests.Session)
+
+    def start_login(self) -> str:
+        """Ask our initiate function for Tesla's authorize URL."""
+        response = self.browser.post(self.urls["oauth_initiate"] + "/", json={}, timeout=10)
+        _expect(response, 200, "oauth initiate")
+        return str(response.json()["response"]["authorize_url"])
+
+    def consent(self, authorize_url: str, decision: str = "allow") -> str:
+        """Open Tesla's consent page and answer it; returns the callback URL Tesla redirects to."""
+        page = self.browser.get(authorize_url, timeout=10)
+        _expect(page, 200, "Tesla authorize page")
+        form = ConsentFormParser()
+        form.feed(page.text)
+        if form.action is None:
+            raise FlowError("the Tesla authorize page has no form")
+        answer = self.browser.post(
+            urljoin(page.url, form.action),
+            data={**form.fields, "decision": decision},
+            allow_redirects=False,
+            timeout=10,
+        )
+        _expect(answer, 302, "Tesla consent")
+        return answer.headers["Location"]
+
+    def finish_login(self, callback_url: str) -> requests.Response:
+        """Follow Tesla's redirect to our callback (with this browser's cookies)."""
+        return self.browser.get(callback_url, allow_redirects=False, timeout=30)
+
+    def connect(self) -> str:
+        """The whole login; returns the session token our callback hands to the frontend."""
+        response = self.finish_login(self.consent(self.start_login()))
+        _expect(response, 302, "oauth callback")
+        fragment = parse_qs(urlparse(response.headers["Location"]).fragment)
+        if "session" not in fragment:
+            raise FlowError("the callback redirect carries no session")
+        return fragment["session"][0]
+
+
+@dataclass
+class ApiClient:
+    """The frontend's view of our reports API."""
+
+    base_url: str
+    session_token: str
+    http: requests.Session = field(default_factory=requests.Session)
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.session_token}"}
+
+    def vehicles(self) -> list[dict[str, Any]]:
+        """GET /vehicles."""
+        response = self.http.get(f"{self.base_url}/vehicles", headers=self._headers(), timeout=30)
+        _expect(response, 200, "list vehicles")
+        return list(response.json()["response"])
+
+    def request_report(self, vins: list[str], **options: Any) -> requests.Response:
+        """POST /reports (raw response, so callers can check refusals)."""
+        return self.http.post(
+            f"{self.base_url}/reports", json={"vins": vins, **options}, headers=self._headers(), timeout=30
+        )
+
+    def status(self, report_id: str) -> dict[str, Any]:
+        """GET /reports/{id}."""
+        response = self.http.get(f"{self.base_url}/reports/{report_id}", headers=self._headers(), timeout=30)
+        _expect(response, 200, "report status")
+        return dict(response.json()["response"])
+
+    def wait(
+        self, report_id: str, timeout: float = 180.0, on_progress: Callable[[dict[str, Any]], None] | None = None
+    ) -> dict[str, Any]:
+        """Poll the status until the report is finished (complete, partial or failed)."""
+        deadline = time.monotonic() + timeout
+        last: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            status = self.status(report_id)
+            if on_progress and _progress_key(status) != _progress_key(last):
+                on_progress(status)
+            last = status
+            if status["status"] in ("complete", "partial", "failed"):
+                return status
+            time.sleep(0.3)
+        raise FlowError(f"report {report_id} not finished after {timeout:.0f}s (last status {last.get('status')})")
+
+
+def _progress_key(status: dict[str, Any]) -> tuple[Any, ...]:
+    return (status.get("status"), tuple((v["vin"], v["status"], v["step"]) for v in status.get("vehicles", [])))
+
+
+def _expect(response: requests.Response, status: int, what: str) -> None:
+    if response.status_code != status:
+        raise FlowError(f"{what}: expected HTTP {status}, got {response.status_code}: {response.text[:300]}")

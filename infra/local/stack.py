@@ -1,0 +1,398 @@
+"""The local stack: every Google stand-in, the Tesla simulator and each function, on free
+loopback ports. Used by `make dev`, `make demo` and the pytest session.
+
+Every process is started in its own process group and killed as a group on stop, on Ctrl-C, on
+SIGTERM and at interpreter exit, so nothing outlives the launcher.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SCENARIO = ROOT / "infra" / "simulator" / "scenarios" / "default"
+FIRESTORE_JAR_CANDIDATES = (
+    "/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar",
+    "/usr/share/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar",
+    "/opt/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar",
+)
+PROJECT = "carpulse-local"
+LOCATION = "europe-west1"
+QUEUE = "report-work"
+BUCKET = "carpulse-local-reports"
+CLIENT_ID = "carpulse-local-client"
+FUNCTIONS = ("oauth_initiate", "oauth_callback", "public_key", "reports", "report_worker", "token_refresh")
+TASK_MAX_ATTEMPTS = 5
+
+
+class StackError(RuntimeError):
+    """The stack could not start; the message says which part and where its log is."""
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def find_firestore_jar() -> Path:
+    """The Firestore emulator jar of the Google Cloud CLI."""
+    override = os.environ.get("FIRESTORE_EMULATOR_JAR")
+    candidates = [override] if override else []
+    gcloud = shutil.which("gcloud")
+    if gcloud:
+        sdk = Path(os.path.realpath(gcloud)).parents[1]
+        candidates.append(str(sdk / "platform" / "cloud-firestore-emulator" / "cloud-firestore-emulator.jar"))
+    candidates.extend(FIRESTORE_JAR_CANDIDATES)
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    raise StackError(
+        "Firestore emulator not found: install the Google Cloud CLI component "
+        "(apt-get install google-cloud-cli-firestore-emulator, or gcloud components install cloud-firestore-emulator)"
+    )
+
+
+@dataclass
+class _Proc:
+    name: str
+    popen: subprocess.Popen[bytes]
+    log_path: Path
+
+
+@dataclass
+class LocalStack:
+    """Starts and stops the whole local system."""
+
+    scenario: Path = DEFAULT_SCENARIO
+    log_dir: Path | None = None
+    wake_seconds: float = 2.0
+    access_token_ttl: int = 28800
+    procs: list[_Proc] = field(default_factory=list)
+    urls: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    internal_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+
+    def __enter__(self) -> LocalStack:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start everything and wait until each part answers."""
+        if self.log_dir is None:
+            self.log_dir = Path(tempfile.mkdtemp(prefix="carpulse-stack-"))
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        atexit.register(self.stop)
+        try:
+            self._start_backends()
+            self._seed()
+            self._start_functions()
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        """Terminate every process group we started (then kill what is left)."""
+        procs, self.procs = self.procs, []
+        for proc in procs:
+            _signal_group(proc.popen, signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        for proc in procs:
+            try:
+                proc.popen.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _signal_group(proc.popen, signal.SIGKILL)
+                proc.popen.wait(timeout=5)
+
+    # --- parts -----------------------------------------------------------------------------------
+
+    def _start_backends(self) -> None:
+        py = sys.executable
+        ports = {name: free_port() for name in ("firestore", "storage", "tasks", "secrets", "tesla")}
+        self.urls.update({name: f"http://127.0.0.1:{port}" for name, port in ports.items()})
+        jar = find_firestore_jar()
+        java = shutil.which("java")
+        if java is None:
+            raise StackError("Java 11+ is required for the Firestore emulator")
+        self._spawn(
+            "firestore",
+            [
+                java,
+                "-Duser.language=en",
+                "-cp",
+                str(jar),
+                "com.google.cloud.datastore.emulator.firestore.CloudFirestore",
+                "start",
+                "--host=127.0.0.1",
+                f"--port={ports['firestore']}",
+            ],
+        )
+        self._spawn(
+            "storage",
+            [
+                py,
+                "-m",
+                "gcp_storage_emulator",
+                "start",
+                "--host=127.0.0.1",
+                f"--port={ports['storage']}",
+                "--in-memory",
+            ],
+        )
+        self._spawn(
+            "tasks",
+            [py, "-m", "infra.local.tasks_emulator", "--host", "127.0.0.1", "--port", str(ports["tasks"])],
+            extra_env={"TASKS_EMULATOR_OIDC_BEARER": self.internal_token},  # env, not argv: ps shows argv
+        )
+        seed = self.log_dir / "secrets-seed.json"  # type: ignore[operator]
+        seed.write_text(json.dumps(self._secret_values()))
+        seed.chmod(0o600)
+        self._spawn(
+            "secrets",
+            [
+                py,
+                "-m",
+                "infra.local.secrets_emulator",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(ports["secrets"]),
+                "--seed-file",
+                str(seed),
+            ],
+        )
+        self._spawn(
+            "tesla",
+            [
+                py,
+                "-m",
+                "infra.simulator",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(ports["tesla"]),
+                "--scenario",
+                str(self.scenario),
+                "--client-id",
+                CLIENT_ID,
+                "--client-secret",
+                self.client_secret,
+                "--wake-seconds",
+                str(self.wake_seconds),
+                "--access-token-ttl",
+                str(self.access_token_ttl),
+            ],
+        )
+        self._wait_http("firestore", self.urls["firestore"] + "/")
+        self._wait_http("storage", self.urls["storage"] + "/storage/v1/b")
+        self._wait_http("tasks", self.urls["tasks"] + "/_emulator/health")
+        self._wait_http("secrets", self.urls["secrets"] + "/_emulator/health")
+        self._wait_http("tesla", self.urls["tesla"] + "/_sim/health")
+
+    def _secret_values(self) -> dict[str, str]:
+        from carpulse.crypto import new_encryption_key
+        from carpulse.keys import new_private_key_pem
+
+        return {
+            "tesla-client-secret": self.client_secret,
+            "token-encryption-key": new_encryption_key(),
+            "tesla-private-key": new_private_key_pem(),
+        }
+
+    def _seed(self) -> None:
+        """Create the bucket and the queue through the real client libraries."""
+        from google.api_core.client_options import ClientOptions
+        from google.api_core.exceptions import Conflict
+        from google.auth.credentials import AnonymousCredentials
+        from google.cloud import storage, tasks_v2
+        from google.protobuf import duration_pb2
+
+        os.environ["STORAGE_EMULATOR_HOST"] = self.urls["storage"]
+        client = storage.Client(project=PROJECT, credentials=AnonymousCredentials())
+        with contextlib.suppress(Conflict):
+            client.create_bucket(BUCKET)
+        tasks = tasks_v2.CloudTasksClient(
+            transport="rest",
+            client_options=ClientOptions(api_endpoint=self.urls["tasks"]),
+            credentials=AnonymousCredentials(),
+        )
+        tasks.create_queue(
+            parent=f"projects/{PROJECT}/locations/{LOCATION}",
+            queue={
+                "name": f"projects/{PROJECT}/locations/{LOCATION}/queues/{QUEUE}",
+                "rate_limits": {"max_concurrent_dispatches": 8},
+                "retry_config": {
+                    "max_attempts": TASK_MAX_ATTEMPTS,
+                    "min_backoff": duration_pb2.Duration(nanos=500_000_000),
+                    "max_backoff": duration_pb2.Duration(seconds=5),
+                },
+            },
+        )
+
+    def _start_functions(self) -> None:
+        ports = {name: free_port() for name in FUNCTIONS}
+        for name, port in ports.items():
+            self.urls[name] = f"http://127.0.0.1:{port}"
+        tesla = self.urls["tesla"]
+        self.env = {
+            "ENV": "local",
+            "GCP_PROJECT": PROJECT,
+            "GCP_LOCATION": LOCATION,
+            "TESLA_CLIENT_ID": CLIENT_ID,
+            "TESLA_AUTH_BASE_URL": tesla,
+            "TESLA_REGION_BASE_URLS": json.dumps({r: f"{tesla}/fleet/{r}" for r in ("na", "eu", "cn")}),
+            "OAUTH_REDIRECT_URI": self.urls["oauth_callback"] + "/",
+            "FRONTEND_URL": "http://localhost:5173/connected",
+            "FRONTEND_ORIGINS": "http://localhost:5173",
+            "WORKER_URL": self.urls["report_worker"] + "/",
+            "REPORTS_BUCKET": BUCKET,
+            "TASKS_QUEUE": QUEUE,
+            "TASK_MAX_ATTEMPTS": str(TASK_MAX_ATTEMPTS),
+            "FIRESTORE_EMULATOR_HOST": self.urls["firestore"].removeprefix("http://"),
+            "STORAGE_EMULATOR_HOST": self.urls["storage"],
+            "TASKS_EMULATOR_HOST": self.urls["tasks"],
+            "SECRETS_EMULATOR_HOST": self.urls["secrets"],
+            "INTERNAL_AUTH_TOKEN": self.internal_token,
+            "WAKE_WAIT_SECONDS": str(self.wake_seconds + 0.5),
+        }
+        for name in FUNCTIONS:
+            self._spawn(
+                name,
+                [
+                    sys.executable,
+                    "-m",
+                    "functions_framework",
+                    "--target",
+                    name,
+                    "--source",
+                    str(ROOT / "functions" / name / "main.py"),
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(ports[name]),
+                ],
+                extra_env=self.env,
+            )
+        for name in FUNCTIONS:
+            self._wait_http(name, self.urls[name] + "/_ready")
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def _spawn(self, name: str, argv: list[str], extra_env: dict[str, str] | None = None) -> None:
+        log_path = self.log_dir / f"{name}.log"  # type: ignore[operator]
+        env = {k: v for k, v in os.environ.items() if not k.endswith("_EMULATOR_HOST")}
+        env.update(extra_env or {})
+        env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "shared")])
+        env["PYTHONUNBUFFERED"] = "1"
+        with log_path.open("wb") as log:
+            popen = subprocess.Popen(
+                argv,
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # its own process group: we can kill it and its children
+            )
+        self.procs.append(_Proc(name, popen, log_path))
+
+    def _wait_http(self, name: str, url: str, timeout: float = 60.0) -> None:
+        proc = next(p for p in self.procs if p.name == name)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc.popen.poll() is not None:
+                raise StackError(
+                    f"{name} exited with {proc.popen.returncode}; see {proc.log_path}:\n{_tail(proc.log_path)}"
+                )
+            try:
+                requests.get(url, timeout=1)
+                return
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise StackError(f"{name} did not answer within {timeout:.0f}s; see {proc.log_path}")
+
+    def wait_idle(self, timeout: float = 120.0) -> None:
+        """Wait until the Tasks emulator has nothing pending or running."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if requests.get(self.urls["tasks"] + "/_emulator/idle", timeout=5).json().get("idle"):
+                return
+            time.sleep(0.2)
+        raise StackError("tasks still running after timeout")
+
+    def reset(self) -> None:
+        """Wipe Firestore documents and the simulator's state between tests."""
+        requests.delete(
+            f"{self.urls['firestore']}/emulator/v1/projects/{PROJECT}/databases/(default)/documents", timeout=10
+        ).raise_for_status()
+        requests.post(self.urls["tesla"] + "/_sim/reset", timeout=10).raise_for_status()
+
+
+def _signal_group(popen: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    if popen.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(popen.pid, sig)
+
+
+def _tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def main() -> int:
+    """`python -m infra.local.stack [--scenario DIR]`: run the stack until Ctrl-C."""
+    parser = argparse.ArgumentParser(description="Run the Car Pulse Tracker local stack")
+    parser.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO)
+    parser.add_argument("--log-dir", type=Path, default=ROOT / ".local" / "logs")
+    args = parser.parse_args()
+    stack = LocalStack(scenario=args.scenario, log_dir=args.log_dir)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    print("starting the local stack …", flush=True)
+    with stack:
+        env_file = ROOT / ".local" / "stack.env"
+        env_file.write_text("".join(f"{k}={v}\n" for k, v in sorted(stack.env.items())))
+        env_file.chmod(0o600)
+        width = max(len(n) for n in stack.urls)
+        for name, url in stack.urls.items():
+            print(f"  {name:<{width}}  {url}", flush=True)
+        print(f"logs: {args.log_dir}   environment: {env_file}", flush=True)
+        print("ready; Ctrl-C stops everything", flush=True)
+        try:
+            while all(p.popen.poll() is None for p in stack.procs):
+                time.sleep(0.5)
+            dead = [p.name for p in stack.procs if p.popen.poll() is not None]
+            print(f"stopped because {', '.join(dead)} exited; see {args.log_dir}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print("\nstopping …", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
