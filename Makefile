@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock | cksum | cut -d' 
 PYTEST_ARGS ?=
 SCENARIO ?=
 ENV ?= dev
+export PYTHONPATH := $(CURDIR):$(CURDIR)/shared
 
 .PHONY: help venv test unit lint format demo dev bench bundles lock prereqs clean
 

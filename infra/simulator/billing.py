@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import deque
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -75,7 +76,8 @@ def path_vin(path: str) -> str | None:
 class RequestLog:
     """Bounded, thread-safe request log."""
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, clock: Callable[[], float]) -> None:
+        self._clock = clock
         self._lock = threading.Lock()
         self._entries: deque[LogEntry] = deque(maxlen=capacity)
 
@@ -83,7 +85,7 @@ class RequestLog:
         """Append one entry; billable = category is not free and the status is below 500."""
         category = categorize(path)
         entry = LogEntry(
-            time=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            time=datetime.fromtimestamp(self._clock(), UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             method=method,
             path=path,
             region=split_fleet_path(path)[0],

@@ -47,7 +47,10 @@ class FaultSpec(BaseModel):
     @field_validator("path_pattern")
     @classmethod
     def _regex(cls, value: str) -> str:
-        re.compile(value)
+        try:
+            re.compile(value)
+        except re.error as exc:  # re.error is not a ValueError, so pydantic would not catch it
+            raise ValueError(f"invalid regex: {exc}") from exc
         return value
 
     @field_validator("method")

@@ -50,7 +50,7 @@ class SimState:
             code_ttl=config.auth_code_ttl,
         )
         self.faults = FaultBook()
-        self.log = RequestLog(config.log_capacity)
+        self.log = RequestLog(config.log_capacity, self.now)
         self._vehicles: dict[str, _VehicleRuntime] = {}
         self._partners: dict[str, PartnerAccount] = {}
         self._invoices: dict[str, bytes] = {}

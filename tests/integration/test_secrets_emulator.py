@@ -59,9 +59,12 @@ def test_create_add_and_access_versions(client: secretmanager.SecretManagerServi
         request={"parent": PROJECT, "secret_id": "token-key", "secret": {"replication": {"automatic": {}}}}
     )
     assert secret.name == f"{PROJECT}/secrets/token-key"
-    v1 = client.add_secret_version(request={
-        "parent": secret.name, "payload": {"data": b"one", "data_crc32c": google_crc32c.value(b"one")},
-    })
+    v1 = client.add_secret_version(
+        request={
+            "parent": secret.name,
+            "payload": {"data": b"one", "data_crc32c": google_crc32c.value(b"one")},
+        }
+    )
     v2 = client.add_secret_version(request={"parent": secret.name, "payload": {"data": b"two"}})
     assert (v1.name, v2.name) == (f"{secret.name}/versions/1", f"{secret.name}/versions/2")
     latest = client.access_secret_version(name=f"{secret.name}/versions/latest")
@@ -89,9 +92,12 @@ def test_duplicate_secret_and_bad_checksum_are_rejected(
     with pytest.raises(Conflict):
         client.create_secret(request={"parent": PROJECT, "secret_id": "tesla-client-secret", "secret": {}})
     with pytest.raises(BadRequest):
-        client.add_secret_version(request={
-            "parent": f"{PROJECT}/secrets/tesla-client-secret", "payload": {"data": b"x", "data_crc32c": 1},
-        })
+        client.add_secret_version(
+            request={
+                "parent": f"{PROJECT}/secrets/tesla-client-secret",
+                "payload": {"data": b"x", "data_crc32c": 1},
+            }
+        )
 
 
 def test_seed_is_visible_from_any_project_and_restored_on_reset(
@@ -99,9 +105,12 @@ def test_seed_is_visible_from_any_project_and_restored_on_reset(
 ) -> None:
     other_project = "projects/other-proj/secrets/tesla-client-secret/versions/latest"
     assert access(client, other_project) == b"seeded-value"
-    client.add_secret_version(request={
-        "parent": f"{PROJECT}/secrets/tesla-client-secret", "payload": {"data": b"rotated"},
-    })
+    client.add_secret_version(
+        request={
+            "parent": f"{PROJECT}/secrets/tesla-client-secret",
+            "payload": {"data": b"rotated"},
+        }
+    )
     assert access(client, f"{PROJECT}/secrets/tesla-client-secret/versions/latest") == b"rotated"
     assert requests.post(f"{emulator.url}/_emulator/reset").status_code == 200
     assert access(client, f"{PROJECT}/secrets/tesla-client-secret/versions/latest") == b"seeded-value"
@@ -127,7 +136,10 @@ def test_cli_with_seed_file_exits_on_sigterm(tmp_path: Path) -> None:
     seed.write_text(json.dumps({"cli-secret": "from-cli"}))
     proc = subprocess.Popen(
         [sys.executable, "-m", "infra.local.secrets_emulator", "--port", "0", "--seed-file", str(seed)],
-        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
     )
     try:

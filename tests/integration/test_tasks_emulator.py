@@ -61,8 +61,16 @@ class Target:
             name = request.headers.get("X-CloudTasks-TaskName", "")
             previous = sum(1 for h in self.hits if h["task"] == name)
             headers = {k.lower(): v for k, v in request.headers.items()}
-            self.hits.append({"path": path, "task": name, "method": request.method, "at": time.time(),
-                              "headers": headers, "body": request.get_data()})
+            self.hits.append(
+                {
+                    "path": path,
+                    "task": name,
+                    "method": request.method,
+                    "at": time.time(),
+                    "headers": headers,
+                    "body": request.get_data(),
+                }
+            )
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             if self.in_flight >= self.gate_size:
@@ -117,8 +125,7 @@ def client(emulator: TasksEmulator) -> tasks_v2.CloudTasksClient:
     return make_client(emulator)
 
 
-def make_queue(client: tasks_v2.CloudTasksClient, qid: str, concurrency: int = 0,
-               max_attempts: int = 0) -> str:
+def make_queue(client: tasks_v2.CloudTasksClient, qid: str, concurrency: int = 0, max_attempts: int = 0) -> str:
     """Create a queue with fast backoff; 0 means "emulator default" as in proto3."""
     queue = tasks_v2.Queue(
         name=f"{LOCATION}/queues/{qid}",
@@ -132,9 +139,15 @@ def make_queue(client: tasks_v2.CloudTasksClient, qid: str, concurrency: int = 0
     return client.create_queue(parent=LOCATION, queue=queue).name
 
 
-def http_task(url: str, name: str = "", oidc: bool = False, schedule: float | None = None,
-              method: tasks_v2.HttpMethod = tasks_v2.HttpMethod.POST, body: bytes = b"",
-              headers: dict[str, str] | None = None) -> tasks_v2.Task:
+def http_task(
+    url: str,
+    name: str = "",
+    oidc: bool = False,
+    schedule: float | None = None,
+    method: tasks_v2.HttpMethod = tasks_v2.HttpMethod.POST,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+) -> tasks_v2.Task:
     """Build an HTTP task, optionally OIDC-authenticated and/or scheduled at epoch `schedule`."""
     req = tasks_v2.HttpRequest(url=url, http_method=method, body=body, headers=headers or {})
     if oidc:
@@ -147,8 +160,7 @@ def http_task(url: str, name: str = "", oidc: bool = False, schedule: float | No
     return task
 
 
-def submit(client: tasks_v2.CloudTasksClient, queue: str, url: str, task_id: str = "",
-           **kwargs: Any) -> tasks_v2.Task:
+def submit(client: tasks_v2.CloudTasksClient, queue: str, url: str, task_id: str = "", **kwargs: Any) -> tasks_v2.Task:
     """Create an HTTP task in `queue`, named `task_id` if given."""
     name = f"{queue}/tasks/{task_id}" if task_id else ""
     return client.create_task(parent=queue, task=http_task(url, name, **kwargs))
@@ -232,9 +244,7 @@ def test_max_concurrent_dispatches_is_a_ceiling(
     assert target.max_in_flight == 2
 
 
-def test_retries_until_success(
-    emulator: TasksEmulator, client: tasks_v2.CloudTasksClient, target: Target
-) -> None:
+def test_retries_until_success(emulator: TasksEmulator, client: tasks_v2.CloudTasksClient, target: Target) -> None:
     queue = make_queue(client, "retry")
     submit(client, queue, target.url("flaky?fail=2"), "f1")
     assert emulator.wait_idle(3)
@@ -275,8 +285,13 @@ def test_dispatch_sends_request_and_cloud_tasks_headers(
     emulator: TasksEmulator, client: tasks_v2.CloudTasksClient, target: Target
 ) -> None:
     queue = make_queue(client, "headers")
-    task = http_task(target.url("ok"), name=f"{queue}/tasks/h1", method=tasks_v2.HttpMethod.PUT,
-                     body=b'{"vin": "5YJ3"}', headers={"Content-Type": "application/json", "X-Trace": "abc"})
+    task = http_task(
+        target.url("ok"),
+        name=f"{queue}/tasks/h1",
+        method=tasks_v2.HttpMethod.PUT,
+        body=b'{"vin": "5YJ3"}',
+        headers={"Content-Type": "application/json", "X-Trace": "abc"},
+    )
     before = time.time()
     client.create_task(parent=queue, task=task)
     assert emulator.wait_idle(3)
@@ -335,9 +350,7 @@ def test_schedule_time_delays_dispatch(
     assert late["at"] >= eta
 
 
-def test_reset_and_admin_endpoints(
-    emulator: TasksEmulator, client: tasks_v2.CloudTasksClient, target: Target
-) -> None:
+def test_reset_and_admin_endpoints(emulator: TasksEmulator, client: tasks_v2.CloudTasksClient, target: Target) -> None:
     assert requests.get(f"{emulator.url}/_emulator/health").text == "ok"
     queue = make_queue(client, "parked")
     client.create_task(parent=queue, task=http_task(target.url("ok"), schedule=time.time() + 60))
@@ -355,8 +368,7 @@ def test_unknown_queue_without_auto_create_is_not_found(target: Target) -> None:
     em.start()
     try:
         with pytest.raises(NotFound):
-            make_client(em).create_task(parent=f"{LOCATION}/queues/missing",
-                                        task=http_task(target.url("ok")))
+            make_client(em).create_task(parent=f"{LOCATION}/queues/missing", task=http_task(target.url("ok")))
     finally:
         em.stop()
 
@@ -369,7 +381,10 @@ def test_backoff_doubles_then_grows_linearly_then_caps() -> None:
 def test_cli_prints_ready_line_and_exits_on_sigterm() -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "infra.local.tasks_emulator", "--port", "0", "--oidc-bearer", "x"],
-        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
     )
     try:

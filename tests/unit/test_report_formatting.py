@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+
 from carpulse.domain.snapshot import DistanceUnit, Money
 from carpulse.report.formatting import (
     MISSING,
@@ -125,9 +126,7 @@ def test_format_money(amount: float, currency: str | None, expected: str) -> Non
 
 
 def test_totals_by_currency_sums_within_a_currency_only() -> None:
-    totals = totals_by_currency(
-        [("EUR", 1.0), ("NOK", 2.0), ("eur", 2.5), ("NOK", None), ("EUR", float("nan"))]
-    )
+    totals = totals_by_currency([("EUR", 1.0), ("NOK", 2.0), ("eur", 2.5), ("NOK", None), ("EUR", float("nan"))])
     assert totals == (Money(currency="EUR", amount=3.5), Money(currency="NOK", amount=2.0))
 
 

@@ -7,6 +7,8 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from pypdf import PdfReader
+
 from carpulse.domain.snapshot import (
     Battery,
     ChargingFee,
@@ -20,7 +22,6 @@ from carpulse.domain.snapshot import (
     VehicleSnapshot,
 )
 from carpulse.report.pdf import render_vehicle_pdf
-from pypdf import PdfReader
 
 VIN = "5YJ3E7EB2NF000001"
 CEST = timezone(timedelta(hours=2))
@@ -28,9 +29,7 @@ GENERATED = datetime(2024, 5, 31, 6, 0, tzinfo=UTC)
 UNICODE_SITES = ("Jyväskylä – Seppälä", "Zürich", "Kraków", "Gdańsk – Łódź", "København Ø")
 
 
-def _session(
-    i: int, *, site: str = "München – Freiham", currency: str = "EUR", vin: str = VIN
-) -> ChargingSession:
+def _session(i: int, *, site: str = "München – Freiham", currency: str = "EUR", vin: str = VIN) -> ChargingSession:
     start = datetime(2024, 5, 1, 8, 15, tzinfo=CEST) + timedelta(days=i % 28, minutes=i)
     return ChargingSession(
         session_id=f"s{i}",
@@ -40,9 +39,7 @@ def _session(
         started_at=start,
         stopped_at=start + timedelta(minutes=30),
         energy_kwh=20 + i,
-        fees=(
-            ChargingFee(fee_type="CHARGING", currency=currency, total_due=10 + i, usage=20 + i, unit="kwh"),
-        ),
+        fees=(ChargingFee(fee_type="CHARGING", currency=currency, total_due=10 + i, usage=20 + i, unit="kwh"),),
     )
 
 
@@ -147,9 +144,7 @@ def test_all_sessions_of_this_vin_are_listed() -> None:
 
 
 def test_sessions_of_another_vin_are_left_out_and_said_so() -> None:
-    snapshot = _snapshot(
-        sessions=(_session(1, site="Mine"), _session(2, site="Theirs", vin="OTHERVIN0000000"))
-    )
+    snapshot = _snapshot(sessions=(_session(1, site="Mine"), _session(2, site="Theirs", vin="OTHERVIN0000000")))
     text = _text(render_vehicle_pdf(snapshot))
     assert "Mine" in text
     assert "Theirs" not in text
@@ -189,9 +184,7 @@ def test_many_sessions_flow_onto_pages_with_footer_and_repeated_heading() -> Non
 
 def test_notes_are_listed() -> None:
     notes = (
-        SectionNote(
-            section="Location", state=SectionState.MISSING, reason="The location scope was not granted."
-        ),
+        SectionNote(section="Location", state=SectionState.MISSING, reason="The location scope was not granted."),
         SectionNote(section="Charging history", state=SectionState.FAILED, reason="Tesla returned HTTP 500."),
     )
     text = _text(render_vehicle_pdf(_snapshot(notes=notes)))
@@ -231,9 +224,7 @@ def test_garbage_values_never_print_as_python_values() -> None:
         report_id="rpt-garbage",
         generated_at=datetime(2024, 1, 1, 12, 0),  # naive: taken as UTC
         distance_unit=DistanceUnit.MI,
-        identity=Identity(
-            vin=VIN, display_name="🚗 Blue Thunder", model="<invalid>", trim="null", state="None"
-        ),
+        identity=Identity(vin=VIN, display_name="🚗 Blue Thunder", model="<invalid>", trim="null", state="None"),
         software_version="  ",
         odometer_mi=float("nan"),
         battery=Battery(rated_range_mi=float("inf"), charging_state="<invalid>"),

@@ -1,0 +1,127 @@
+"""Transport policy of the Fleet client, against a scripted HTTP session."""
+
+import json
+
+import pytest
+import requests
+
+from carpulse.tesla.client import FleetClient, RetryPolicy
+from carpulse.tesla.errors import (
+    LoginRequiredError,
+    TokenExpiredError,
+    RateLimitedError, TeslaServerError, VehicleOfflineError
+
+
+def _response(status: int, body=None, headers=None) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response._content = b"" if body is None else json.dumps(body).encode()
+    response.headers.update(headers or {})
+    return response
+
+
+class ScriptedHttp:
+    """Answers requests from a list, and records them."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.calls = []
+
+    def request(self, method, url, **kwargs):
+        self.calls.append((method, url, kwargs))
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+class Tokens:
+    def __init__(self):
+        self.current = "tok-1"
+        self.refreshes = 0
+
+    def access_token(self):
+        return self.current
+
+    def refresh_after_expiry(self, stale_token):
+        self.refreshes += 1
+        self.current = f"tok-{self.refreshes + 1}"
+        return self.current
+
+
+def _client(http, tokens=None, **kw):
+    return FleetClient("https://fleet.example", tokens or Tokens(), http, retry=RetryPolicy(**kw), sleep=lambda s: None)
+
+
+def test_expired_token_refreshes_once_and_retries():
+    http = ScriptedHttp(_response(401), _response(200, {"response": {"vin": "V", "state": "online"}}))
+    tokens = Tokens()
+    vehicle = _client(http, tokens).vehicle("V")
+    assert vehicle.state == "online"
+    assert tokens.refreshes == 1
+    assert http.calls[1][2]["headers"]["Authorization"] == "Bearer tok-2"
+
+
+def test_second_401_after_refresh_is_raised():
+    http = ScriptedHttp(_response(401), _response(401))
+    with pytest.raises(TokenExpiredError) as caught:
+        _client(http).vehicle("V")
+    assert caught.value.status == 401
+
+
+def test_login_required_is_not_retried():
+    http = ScriptedHttp(_response(401, {"error": "login_required"}))
+    with pytest.raises(LoginRequiredError):
+        _client(http).vehicle("V")
+    assert len(http.calls) == 1
+
+
+def test_server_errors_and_timeouts_are_retried_with_a_bound():
+    http = ScriptedHttp(_response(503), requests.ConnectionError("boom"), _response(200, {"response": {"vin": "V"}}))
+    assert _client(http, attempts=3).vehicle("V").vin == "V"
+    http = ScriptedHttp(_response(503), _response(503), _response(503))
+    with pytest.raises(TeslaServerError):
+        _client(http, attempts=3).vehicle("V")
+    assert len(http.calls) == 3
+
+
+def test_short_retry_after_is_waited_long_one_is_raised():
+    slept = []
+    http = ScriptedHttp(_response(429, headers={"Retry-After": "2"}), _response(200, {"response": {"vin": "V"}}))
+    client = FleetClient("https://f", Tokens(), http, sleep=slept.append)
+    assert client.vehicle("V").vin == "V"
+    assert slept == [2.0]
+    http = ScriptedHttp(_response(429, headers={"Retry-After": "600"}))
+    with pytest.raises(RateLimitedError) as caught:
+        _client(http).vehicle("V")
+    assert caught.value.retry_after == 600
+
+
+def test_offline_vehicle_is_raised_for_the_caller_to_decide():
+    http = ScriptedHttp(_response(408, {"error": "vehicle unavailable"}))
+    with pytest.raises(VehicleOfflineError):
+        _client(http).vehicle_data("V")
+
+
+def test_vehicles_and_charging_history_follow_pages():
+    http = ScriptedHttp(
+        _response(200, {"response": [{"vin": "A"}], "pagination": {"current": 1, "next": 2}}),
+        _response(200, {"response": [{"vin": "B"}], "pagination": {"current": 2, "next": None}}),
+    )
+    assert [v.vin for v in _client(http).vehicles()] == ["A", "B"]
+    http = ScriptedHttp(
+        _response(200, {"response": {"data": [{"sessionId": 1}, {"sessionId": 2}], "totalResults": 3}}),
+        _response(200, {"response": {"data": [{"sessionId": 3}], "totalResults": 3}}),
+    )
+    pages = list(_client(http).charging_history(page_size=2))
+    assert [s.sessionId for p in pages for s in p.data] == [1, 2, 3]
+    assert http.calls[1][2]["params"]["pageNo"] == 2
+
+
+def test_every_response_is_observed_raw():
+    seen = []
+    http = ScriptedHttp(_response(503), _response(200, {"response": {"vin": "V"}}))
+    client = FleetClient("https://f", Tokens(), http, sleep=lambda s: None, observer=seen.append)
+    client.vehicle("V")
+    assert [x.status for x in seen] == [503, 200]
+    assert seen[0].endpoint == "vehicle"

@@ -1,0 +1,87 @@
+"""Attribution and totals happen once, in normalisation."""
+
+from datetime import UTC, datetime
+
+from carpulse.domain.snapshot import DistanceUnit
+from carpulse.services.normalise import build_snapshot, model_name, partition_sessions
+from carpulse.tesla.schemas import ChargingSession, VehicleData
+
+VIN_A = "5YJ3E7EB0PF000001"
+VIN_B = "7SAYGDEE0PF000002"
+
+
+def _session(sid, vin, currency="EUR", total=10.0, kwh=30.0, start="2026-03-01T10:00:00+02:00"):
+    return ChargingSession.model_validate(
+        {
+            "sessionId": sid,
+            "vin": vin,
+            "siteLocationName": "Jyväskylä – Seppälä",
+            "chargeStartDateTime": start,
+            "fees": [
+                {"feeType": "CHARGING", "currencyCode": currency, "totalDue": total, "usageBase": kwh, "uom": "kwh"},
+                {"feeType": "PARKING", "currencyCode": currency, "totalDue": 1.5, "usageBase": 3, "uom": "min"},
+            ],
+            "invoices": [{"fileName": f"{sid}.pdf", "contentId": f"c-{sid}"}],
+        }
+    )
+
+
+def test_partition_by_vin():
+    parts = partition_sessions([_session(1, VIN_A), _session(2, VIN_B), _session(3, VIN_A.lower())])
+    assert sorted(parts) == [VIN_A, VIN_B]
+    assert [s.sessionId for s in parts[VIN_A]] == [1, 3]
+
+
+def test_snapshot_keeps_only_its_vin_and_totals_per_currency():
+    sessions = [_session(1, VIN_A), _session(2, VIN_A, "NOK", 200.0, 40.0), _session(3, VIN_B, total=99.0)]
+    snap = build_snapshot(
+        report_id="r1",
+        generated_at=datetime(2026, 11, 21, tzinfo=UTC),
+        region="eu",
+        vin=VIN_A,
+        summary=None,
+        data=None,
+        sessions=sessions,
+    )
+    assert {s.vin for s in snap.sessions} == {VIN_A}
+    assert snap.charging.session_count == 2
+    assert snap.charging.energy_kwh == 70.0
+    totals = {m.currency: m.amount for m in snap.charging.cost_by_currency}
+    assert totals == {"EUR": 11.5, "NOK": 201.5}
+    assert snap.sessions[0].started_at.utcoffset().total_seconds() == 7200
+
+
+def test_units_and_identity_from_vehicle_data():
+    data = VehicleData.model_validate(
+        {
+            "vin": VIN_A,
+            "display_name": "Sparky",
+            "charge_state": {"battery_level": 78, "battery_range": 200.0, "timestamp": 1763726400000},
+            "vehicle_state": {"odometer": 10000.0, "car_version": "2025.44.25.4 abcdef", "vehicle_name": "Sparky"},
+            "vehicle_config": {"car_type": "model3", "trim_badging": "74d"},
+            "gui_settings": {"gui_distance_units": "mi/hr"},
+        }
+    )
+    snap = build_snapshot(
+        report_id="r", generated_at=datetime.now(UTC), region="eu", vin=VIN_A, summary=None, data=data, sessions=[]
+    )
+    assert snap.identity.model == "Model 3"
+    assert snap.identity.trim == "74D"
+    assert snap.software_version == "2025.44.25.4"
+    assert snap.distance_unit is DistanceUnit.MI
+    assert snap.battery.level_percent == 78
+    assert snap.data_as_of is not None
+
+
+def test_region_default_unit_without_gui_settings():
+    snap = build_snapshot(
+        report_id="r", generated_at=datetime.now(UTC), region="na", vin=VIN_A, summary=None, data=None, sessions=[]
+    )
+    assert snap.distance_unit is DistanceUnit.MI
+    assert snap.battery is None
+
+
+def test_model_names():
+    assert model_name("modely", VIN_B) == "Model Y"
+    assert model_name(None, VIN_B) == "Model Y"
+    assert model_name(None, "XXX") is None

@@ -1,0 +1,227 @@
+"""Report requests, the prepare task and the per-VIN task, on fakes."""
+
+from datetime import timedelta
+
+import pytest
+
+from carpulse.config import Settings
+from carpulse.crypto import sha256_hex
+from carpulse.domain.models import Account, ReportStatus, Session, VinStatus
+from carpulse.domain.tasks import TaskKind, WorkerTask
+from carpulse.errors import NotAuthenticatedError, NotFoundError, RetryLaterError
+from carpulse.services.prepare import PrepareService
+from carpulse.services.reports import ReportCreate, ReportsService
+from carpulse.services.vehicle_report import VehicleReportService
+from carpulse.services.worker import Worker
+from carpulse.tesla.errors import TeslaServerError
+from carpulse.tesla.schemas import ChargingHistoryPage, ChargingSession, VehicleData, VehicleSummary
+from tests.fakes import FakeAccounts, FakeBlobs, FakeClock, FakeQueue, FakeReports, FakeSessions
+
+VIN_A, VIN_B, VIN_C = "5YJ3E7EB0PF000001", "7SAYGDEE0PF000002", "5YJSA7E20PF000003"
+
+
+class FakeFleet:
+    def __init__(self, observer=None, states=None, fail_vehicle_data=False):
+        self.observer = observer
+        self.states = states or {VIN_A: "online", VIN_B: "online", VIN_C: "asleep"}
+        self.calls = []
+        self.fail_vehicle_data = fail_vehicle_data
+
+    def vehicles(self):
+        self.calls.append("vehicles")
+        return [VehicleSummary(vin=v, display_name=f"car {v[-1]}", state=s) for v, s in self.states.items()]
+
+    def vehicle(self, vin):
+        self.calls.append(("vehicle", vin))
+        return VehicleSummary(vin=vin, state=self.states[vin], display_name=f"car {vin[-1]}")
+
+    def vehicle_data(self, vin):
+        self.calls.append(("vehicle_data", vin))
+        if self.fail_vehicle_data:
+            raise TeslaServerError("down", status=503)
+        return VehicleData.model_validate(
+            {"vin": vin, "charge_state": {"battery_level": 80}, "vehicle_state": {"odometer": 1000.0}}
+        )
+
+    def wake_up(self, vin):
+        self.calls.append(("wake_up", vin))
+        return VehicleSummary(vin=vin, state="asleep")
+
+    def charging_history(self):
+        self.calls.append("charging_history")
+        yield ChargingHistoryPage(
+            data=[
+                ChargingSession.model_validate({"sessionId": i, "vin": vin, "fees": []})
+                for i, vin in enumerate([VIN_A, VIN_A, VIN_B, "OTHERVIN000000000"])
+            ]
+        )
+
+
+class World:
+    def __init__(self):
+        self.clock = FakeClock()
+        self.accounts, self.sessions, self.reports = FakeAccounts(), FakeSessions(), FakeReports()
+        self.blobs, self.queue = FakeBlobs(), FakeQueue()
+        self.fleet = FakeFleet()
+        now = self.clock()
+        self.account = Account(
+            account_id="acc1",
+            region="eu",
+            fleet_api_base_url="https://f",
+            access_token_enc="x",
+            refresh_token_enc="y",
+            token_expires_at=now + timedelta(hours=8),
+            created_at=now,
+            updated_at=now,
+        )
+        self.accounts.items["acc1"] = self.account
+        self.sessions.put(
+            sha256_hex("sess"), Session(account_id="acc1", created_at=now, expires_at=now + timedelta(days=1))
+        )
+        fleet_for = lambda account, observer=None: self._fleet(observer)  # noqa: E731
+        self.api = ReportsService(
+            Settings(), self.sessions, self.accounts, self.reports, self.blobs, self.queue, fleet_for, self.clock
+        )
+        self.rendered = []
+        self.vehicle = VehicleReportService(
+            self.accounts, self.reports, self.blobs, self.queue, fleet_for, self._render, self.clock
+        )
+        self.prepare = PrepareService(self.accounts, self.reports, self.blobs, self.queue, fleet_for)
+        self.worker = Worker(self.prepare, self.vehicle, max_attempts=3)
+
+    def _fleet(self, observer):
+        self.fleet.observer = observer
+        return self.fleet
+
+    def _render(self, snapshot):
+        self.rendered.append(snapshot)
+        return b"%PDF-fake " + snapshot.identity.vin.encode()
+
+    def run_all_tasks(self):
+        while self.queue.tasks:
+            task_id = next(iter(self.queue.tasks))
+            task, _ = self.queue.tasks.pop(task_id)
+            self.worker.handle(task, 0)
+
+
+@pytest.fixture
+def world():
+    return World()
+
+
+def test_authentication(world):
+    assert world.api.authenticate("sess").account_id == "acc1"
+    with pytest.raises(NotAuthenticatedError):
+        world.api.authenticate("nope")
+    with pytest.raises(NotAuthenticatedError):
+        world.api.authenticate(None)
+    world.clock.advance(2 * 86400)
+    with pytest.raises(NotAuthenticatedError):
+        world.api.authenticate("sess")
+
+
+def test_foreign_vin_is_refused_and_nothing_is_created(world):
+    with pytest.raises(NotFoundError) as caught:
+        world.api.request_report(world.account, ReportCreate(vins=[VIN_A, "1HGCM82633A004352"]))
+    assert "4352" in str(caught.value.messages)
+    assert "1HGCM82633A004352" not in str(caught.value.messages)
+    assert not world.reports.items
+    assert not world.queue.tasks
+
+
+@pytest.mark.parametrize("vins", [[], ["short"], [VIN_A, VIN_A], ["5YJ3E7EB0PF00000I"]])
+def test_bad_vin_lists_are_validation_errors(vins):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        ReportCreate(vins=vins)
+
+
+def test_queue_failure_leaves_no_live_report(world):
+    world.queue.fail = True
+    with pytest.raises(RetryLaterError):
+        world.api.request_report(world.account, ReportCreate(vins=[VIN_A]))
+    (report,) = world.reports.items.values()
+    assert report.status is ReportStatus.FAILED
+
+
+def test_whole_flow_on_fakes(world):
+    view = world.api.request_report(world.account, ReportCreate(vins=[VIN_A, VIN_B, VIN_C]))
+    assert view.status is ReportStatus.QUEUED
+    assert [t.kind for t, _ in world.queue.tasks.values()] == [TaskKind.PREPARE]
+    world.run_all_tasks()
+    status = world.api.report_status(world.account, view.report_id)
+    assert status.status is ReportStatus.COMPLETE
+    assert all(v.download_url for v in status.vehicles)
+    # charging history fetched once for the whole request, attributed per VIN
+    assert world.fleet.calls.count("charging_history") == 1
+    by_vin = {s.identity.vin: s for s in world.rendered}
+    assert by_vin[VIN_A].charging.session_count == 2
+    assert by_vin[VIN_B].charging.session_count == 1
+    # the asleep car was not woken and not asked for vehicle_data; the PDF says why
+    assert ("vehicle_data", VIN_C) not in world.fleet.calls
+    assert ("wake_up", VIN_C) not in world.fleet.calls
+    assert "asleep" in by_vin[VIN_C].notes[0].reason
+
+
+def test_repeated_delivery_changes_nothing(world):
+    view = world.api.request_report(world.account, ReportCreate(vins=[VIN_A]))
+    world.run_all_tasks()
+    before = (dict(world.reports.items), {k: dict(v) for k, v in world.reports.vins.items()}, len(world.rendered))
+    world.worker.handle(WorkerTask(kind=TaskKind.VEHICLE, report_id=view.report_id, vin=VIN_A), 1)
+    world.worker.handle(WorkerTask(kind=TaskKind.PREPARE, report_id=view.report_id), 1)
+    after = (dict(world.reports.items), {k: dict(v) for k, v in world.reports.vins.items()}, len(world.rendered))
+    assert before == after
+    assert not world.queue.tasks
+
+
+def test_allow_wake_wakes_and_reschedules(world):
+    view = world.api.request_report(world.account, ReportCreate(vins=[VIN_C], allow_wake=True))
+    task, _ = world.queue.tasks.popitem()[1]
+    world.worker.handle(task, 0)
+    (vehicle_task, delay) = next(iter(world.queue.tasks.values()))
+    world.queue.tasks.clear()
+    world.worker.handle(vehicle_task, 0)
+    assert ("wake_up", VIN_C) in world.fleet.calls
+    (rescheduled, delay) = next(iter(world.queue.tasks.values()))
+    assert rescheduled.wait_round == 1
+    assert delay > 0
+    assert world.reports.vins[view.report_id][VIN_C].status is VinStatus.WAITING_FOR_VEHICLE
+
+
+def test_transient_failure_is_retried_then_recorded_on_last_attempt(world):
+    world.fleet.fail_vehicle_data = True
+    view = world.api.request_report(world.account, ReportCreate(vins=[VIN_A]))
+    prepare, _ = world.queue.tasks.popitem()[1]
+    world.worker.handle(prepare, 0)
+    task, _ = world.queue.tasks.popitem()[1]
+    with pytest.raises(TeslaServerError):
+        world.worker.handle(task, 0)
+    assert world.worker.handle(task, 2) == "failed"
+    status = world.api.report_status(world.account, view.report_id)
+    assert status.status is ReportStatus.FAILED
+    assert status.vehicles[0].error
+
+
+def test_status_of_someone_elses_report_is_not_found(world):
+    view = world.api.request_report(world.account, ReportCreate(vins=[VIN_A]))
+    other = world.account.model_copy(update={"account_id": "acc2"})
+    with pytest.raises(NotFoundError):
+        world.api.report_status(other, view.report_id)
+
+
+def test_disconnect_forgets_everything(world):
+    world.api.request_report(world.account, ReportCreate(vins=[VIN_A]))
+    world.run_all_tasks()
+    assert world.blobs.items
+    world.api.disconnect(world.account)
+    assert not world.accounts.items
+    assert not world.sessions.items
+    assert not world.blobs.items
+
+
+def test_report_create_rejects_unknown_fields():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="wake"):
+        ReportCreate.model_validate({"vins": [VIN_A], "wake": True})
