@@ -9,7 +9,10 @@ from carpulse.tesla.client import FleetClient, RetryPolicy
 from carpulse.tesla.errors import (
     LoginRequiredError,
     TokenExpiredError,
-    RateLimitedError, TeslaServerError, VehicleOfflineError
+    RateLimitedError,
+    TeslaServerError,
+    VehicleOfflineError,
+)
 
 
 def _response(status: int, body=None, headers=None) -> requests.Response:
