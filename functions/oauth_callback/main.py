@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 
 import flask
 import functions_framework
+
 from carpulse.bootstrap import container
 from carpulse.http.api import endpoint
 from carpulse.http.cookies import LOGIN_COOKIE, clear_login_cookie

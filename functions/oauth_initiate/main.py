@@ -2,6 +2,7 @@
 
 import flask
 import functions_framework
+
 from carpulse.bootstrap import container
 from carpulse.http.api import endpoint, json_response
 from carpulse.http.cookies import set_login_cookie

@@ -2,6 +2,7 @@
 
 import flask
 import functions_framework
+
 from carpulse.bootstrap import container
 from carpulse.errors import NotFoundError
 from carpulse.http.api import endpoint

@@ -2,6 +2,7 @@
 
 import flask
 import functions_framework
+
 from carpulse.bootstrap import container
 from carpulse.domain.tasks import WorkerTask
 from carpulse.http.api import endpoint, json_response, parse_json, require_internal_caller

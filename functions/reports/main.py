@@ -4,6 +4,7 @@ import re
 
 import flask
 import functions_framework
+
 from carpulse.bootstrap import container
 from carpulse.errors import MethodNotAllowedError, NotFoundError
 from carpulse.http.api import bearer_token, endpoint, json_response, parse_json

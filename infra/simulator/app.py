@@ -52,10 +52,16 @@ def _is_control() -> bool:
 
 
 def _log_vin() -> str | None:
+    scenario = sim_state().scenario
+    _, _, content_id = request.path.partition("/api/1/dx/charging/invoice/")
+    if content_id:
+        # Invoices are per session; attributing them to the session's VIN keeps per-vehicle cost exact.
+        found = scenario.invoice(content_id)
+        return found[0].vin if found else None
     tag = path_vin(request.path) or request.args.get("vin")
     if tag is None:
         return None
-    vehicle = sim_state().scenario.vehicle_by_tag(tag)
+    vehicle = scenario.vehicle_by_tag(tag)
     return vehicle.entry.vin if vehicle else tag
 
 

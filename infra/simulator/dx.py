@@ -11,7 +11,6 @@ from .fleet import int_arg
 from .guard import fleet_endpoint, not_found, sim_state
 from .invoice import render_invoice
 from .replies import error, ok
-from .scenario import ChargingSession
 
 dx = Blueprint("dx", __name__, url_prefix="/fleet/<any(na,eu,cn):region>")
 
@@ -99,22 +98,14 @@ def charging_history() -> Response:
     )
 
 
-def _session_of_invoice(content_id: str) -> tuple[ChargingSession, str] | None:
-    for session in sim_state().scenario.sessions:
-        for invoice in session.invoices:
-            if invoice.content_id == content_id:
-                return session, invoice.file_name
-    return None
-
-
 @dx.get("/api/1/dx/charging/invoice/<content_id>")
 @fleet_endpoint(scopes=CHARGING)
 def charging_invoice(content_id: str) -> Response:
     """The invoice PDF of a session of this account (scenario file, else generated with fpdf2)."""
-    found = _session_of_invoice(content_id)
+    found = sim_state().scenario.invoice(content_id)
     if found is None:
         return not_found("invoice")
-    session, file_name = found
+    session, file_name = found[0], found[1].file_name
     pdf = sim_state().invoice_pdf(content_id, lambda: render_invoice(session, file_name))
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{file_name}"'

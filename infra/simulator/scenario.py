@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .scenario_files import EMPTY_RESPONSES, VEHICLE_FILES, FleetStatusFile, SpecsFile, VehicleDataFile
+
 Region = Literal["na", "eu", "cn"]
 VehicleState = Literal["online", "asleep", "offline"]
 
@@ -157,117 +159,6 @@ class ChargingHistoryFile(BaseModel):
         return self
 
 
-# --- per-vehicle endpoint files: each holds the `response` value of that endpoint ---------------
-
-
-class VehicleDataFile(_Loose):
-    """vehicle_data.json."""
-
-    vin: str | None = None
-
-
-class ServiceDataFile(_Loose):
-    """service_data.json ({} when there is no visit)."""
-
-    service_status: str | None = None
-    service_etc: str | None = None
-    service_visit_number: str | None = None
-    status_id: int | None = None
-
-
-class Alert(_Loose):
-    """One recent alert."""
-
-    name: str
-    time: str
-    audience: list[str] = Field(default_factory=list)
-    user_text: str = ""
-
-
-class RecentAlertsFile(_Loose):
-    """recent_alerts.json."""
-
-    recent_alerts: list[Alert]
-
-
-class ReleaseNotesInner(_Loose):
-    """The object that holds release_notes[] (flat shape, or the inner object of the nested shape)."""
-
-    release_notes: list[dict[str, Any]]
-
-
-class ReleaseNotesFile(_Loose):
-    """release_notes.json: nested {"response": {"release_notes": []}} or flat {"release_notes": []}."""
-
-    response: ReleaseNotesInner | None = None
-    release_notes: list[dict[str, Any]] | None = None
-
-    @model_validator(mode="after")
-    def _one_shape(self) -> ReleaseNotesFile:
-        if (self.response is None) == (self.release_notes is None):
-            raise ValueError('use exactly one of "response" (nested shape) or "release_notes" (flat shape)')
-        return self
-
-
-class WarrantyFile(_Loose):
-    """warranty.json."""
-
-    active_warranty: list[dict[str, Any]] = Field(alias="activeWarranty", default_factory=list)
-    upcoming_warranty: list[dict[str, Any]] = Field(alias="upcomingWarranty", default_factory=list)
-    expired_warranty: list[dict[str, Any]] = Field(alias="expiredWarranty", default_factory=list)
-
-
-class OptionCode(_Loose):
-    """One option code."""
-
-    code: str
-    display_name: str = Field(alias="displayName")
-    is_active: bool = Field(alias="isActive")
-
-
-class OptionsFile(_Loose):
-    """options.json."""
-
-    codes: list[OptionCode]
-
-
-class SpecsFile(_Loose):
-    """specs.json."""
-
-    vin: str | None = None
-
-
-class FleetStatusFile(_Loose):
-    """fleet_status.json: the response for a request naming only this vehicle."""
-
-    key_paired_vins: list[str] = Field(default_factory=list)
-    unpaired_vins: list[str] = Field(default_factory=list)
-    vehicle_info: dict[str, dict[str, Any]] = Field(default_factory=dict)
-
-
-VEHICLE_FILES: dict[str, type[BaseModel]] = {
-    "vehicle_data": VehicleDataFile,
-    "service_data": ServiceDataFile,
-    "recent_alerts": RecentAlertsFile,
-    "release_notes": ReleaseNotesFile,
-    "warranty": WarrantyFile,
-    "options": OptionsFile,
-    "specs": SpecsFile,
-    "fleet_status": FleetStatusFile,
-}
-
-# What an endpoint answers when its file is missing (Tesla's documented empty shapes).
-EMPTY_RESPONSES: dict[str, Any] = {
-    "service_data": {},
-    "recent_alerts": {"recent_alerts": []},
-    "release_notes": {"response": {"release_notes": []}},
-    "warranty": {"activeWarranty": [], "upcomingWarranty": [], "expiredWarranty": []},
-    "options": {"codes": []},
-    "specs": {},
-    "fleet_status": {"key_paired_vins": [], "unpaired_vins": [], "vehicle_info": {}},
-}
-
-
 @dataclass(frozen=True)
 class VehicleScenario:
     """One vehicle: its list entry and the raw responses of the endpoint files present."""
@@ -292,6 +183,14 @@ class Scenario:
     sessions: list[ChargingSession]
     raw_sessions: list[dict[str, Any]]
     invoice_files: dict[str, Path]
+
+    def invoice(self, content_id: str) -> tuple[ChargingSession, InvoiceRef] | None:
+        """The session and invoice reference that carry a contentId, if any."""
+        for session in self.sessions:
+            for invoice in session.invoices:
+                if invoice.content_id == content_id:
+                    return session, invoice
+        return None
 
     def vehicle_by_tag(self, tag: str) -> VehicleScenario | None:
         """Find a vehicle by VIN or by its numeric id (Tesla accepts both as the path's vehicle tag)."""

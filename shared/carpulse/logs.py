@@ -61,7 +61,7 @@ def configure_logging(level: int = logging.INFO) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # The HTTP client libraries log full URLs (with VIN paths) at DEBUG; keep them quiet.
-    for noisy in ("urllib3", "google", "werkzeug"):
+    for noisy in ("urllib3", "google", "werkzeug", "fontTools"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     _configured = True
 

@@ -8,9 +8,9 @@ import requests
 from carpulse.tesla.client import FleetClient, RetryPolicy
 from carpulse.tesla.errors import (
     LoginRequiredError,
-    TokenExpiredError,
     RateLimitedError,
     TeslaServerError,
+    TokenExpiredError,
     VehicleOfflineError,
 )
 
@@ -116,9 +116,23 @@ def test_vehicles_and_charging_history_follow_pages():
         _response(200, {"response": {"data": [{"sessionId": 1}, {"sessionId": 2}], "totalResults": 3}}),
         _response(200, {"response": {"data": [{"sessionId": 3}], "totalResults": 3}}),
     )
-    pages = list(_client(http).charging_history(page_size=2))
-    assert [s.sessionId for p in pages for s in p.data] == [1, 2, 3]
-    assert http.calls[1][2]["params"]["pageNo"] == 2
+    sessions = _client(http).charging_history(page_size=2)
+    assert [s.sessionId for s in sessions] == [1, 2, 3]
+    assert [call[2]["params"]["pageNo"] for call in http.calls] == [0, 1]
+
+
+def test_charging_history_survives_a_one_based_server():
+    page1 = {"response": {"data": [{"sessionId": 1}, {"sessionId": 2}], "hasMoreData": True}}
+    page2 = {"response": {"data": [{"sessionId": 3}], "hasMoreData": False}}
+    http = ScriptedHttp(_response(200, page1), _response(200, page1), _response(200, page2))
+    assert [s.sessionId for s in _client(http).charging_history(page_size=2)] == [1, 2, 3]
+
+
+def test_charging_history_stops_on_a_server_that_repeats_itself():
+    page = {"response": {"data": [{"sessionId": 1}], "hasMoreData": True}}
+    http = ScriptedHttp(*[_response(200, page) for _ in range(5)])
+    assert [s.sessionId for s in _client(http).charging_history(page_size=1)] == [1]
+    assert len(http.calls) == 3
 
 
 def test_every_response_is_observed_raw():

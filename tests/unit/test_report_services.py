@@ -14,7 +14,7 @@ from carpulse.services.reports import ReportCreate, ReportsService
 from carpulse.services.vehicle_report import VehicleReportService
 from carpulse.services.worker import Worker
 from carpulse.tesla.errors import TeslaServerError
-from carpulse.tesla.schemas import ChargingHistoryPage, ChargingSession, VehicleData, VehicleSummary
+from carpulse.tesla.schemas import ChargingSession, VehicleData, VehicleSummary
 from tests.fakes import FakeAccounts, FakeBlobs, FakeClock, FakeQueue, FakeReports, FakeSessions
 
 VIN_A, VIN_B, VIN_C = "5YJ3E7EB0PF000001", "7SAYGDEE0PF000002", "5YJSA7E20PF000003"
@@ -49,12 +49,10 @@ class FakeFleet:
 
     def charging_history(self):
         self.calls.append("charging_history")
-        yield ChargingHistoryPage(
-            data=[
-                ChargingSession.model_validate({"sessionId": i, "vin": vin, "fees": []})
-                for i, vin in enumerate([VIN_A, VIN_A, VIN_B, "OTHERVIN000000000"])
-            ]
-        )
+        return [
+            ChargingSession.model_validate({"sessionId": i, "vin": vin, "fees": []})
+            for i, vin in enumerate([VIN_A, VIN_A, VIN_B, "OTHERVIN000000000"])
+        ]
 
 
 class World:

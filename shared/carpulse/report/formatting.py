@@ -24,9 +24,7 @@ KM_PER_MILE = 1.609344
 
 # Upstream APIs (Tesla among them) send these strings in place of a value; printing them
 # verbatim would tell the reader nothing, so they count as missing.
-_PLACEHOLDER_STRINGS = frozenset(
-    {"", "none", "null", "nil", "undefined", "nan", "<invalid>", "invalid", "n/a"}
-)
+_PLACEHOLDER_STRINGS = frozenset({"", "none", "null", "nil", "undefined", "nan", "<invalid>", "invalid", "n/a"})
 
 # ISO 4217 currencies whose minor unit is 0; showing ".00" on them looks like a bug to locals.
 _ZERO_DECIMAL_CURRENCIES = frozenset({"CLP", "ISK", "JPY", "KRW", "PYG", "UGX", "VND", "XAF", "XOF"})

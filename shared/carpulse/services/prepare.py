@@ -83,10 +83,8 @@ class PrepareService:
     @staticmethod
     def _charging_history(fleet: FleetClient) -> tuple[list[ChargingSession], str | None]:
         """All pages; a refusal is a note on the charging section, not a failed report."""
-        sessions: list[ChargingSession] = []
         try:
-            for page in fleet.charging_history():
-                sessions.extend(page.data)
+            sessions = fleet.charging_history()
         except ScopeOrTokenError:
             return [], "charging history not granted (vehicle_charging_cmds scope missing)"
         except TeslaError as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
@@ -25,7 +25,14 @@ from carpulse.tesla.errors import (
     UnexpectedResponseError,
     error_for,
 )
-from carpulse.tesla.schemas import ChargingHistoryPage, Pagination, UserRegion, VehicleData, VehicleSummary
+from carpulse.tesla.schemas import (
+    ChargingHistoryPage,
+    ChargingSession,
+    Pagination,
+    UserRegion,
+    VehicleData,
+    VehicleSummary,
+)
 
 VEHICLE_DATA_ENDPOINTS = (
     "charge_state",
@@ -37,6 +44,7 @@ VEHICLE_DATA_ENDPOINTS = (
     "vehicle_state",
 )
 M = TypeVar("M", bound=BaseModel)
+MAX_HISTORY_PAGES = 500  # 25,000 sessions: a bound, so a server that never says "no more" cannot loop us
 
 
 class TokenProvider(Protocol):
@@ -124,20 +132,28 @@ class FleetClient:
         body = response.json() if response.content else {}
         return self._parse(VehicleSummary, body.get("response") if isinstance(body, dict) else {})
 
-    def charging_history(self, *, vin: str | None = None, page_size: int = 50) -> Iterator[ChargingHistoryPage]:
-        """GET /api/1/dx/charging/history, page by page until Tesla says there is no more."""
-        page_no = 1
-        seen = 0
-        while True:
-            params: dict[str, Any] = {"pageNo": page_no, "pageSize": page_size, "sortBy": "start_datetime"}
+    def charging_history(self, *, vin: str | None = None, page_size: int = 50) -> list[ChargingSession]:
+        """GET /api/1/dx/charging/history: every page, sessions de-duplicated by id.
+
+        Tesla documents `pageNo` without saying where it starts; we start at 0 and drop repeats, so
+        a 1-based server (page 0 == page 1) costs one extra call instead of duplicated or lost sessions.
+        """
+        sessions: dict[str, ChargingSession] = {}
+        stale_pages = 0
+        for page_no in range(MAX_HISTORY_PAGES):
+            params: dict[str, Any] = {"pageNo": page_no, "pageSize": page_size, "sortBy": "chargeStartDateTime"}
             if vin:
                 params["vin"] = vin
             page = self._get_model("charging_history", "/api/1/dx/charging/history", ChargingHistoryPage, params)
-            yield page
-            seen += len(page.data)
-            if not _has_more(page, seen, page_size):
-                return
-            page_no += 1
+            before = len(sessions)
+            for index, session in enumerate(page.data):
+                key = str(session.sessionId) if session.sessionId is not None else f"p{page_no}-{index}"
+                sessions.setdefault(key, session)
+            stale_pages = stale_pages + 1 if len(sessions) == before else 0
+            # One repeated page is the 1-based case; two in a row is a server going round in circles.
+            if not page.data or not _has_more(page, len(sessions), page_size) or stale_pages >= 2:
+                break
+        return list(sessions.values())
 
     # --- transport -----------------------------------------------------------------------------
 
