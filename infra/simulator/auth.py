@@ -13,6 +13,7 @@ from .replies import json_body
 from .tokens import OAuthError, TokenSet
 
 auth = Blueprint("auth", __name__, url_prefix="/oauth2/v3")
+PKCE_FIELDS = ("code_challenge", "code_challenge_method")
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
@@ -47,6 +48,8 @@ def _authorize_problem(params: Mapping[str, str]) -> str | None:
         return "redirect_uri is not registered for this client."
     if not params.get("scope", "").split():
         return "scope is required."
+    if params.get("code_challenge") and params.get("code_challenge_method", "plain") not in ("S256", "plain"):
+        return 'code_challenge_method must be "S256" or "plain".'
     return None
 
 
@@ -61,7 +64,8 @@ def authorize_page() -> Response:
     scopes = "".join(f"<li>{escape(scope)}</li>" for scope in params["scope"].split())
     hidden = "".join(
         f'<input type="hidden" name="{name}" value="{escape(params.get(name, ""))}">'
-        for name in ("response_type", "client_id", "redirect_uri", "scope", "state")
+        for name in ("response_type", "client_id", "redirect_uri", "scope", "state", *PKCE_FIELDS)
+        if name in params or name not in PKCE_FIELDS
     )
     body = (
         f"<p>Signed in as <strong>{escape(account.email)}</strong> ({escape(account.full_name)}).</p>"
@@ -84,7 +88,13 @@ def authorize_decision() -> Response:
     if params.get("decision") != "allow":
         return redirect(_with_query(redirect_uri, {"error": "access_denied", "state": state}), 302)
     scopes = frozenset(params["scope"].split())
-    code = sim_state().tokens.issue_code(params["client_id"], redirect_uri, scopes)
+    code = sim_state().tokens.issue_code(
+        params["client_id"],
+        redirect_uri,
+        scopes,
+        params.get("code_challenge") or None,
+        params.get("code_challenge_method", "plain"),
+    )
     issuer = f"{base_url()}/oauth2/v3"
     return redirect(_with_query(redirect_uri, {"code": code, "state": state, "issuer": issuer}), 302)
 
@@ -123,7 +133,11 @@ def token() -> Response:
     try:
         if grant_type == "authorization_code":
             tokens = store.exchange_code(
-                config.client_id, str(form.get("code", "")), str(form.get("redirect_uri", "")), form.get("audience")
+                config.client_id,
+                str(form.get("code", "")),
+                str(form.get("redirect_uri", "")),
+                form.get("audience"),
+                form.get("code_verifier"),
             )
         elif grant_type == "refresh_token":
             if not form.get("refresh_token"):

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .scenario_files import EMPTY_RESPONSES, VEHICLE_FILES, FleetStatusFile, SpecsFile, VehicleDataFile
+from .scenario_files import EMPTY_RESPONSES, VEHICLE_FILES, FleetStatusFile, Loose, SpecsFile, VehicleDataFile
 
 Region = Literal["na", "eu", "cn"]
 VehicleState = Literal["online", "asleep", "offline"]
@@ -42,12 +42,7 @@ def vin_check_digit(vin: str) -> str:
     return "X" if total % 11 == 10 else str(total % 11)
 
 
-class _Loose(BaseModel):
-    # Tesla adds fields without notice; scenarios may carry any extra key and it is served verbatim.
-    model_config = ConfigDict(extra="allow")
-
-
-class Account(_Loose):
+class Account(Loose):
     """The one Tesla account a scenario simulates."""
 
     email: str
@@ -63,7 +58,7 @@ class Account(_Loose):
     )
 
 
-class VehicleEntry(_Loose):
+class VehicleEntry(Loose):
     """A vehicle as listed by GET /api/1/vehicles; extra keys are added to the vehicle object."""
 
     vin: str = Field(pattern=VIN_PATTERN)
@@ -100,7 +95,7 @@ class ScenarioFile(BaseModel):
         return self
 
 
-class Fee(_Loose):
+class Fee(Loose):
     """One fee line of a charging session."""
 
     session_fee_id: int = Field(alias="sessionFeeId")
@@ -111,7 +106,7 @@ class Fee(_Loose):
     uom: str
 
 
-class InvoiceRef(_Loose):
+class InvoiceRef(Loose):
     """An invoice reference inside a charging session."""
 
     file_name: str = Field(alias="fileName")
@@ -119,7 +114,7 @@ class InvoiceRef(_Loose):
     invoice_type: str = Field(alias="invoiceType")
 
 
-class ChargingSession(_Loose):
+class ChargingSession(Loose):
     """One session of GET /api/1/dx/charging/history; each carries its own vin."""
 
     session_id: int = Field(alias="sessionId")

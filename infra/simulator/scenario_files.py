@@ -7,18 +7,19 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
-class _Loose(BaseModel):
-    # Tesla adds fields without notice; files may carry any extra key and it is served verbatim.
+class Loose(BaseModel):
+    """Base for scenario models: Tesla adds fields without notice, so extra keys are kept and served."""
+
     model_config = ConfigDict(extra="allow")
 
 
-class VehicleDataFile(_Loose):
+class VehicleDataFile(Loose):
     """vehicle_data.json."""
 
     vin: str | None = None
 
 
-class ServiceDataFile(_Loose):
+class ServiceDataFile(Loose):
     """service_data.json ({} when there is no visit)."""
 
     service_status: str | None = None
@@ -27,7 +28,7 @@ class ServiceDataFile(_Loose):
     status_id: int | None = None
 
 
-class Alert(_Loose):
+class Alert(Loose):
     """One recent alert."""
 
     name: str
@@ -36,19 +37,19 @@ class Alert(_Loose):
     user_text: str = ""
 
 
-class RecentAlertsFile(_Loose):
+class RecentAlertsFile(Loose):
     """recent_alerts.json."""
 
     recent_alerts: list[Alert]
 
 
-class ReleaseNotesInner(_Loose):
+class ReleaseNotesInner(Loose):
     """The object that holds release_notes[] (flat shape, or the inner object of the nested shape)."""
 
     release_notes: list[dict[str, Any]]
 
 
-class ReleaseNotesFile(_Loose):
+class ReleaseNotesFile(Loose):
     """release_notes.json: nested {"response": {"release_notes": []}} or flat {"release_notes": []}."""
 
     response: ReleaseNotesInner | None = None
@@ -61,7 +62,7 @@ class ReleaseNotesFile(_Loose):
         return self
 
 
-class WarrantyFile(_Loose):
+class WarrantyFile(Loose):
     """warranty.json."""
 
     active_warranty: list[dict[str, Any]] = Field(alias="activeWarranty", default_factory=list)
@@ -69,7 +70,7 @@ class WarrantyFile(_Loose):
     expired_warranty: list[dict[str, Any]] = Field(alias="expiredWarranty", default_factory=list)
 
 
-class OptionCode(_Loose):
+class OptionCode(Loose):
     """One option code."""
 
     code: str
@@ -77,19 +78,19 @@ class OptionCode(_Loose):
     is_active: bool = Field(alias="isActive")
 
 
-class OptionsFile(_Loose):
+class OptionsFile(Loose):
     """options.json."""
 
     codes: list[OptionCode]
 
 
-class SpecsFile(_Loose):
+class SpecsFile(Loose):
     """specs.json."""
 
     vin: str | None = None
 
 
-class FleetStatusFile(_Loose):
+class FleetStatusFile(Loose):
     """fleet_status.json: the response for a request naming only this vehicle."""
 
     key_paired_vins: list[str] = Field(default_factory=list)

@@ -62,7 +62,11 @@ class SimulatorServer:
         self._server = make_server(
             self.config.host, self.config.port, self.app, threaded=True, request_handler=_QuietHandler
         )
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fleet-simulator", daemon=True)
+        server = self._server
+        # A short poll interval makes stop() return quickly (the default waits up to 0.5 s).
+        self._thread = threading.Thread(
+            target=lambda: server.serve_forever(poll_interval=0.05), name="fleet-simulator", daemon=True
+        )
         self._thread.start()
         return self
 

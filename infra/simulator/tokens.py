@@ -56,7 +56,20 @@ class _Code:
     redirect_uri: str
     scopes: frozenset[str]
     expires_at: float
+    challenge: str | None = None  # PKCE code_challenge, already in S256 form or plain
+    challenge_method: str = "plain"
     used: bool = False
+
+    def verifier_matches(self, verifier: str | None) -> bool:
+        """PKCE check (RFC 7636); codes issued without a challenge need no verifier."""
+        if self.challenge is None:
+            return True
+        if not verifier:
+            return False
+        if self.challenge_method == "S256":
+            digest = hashlib.sha256(verifier.encode()).digest()
+            verifier = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+        return secrets.compare_digest(verifier, self.challenge)
 
 
 @dataclass
@@ -120,21 +133,33 @@ class TokenStore:
             self._access.clear()
             self._refresh.clear()
 
-    def issue_code(self, client_id: str, redirect_uri: str, scopes: frozenset[str]) -> str:
-        """Create a single-use authorization code after consent."""
+    def issue_code(
+        self,
+        client_id: str,
+        redirect_uri: str,
+        scopes: frozenset[str],
+        challenge: str | None = None,
+        challenge_method: str = "plain",
+    ) -> str:
+        """Create a single-use authorization code after consent (optionally PKCE-bound)."""
         code = secrets.token_urlsafe(32)
+        expires_at = self.clock() + self.code_ttl
         with self._lock:
-            self._codes[_hash(code)] = _Code(client_id, redirect_uri, scopes, self.clock() + self.code_ttl)
+            self._codes[_hash(code)] = _Code(client_id, redirect_uri, scopes, expires_at, challenge, challenge_method)
         return code
 
-    def exchange_code(self, client_id: str, code: str, redirect_uri: str, audience: str | None) -> TokenSet:
-        """authorization_code grant: check the code, then open a user grant."""
+    def exchange_code(
+        self, client_id: str, code: str, redirect_uri: str, audience: str | None, verifier: str | None = None
+    ) -> TokenSet:
+        """authorization_code grant: check the code (and PKCE verifier), then open a user grant."""
         with self._lock:
             entry = self._codes.get(_hash(code))
             if entry is None or entry.used or entry.client_id != client_id or entry.expires_at <= self.clock():
                 raise OAuthError(400, "invalid_auth_code", "The code is invalid, used or expired.")
             if entry.redirect_uri != redirect_uri:
                 raise OAuthError(400, "invalid_redirect_url", "redirect_uri does not match the authorize call.")
+            if not entry.verifier_matches(verifier):
+                raise OAuthError(400, "invalid_auth_code", "code_verifier does not match the code_challenge.")
             entry.used = True
             grant = self._new_grant(client_id, entry.scopes, "user", audience)
             return self._issue(grant)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 from flask.testing import FlaskClient
 
 from .conftest import (
@@ -155,3 +158,23 @@ def test_client_credentials_gives_partner_token_without_refresh(client: FlaskCli
 def test_partner_token_rejected_on_user_endpoints(client: FlaskClient) -> None:
     reply = client.get(f"{EU}/vehicles", headers=bearer(partner_token(client)))
     assert reply.status_code == 403
+
+
+def test_pkce_s256_is_enforced_when_a_challenge_was_sent(client: FlaskClient) -> None:
+    verifier = "v" * 50
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    form = {
+        "response_type": "code",
+        "client_id": CLIENT_ID,
+        "redirect_uri": REDIRECT,
+        "scope": USER_SCOPES,
+        "state": "p",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    page = client.get("/oauth2/v3/authorize", query_string=form).get_data(as_text=True)
+    assert f'name="code_challenge" value="{challenge}"' in page
+    code = query_of(client.post("/oauth2/v3/authorize", data={**form, "decision": "allow"}).headers["Location"])["code"]
+    assert exchange(client, code, code_verifier="wrong").get_json()["error"] == "invalid_auth_code"
+    code = query_of(client.post("/oauth2/v3/authorize", data={**form, "decision": "allow"}).headers["Location"])["code"]
+    assert exchange(client, code, code_verifier=verifier).status_code == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask.testing import FlaskClient
 
 from .conftest import EU, V_MODEL3, V_MODELS, FakeClock, bearer, login, partner_token
@@ -138,3 +139,16 @@ def test_scenario_summary(client: FlaskClient) -> None:
     assert summary["account"]["region"] == "eu"
     assert [v["initial_state"] for v in summary["vehicles"]] == ["online", "online", "asleep"]
     assert sum(summary["sessions_per_vin"].values()) == 19
+
+
+def test_drop_connection_in_the_test_client_raises(client: FlaskClient) -> None:
+    client.post("/_sim/faults", json={"path_pattern": "/api/1/vehicles$", "drop_connection": True})
+    with pytest.raises(ConnectionAbortedError):
+        client.get(f"{EU}/vehicles")
+
+
+def test_invoice_requests_are_attributed_to_the_session_vin(client: FlaskClient, user: dict[str, str]) -> None:
+    history = client.get(f"{EU}/dx/charging/history?vin={V_MODELS}", headers=user).get_json()["response"]["data"]
+    content_id = next(i["contentId"] for s in history for i in s["invoices"])
+    client.get(f"{EU}/dx/charging/invoice/{content_id}", headers=user)
+    assert client.get("/_sim/requests").get_json()[-1]["vin"] == V_MODELS

@@ -1,0 +1,41 @@
+"""Test session: the local stack (emulators, Tesla simulator, every function) is started once,
+lazily, by the first test that needs it, and stopped at the end even when tests fail."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from carpulse.bootstrap import Container
+from carpulse.config import settings_from_env
+from infra.local.owner import ApiClient, SimulatedOwner
+from infra.local.stack import LocalStack
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """The running local stack (logs kept under pytest's temp dir; printed on failure)."""
+    log_dir = Path(os.environ.get("CARPULSE_TEST_LOGS") or tmp_path_factory.mktemp("stack-logs"))
+    with LocalStack(log_dir=log_dir, wake_seconds=1.0) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def app(stack: LocalStack) -> Container:
+    """Adapters and services wired exactly like the functions' (same env), in the test process."""
+    return Container(settings_from_env(stack.env))
+
+
+@pytest.fixture
+def owner(stack: LocalStack) -> SimulatedOwner:
+    """A fresh browser of the simulated owner."""
+    return SimulatedOwner(stack.urls)
+
+
+@pytest.fixture
+def api(stack: LocalStack, owner: SimulatedOwner) -> ApiClient:
+    """The frontend API, signed in as the scenario's owner."""
+    return ApiClient(stack.urls["reports"], owner.connect())

@@ -1,0 +1,135 @@
+"""Each Google adapter against its emulator, through the real client library."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+from google.api_core.exceptions import Conflict
+
+from carpulse.domain.models import Account, OAuthState, ReportRequest, ReportStatus, VinProgress, VinStatus
+from carpulse.domain.tasks import TaskKind, WorkerTask
+from carpulse.errors import ConfigError
+
+pytestmark = pytest.mark.stack
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+def _account(account_id: str) -> Account:
+    return Account(
+        account_id=account_id,
+        region="eu",
+        fleet_api_base_url="https://f",
+        access_token_enc="a",
+        refresh_token_enc="r",
+        token_expires_at=NOW + timedelta(hours=1),
+        created_at=NOW,
+        updated_at=NOW,
+    )
+
+
+def test_oauth_state_is_consumed_exactly_once_under_concurrency(app):
+    key = uuid.uuid4().hex
+    app.states.put(key, OAuthState(binding_hash="b", created_at=NOW, expires_at=NOW + timedelta(minutes=5)))
+    winners = []
+    threads = [threading.Thread(target=lambda: winners.append(app.states.consume(key))) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(1 for w in winners if w is not None) == 1
+    assert app.states.consume(key) is None
+
+
+def test_account_lease_and_compare_and_swap(app):
+    account_id = f"acc_{uuid.uuid4().hex[:8]}"
+    stored = app.accounts.save_connected(_account(account_id))
+    assert stored.token_generation == 0
+    assert app.accounts.acquire_refresh_lease(account_id, NOW, 30) is not None
+    assert app.accounts.acquire_refresh_lease(account_id, NOW + timedelta(seconds=5), 30) is None
+    assert app.accounts.acquire_refresh_lease(account_id, NOW + timedelta(seconds=31), 30) is not None
+    assert app.accounts.store_rotated_tokens(account_id, 0, {"access_token_enc": "a2", "refresh_lease_until": None})
+    assert not app.accounts.store_rotated_tokens(account_id, 0, {"access_token_enc": "stale"})
+    after = app.accounts.get(account_id)
+    assert (after.access_token_enc, after.token_generation) == ("a2", 1)
+    reconnected = app.accounts.save_connected(
+        _account(account_id).model_copy(update={"created_at": NOW + timedelta(days=1)})
+    )
+    assert reconnected.created_at == NOW
+    assert reconnected.token_generation == 2
+    assert account_id in [a.account_id for a in app.accounts.expiring_before(NOW + timedelta(hours=2))]
+    app.accounts.delete(account_id)
+    assert app.accounts.get(account_id) is None
+
+
+def test_report_vin_finishes_exactly_once_and_last_vin_closes_the_report(app):
+    report_id = uuid.uuid4().hex
+    vins = ("A" * 17, "B" * 17)
+    app.reports.create(
+        ReportRequest(report_id=report_id, account_id="x", vins=vins, remaining=2, created_at=NOW, updated_at=NOW),
+        [VinProgress(vin=v, updated_at=NOW) for v in vins],
+    )
+    results = []
+    threads = [
+        threading.Thread(target=lambda: results.append(app.reports.finish_vin(report_id, vins[0], VinStatus.DONE, {})))
+        for _ in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(1 for r in results if r is not None) == 1
+    assert app.reports.get(report_id).status is ReportStatus.RUNNING
+    app.reports.update_vin(report_id, vins[0], {"step": "late duplicate"})
+    assert {p.vin: p.step for p in app.reports.progress(report_id)}[vins[0]] != "late duplicate"
+    app.reports.finish_vin(report_id, vins[1], VinStatus.FAILED, {"error": "x"})
+    final = app.reports.get(report_id)
+    assert final.status is ReportStatus.PARTIAL
+    assert final.remaining == 0
+    assert final.completed_at is not None
+
+
+def test_report_create_is_all_or_nothing(app):
+    report_id = uuid.uuid4().hex
+    vins = ("C" * 17,)
+    report = ReportRequest(report_id=report_id, account_id="x", vins=vins, remaining=1, created_at=NOW, updated_at=NOW)
+    app.reports.create(report, [VinProgress(vin=vins[0], updated_at=NOW)])
+    with pytest.raises(Conflict):
+        app.reports.create(report, [VinProgress(vin="D" * 17, updated_at=NOW)])
+    assert [p.vin for p in app.reports.progress(report_id)] == list(vins)
+
+
+def test_blobs_roundtrip_signed_url_and_prefix_delete(app):
+    prefix = f"accounts/test-{uuid.uuid4().hex[:8]}/"
+    app.blobs.put(prefix + "a/report.pdf", b"%PDF-1.7 test", "application/pdf")
+    app.blobs.put(prefix + "b.json", b"{}", "application/json")
+    assert app.blobs.get(prefix + "a/report.pdf") == b"%PDF-1.7 test"
+    assert app.blobs.get(prefix + "missing") is None
+    url = app.blobs.signed_url(prefix + "a/report.pdf", 3600, download_name="r.pdf")
+    assert "X-Goog-Signature=" in url
+    assert "X-Goog-Expires=3600" in url
+    downloaded = requests.get(url, timeout=10)
+    assert downloaded.status_code == 200
+    assert downloaded.content == b"%PDF-1.7 test"
+    assert app.blobs.delete_prefix(prefix) == 2
+    assert app.blobs.get(prefix + "b.json") is None
+
+
+def test_task_queue_names_are_deterministic(app, stack):
+    # A report id no worker knows: the worker acknowledges and drops it.
+    task = WorkerTask(kind=TaskKind.PREPARE, report_id=uuid.uuid4().hex)
+    assert app.queue.enqueue(task) is True
+    assert app.queue.enqueue(task) is False
+    stack.wait_idle(30)
+    attempts = requests.get(stack.urls["tasks"] + "/_emulator/attempts", timeout=5).json()
+    mine = [a for a in attempts if a["task"] == task.task_id()]
+    assert [a["status"] for a in mine] == [200]
+
+
+def test_secret_manager_source(app):
+    assert app.secrets.get("tesla-private-key").startswith("-----BEGIN PRIVATE KEY-----")
+    with pytest.raises(ConfigError, match="not readable"):
+        app.secrets.get("no-such-secret")
