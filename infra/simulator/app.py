@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -25,6 +26,23 @@ from .state import SimState
 from .tokens import Clock
 
 EXTENSION = "fleet_simulator"
+DROPPED = "infra.simulator.dropped"
+
+
+class _DropMiddleware:
+    """Turn a dropped-connection fault into ConnectionAbortedError where there is no socket to close."""
+
+    def __init__(self, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        result = self.wsgi_app(environ, start_response)
+        if environ.get(DROPPED):
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+            raise ConnectionAbortedError("connection dropped by a simulator fault")
+        return result
 
 
 def create_app(
@@ -44,6 +62,7 @@ def create_app(
     app.register_error_handler(HTTPException, _http_error)
     for blueprint in (auth, fleet, dx, partner, control):
         app.register_blueprint(blueprint)
+    app.wsgi_app = _DropMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 
@@ -68,8 +87,9 @@ def _log_vin() -> str | None:
 def _drop_connection() -> Response:
     sock: socket.socket | None = request.environ.get("werkzeug.socket")
     if sock is None:
-        # No real socket (test client or a foreign WSGI server): surface the drop as a connection error.
-        raise ConnectionAbortedError("connection dropped by a simulator fault")
+        # No real socket (test client): _DropMiddleware raises outside Flask's 500 handling.
+        request.environ[DROPPED] = True
+        return Response(b"", status=500)
     with contextlib.suppress(OSError):  # the peer may already be gone
         sock.shutdown(socket.SHUT_RDWR)
     # Werkzeug swallows the broken pipe when it tries to write this.

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,36 @@ def test_cli_rejects_an_invalid_scenario(tmp_path: Path) -> None:
     _, stderr = process.communicate(timeout=20)
     assert process.returncode == 2
     assert "scenario.json" in stderr
+
+
+def test_concurrent_refreshes_of_one_token_let_exactly_one_win() -> None:
+    config = SimulatorConfig(client_id="c", client_secret="s")
+    with SimulatorServer(config) as server:
+        form = {
+            "response_type": "code",
+            "client_id": "c",
+            "redirect_uri": "http://127.0.0.1:9/cb",
+            "scope": "openid offline_access vehicle_device_data",
+            "state": "x",
+            "decision": "allow",
+        }
+        location = requests.post(
+            f"{server.url}/oauth2/v3/authorize", data=form, allow_redirects=False, timeout=5
+        ).headers["Location"]
+        code = location.split("code=", 1)[1].split("&", 1)[0]
+        exchange = {
+            "grant_type": "authorization_code",
+            "client_id": "c",
+            "client_secret": "s",
+            "code": code,
+            "redirect_uri": form["redirect_uri"],
+        }
+        refresh_token = requests.post(f"{server.url}/oauth2/v3/token", json=exchange, timeout=5).json()["refresh_token"]
+        body = {"grant_type": "refresh_token", "client_id": "c", "refresh_token": refresh_token}
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            replies = list(
+                pool.map(lambda _: requests.post(f"{server.url}/oauth2/v3/token", json=body, timeout=5), range(8))
+            )
+        statuses = sorted(r.status_code for r in replies)
+        assert statuses == [200] + [401] * 7
+        assert all(r.json()["error"] == "login_required" for r in replies if r.status_code == 401)

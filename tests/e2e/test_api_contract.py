@@ -1,0 +1,177 @@
+"""Refusals over real HTTP: clear JSON errors in our envelope, and nothing stored or queued."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlencode, urlparse, urlunparse
+
+import pytest
+import requests
+from cryptography.hazmat.primitives import serialization
+
+from carpulse.keys import public_key_pem
+from infra.local.owner import SimulatedOwner
+
+pytestmark = pytest.mark.stack
+FOREIGN_VIN = "1HGCM82633A004352"  # a valid VIN that is on nobody's Tesla account here
+
+
+def _count(app, collection: str) -> int:
+    return sum(1 for _ in app.firestore.collection(collection).stream())
+
+
+def _tasks_created(stack) -> int:
+    stats = requests.get(stack.urls["tasks"] + "/_emulator/stats", timeout=5).json()
+    return sum(q["pending"] + q["running"] + q["succeeded"] + q["failed"] for q in stats.values())
+
+
+def _assert_envelope(response: requests.Response, status: int, error: str) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert body["error"] == error
+    assert body["error_description"]
+    assert "Traceback" not in response.text
+    return body
+
+
+def test_report_for_a_vin_of_another_account_is_refused_and_creates_nothing(stack, app, api):
+    reports_before, tasks_before = _count(app, "reports"), _tasks_created(stack)
+    own_vin = api.vehicles()[0]["vin"]
+    response = api.request_report([own_vin, FOREIGN_VIN])
+    body = _assert_envelope(response, 404, "not_found")
+    assert FOREIGN_VIN not in response.text  # masked: last 4 only
+    assert "4352" in str(body["messages"])
+    assert _count(app, "reports") == reports_before
+    assert _tasks_created(stack) == tasks_before
+
+
+def test_replayed_state_is_refused_and_stores_nothing(stack, app, owner):
+    callback = owner.consent(owner.start_login())
+    first = owner.finish_login(callback)
+    assert first.status_code == 302
+    accounts, sessions = _count(app, "accounts"), _count(app, "sessions")
+    replay = owner.finish_login(callback)
+    _assert_envelope(replay, 400, "invalid_state")
+    assert (_count(app, "accounts"), _count(app, "sessions")) == (accounts, sessions)
+
+
+def test_unknown_state_and_foreign_browser_are_refused(stack, app, owner):
+    callback = owner.consent(owner.start_login())
+    parts = urlparse(callback)
+    query = parse_qs(parts.query)
+    forged = urlunparse(parts._replace(query=urlencode({"code": query["code"][0], "state": "forged-state"})))
+    sessions = _count(app, "sessions")
+    _assert_envelope(owner.finish_login(forged), 400, "invalid_state")
+    other_browser = SimulatedOwner(stack.urls)  # no login cookie
+    _assert_envelope(other_browser.finish_login(callback), 400, "invalid_state")
+    assert _count(app, "sessions") == sessions
+
+
+def test_denied_consent_is_a_clear_error(owner):
+    callback = owner.consent(owner.start_login(), decision="deny")
+    _assert_envelope(owner.finish_login(callback), 403, "access_denied")
+
+
+def test_post_without_json_content_type_is_406(stack, api):
+    response = requests.post(
+        f"{stack.urls['reports']}/reports",
+        data="vins=x",
+        headers={"Authorization": f"Bearer {api.session_token}", "Content-Type": "application/x-www-form-urlencoded"},
+        timeout=10,
+    )
+    _assert_envelope(response, 406, "not_acceptable")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"vins": []}, "vins"),
+        ({"vins": ["not-a-vin"]}, "vins"),
+        ({"vins": ["5YJ3E7EB0PF000001"], "language": "xx"}, "language"),
+        ({"vins": ["5YJ3E7EB0PF000001"], "surprise": 1}, "surprise"),
+    ],
+)
+def test_invalid_report_bodies_are_422_with_field_messages(api, body, field):
+    response = api.http.post(f"{api.base_url}/reports", json=body, headers=api._headers(), timeout=10)
+    result = _assert_envelope(response, 422, "invalid_request")
+    assert field in result["messages"]
+
+
+def test_malformed_json_is_422(api):
+    response = api.http.post(
+        f"{api.base_url}/reports",
+        data="{not json",
+        headers={**api._headers(), "Content-Type": "application/json"},
+        timeout=10,
+    )
+    _assert_envelope(response, 422, "invalid_request")
+
+
+def test_missing_or_wrong_session_is_401(stack):
+    _assert_envelope(requests.get(f"{stack.urls['reports']}/vehicles", timeout=10), 401, "unauthorized")
+    wrong = requests.get(f"{stack.urls['reports']}/vehicles", headers={"Authorization": "Bearer nope"}, timeout=10)
+    _assert_envelope(wrong, 401, "unauthorized")
+
+
+def test_unknown_report_and_path(api):
+    response = api.http.get(f"{api.base_url}/reports/{'0' * 32}", headers=api._headers(), timeout=10)
+    _assert_envelope(response, 404, "not_found")
+    response = api.http.get(f"{api.base_url}/nowhere", headers=api._headers(), timeout=10)
+    _assert_envelope(response, 404, "not_found")
+    response = api.http.delete(f"{api.base_url}/vehicles", headers=api._headers(), timeout=10)
+    _assert_envelope(response, 405, "method_not_allowed")
+
+
+def test_cors_preflight_for_the_frontend_origin(stack):
+    origin = stack.env["FRONTEND_ORIGINS"].split(",")[0]
+    response = requests.options(
+        f"{stack.urls['reports']}/reports",
+        headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
+        timeout=10,
+    )
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == origin
+    other = requests.options(f"{stack.urls['reports']}/reports", headers={"Origin": "https://evil.example"}, timeout=10)
+    assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_internal_endpoints_refuse_callers_without_the_task_identity(stack):
+    for name in ("report_worker", "token_refresh"):
+        response = requests.post(stack.urls[name], json={"kind": "prepare", "report_id": "x"}, timeout=10)
+        _assert_envelope(response, 401, "unauthorized")
+
+
+def test_public_key_is_served_at_the_well_known_path(stack, app):
+    url = stack.urls["public_key"] + "/.well-known/appspecific/com.tesla.3p.public-key.pem"
+    response = requests.get(url, timeout=10)
+    assert response.status_code == 200
+    assert response.text == public_key_pem(app.secrets.get("tesla-private-key"))
+    key = serialization.load_pem_public_key(response.content)
+    assert key.curve.name == "secp256r1"
+    _assert_envelope(requests.get(stack.urls["public_key"] + "/other", timeout=10), 404, "not_found")
+
+
+def test_scheduler_refresh_rotates_due_tokens(stack, app, api):
+    account = app.reports_api.authenticate(api.session_token)
+    generation = app.accounts.get(account.account_id).token_generation
+    app.accounts.update(account.account_id, {"token_expires_at": account.created_at})  # due now
+    response = requests.post(
+        stack.urls["token_refresh"], headers={"Authorization": f"Bearer {stack.internal_token}"}, timeout=30
+    )
+    assert response.status_code == 200
+    assert response.json()["response"]["refreshed"] >= 1
+    after = app.accounts.get(account.account_id)
+    assert after.token_generation == generation + 1
+    assert after.token_expires_at > account.created_at
+    assert api.vehicles()  # the rotated tokens work
+
+
+def test_disconnect_deletes_tokens_sessions_and_data(stack, app, owner):
+    from infra.local.owner import ApiClient
+
+    api = ApiClient(stack.urls["reports"], owner.connect())
+    account = app.reports_api.authenticate(api.session_token)
+    response = api.http.delete(f"{api.base_url}/account", headers=api._headers(), timeout=30)
+    assert response.status_code == 200
+    assert app.accounts.get(account.account_id) is None
+    _assert_envelope(requests.get(f"{api.base_url}/vehicles", headers=api._headers(), timeout=10), 401, "unauthorized")
