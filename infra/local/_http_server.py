@@ -82,7 +82,9 @@ def _parse_proto(msg_type: type[Timestamp] | type[Duration], value: str | None, 
 
 
 def make_app(
-    name: str, admin: Mapping[str, Callable[[], Any]] | None = None, reset: Callable[[], None] | None = None,
+    name: str,
+    admin: Mapping[str, Callable[[], Any]] | None = None,
+    reset: Callable[[], None] | None = None,
 ) -> Flask:
     """Flask app with Google-shaped errors, GET /_emulator/health, GET /_emulator/<admin key>, POST reset."""
     app = Flask(name)
@@ -163,7 +165,9 @@ class ThreadedHttpServer:
         self._server = make_server(self._host, self._port, self._app, threaded=True)
         # A short poll interval keeps stop() fast; the default 0.5s adds up across test fixtures.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
             name=f"http-{self._server.server_port}",
         )
         self._thread.start()

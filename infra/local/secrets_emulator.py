@@ -71,7 +71,10 @@ class SecretsEmulator:
     """In-process Secret Manager stand-in for the real client (REST transport)."""
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, seed: Mapping[str, str | bytes] | None = None,
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        seed: Mapping[str, str | bytes] | None = None,
         seed_file: str | Path | None = None,
     ) -> None:
         self._lock = threading.Lock()
@@ -120,8 +123,12 @@ class SecretsEmulator:
 
     # ----- model (lock held) -----
     def _new_secret(self, secret_id: str, body: dict[str, Any]) -> _Secret:
-        secret = _Secret(secret_id=secret_id, create_time=time.time(), labels=dict(body.get("labels") or {}),
-                         replication=body.get("replication") or {"automatic": {}})
+        secret = _Secret(
+            secret_id=secret_id,
+            create_time=time.time(),
+            labels=dict(body.get("labels") or {}),
+            replication=body.get("replication") or {"automatic": {}},
+        )
         self._secrets[secret_id] = secret
         log.info("secret created: %s", secret_id)
         return secret
@@ -148,20 +155,32 @@ class SecretsEmulator:
     # ----- JSON views -----
     @staticmethod
     def _secret_json(prefix: str, s: _Secret) -> dict[str, Any]:
-        return {"name": f"{prefix}/secrets/{s.secret_id}", "createTime": ts_json(s.create_time),
-                "labels": s.labels, "replication": s.replication, "etag": f'"{len(s.versions)}"'}
+        return {
+            "name": f"{prefix}/secrets/{s.secret_id}",
+            "createTime": ts_json(s.create_time),
+            "labels": s.labels,
+            "replication": s.replication,
+            "etag": f'"{len(s.versions)}"',
+        }
 
     @staticmethod
     def _version_json(prefix: str, secret_id: str, v: _Version) -> dict[str, Any]:
-        return {"name": f"{prefix}/secrets/{secret_id}/versions/{v.number}",
-                "createTime": ts_json(v.create_time), "state": "ENABLED",
-                "clientSpecifiedPayloadChecksum": v.client_checksum}
+        return {
+            "name": f"{prefix}/secrets/{secret_id}/versions/{v.number}",
+            "createTime": ts_json(v.create_time),
+            "state": "ENABLED",
+            "clientSpecifiedPayloadChecksum": v.client_checksum,
+        }
 
     # ----- HTTP API -----
     def _build_app(self) -> Flask:
-        app = make_app("secrets_emulator", reset=self.reset, admin={
-            "secrets": lambda: {"secrets": self.secret_ids()},
-        })
+        app = make_app(
+            "secrets_emulator",
+            reset=self.reset,
+            admin={
+                "secrets": lambda: {"secrets": self.secret_ids()},
+            },
+        )
         routes: list[Route] = [
             ("POST", rf"{_PARENT}/secrets", self._api_create_secret),
             ("GET", rf"{_PARENT}/secrets", self._api_list_secrets),
@@ -227,8 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     p = cli_parser(__doc__, default_port=8124)
     p.add_argument("--seed-file", help='JSON object {"secret-id": "value", ...} loaded at start and on reset')
     a = p.parse_args(argv)
-    return run_until_signalled(SecretsEmulator(a.host, a.port, seed_file=a.seed_file), "secrets emulator",
-                               a.log_level)
+    return run_until_signalled(SecretsEmulator(a.host, a.port, seed_file=a.seed_file), "secrets emulator", a.log_level)
 
 
 if __name__ == "__main__":

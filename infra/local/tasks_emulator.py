@@ -75,11 +75,18 @@ class _Queue:
         """Queue resource JSON."""
         return {
             "name": self.name,
-            "rateLimits": {"maxDispatchesPerSecond": 500.0, "maxBurstSize": 100,
-                           "maxConcurrentDispatches": self.max_concurrent},
-            "retryConfig": {"maxAttempts": self.max_attempts, "minBackoff": dur_json(self.min_backoff),
-                            "maxBackoff": dur_json(self.max_backoff), "maxDoublings": self.max_doublings,
-                            "maxRetryDuration": "0s"},
+            "rateLimits": {
+                "maxDispatchesPerSecond": 500.0,
+                "maxBurstSize": 100,
+                "maxConcurrentDispatches": self.max_concurrent,
+            },
+            "retryConfig": {
+                "maxAttempts": self.max_attempts,
+                "minBackoff": dur_json(self.min_backoff),
+                "maxBackoff": dur_json(self.max_backoff),
+                "maxDoublings": self.max_doublings,
+                "maxRetryDuration": "0s",
+            },
             "state": "RUNNING",
         }
 
@@ -112,9 +119,13 @@ class _Task:
             http["body"] = base64.b64encode(self.body).decode()
         http.update(self.auth)
         out: dict[str, Any] = {
-            "name": self.name, "httpRequest": http, "scheduleTime": ts_json(self.schedule_time),
-            "createTime": ts_json(self.create_time), "dispatchDeadline": dur_json(self.deadline),
-            "dispatchCount": self.dispatch_count, "responseCount": self.response_count,
+            "name": self.name,
+            "httpRequest": http,
+            "scheduleTime": ts_json(self.schedule_time),
+            "createTime": ts_json(self.create_time),
+            "dispatchDeadline": dur_json(self.deadline),
+            "dispatchCount": self.dispatch_count,
+            "responseCount": self.response_count,
             "view": "FULL" if full else "BASIC",
         }
         attempts = {"firstAttempt": self.first_attempt, "lastAttempt": self.last_attempt}
@@ -125,15 +136,27 @@ class TasksEmulator:
     """In-process Cloud Tasks emulator: REST API for the real client plus an HTTP dispatcher."""
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, oidc_bearer: str | None = None, *,
-        auto_create_queues: bool = True, max_attempts: int = 5, min_backoff: float = 0.1,
-        max_backoff: float = 3.0, max_doublings: int = 16, max_concurrent: int = 10,
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        oidc_bearer: str | None = None,
+        *,
+        auto_create_queues: bool = True,
+        max_attempts: int = 5,
+        min_backoff: float = 0.1,
+        max_backoff: float = 3.0,
+        max_doublings: int = 16,
+        max_concurrent: int = 10,
     ) -> None:
         self._oidc_bearer = oidc_bearer
         self._auto_create = auto_create_queues
-        self._defaults = {"max_attempts": max_attempts, "min_backoff": min_backoff,
-                          "max_backoff": max_backoff, "max_doublings": max_doublings,
-                          "max_concurrent": max_concurrent}
+        self._defaults = {
+            "max_attempts": max_attempts,
+            "min_backoff": min_backoff,
+            "max_backoff": max_backoff,
+            "max_doublings": max_doublings,
+            "max_concurrent": max_concurrent,
+        }
         self._cond = threading.Condition()
         self._queues: dict[str, _Queue] = {}
         self._used_names: set[str] = set()  # Cloud Tasks refuses re-use of a task name, even after it ran
@@ -194,9 +217,16 @@ class TasksEmulator:
     def stats(self) -> dict[str, dict[str, int]]:
         """Per-queue counters keyed by full queue name."""
         with self._cond:
-            return {n: {"pending": len(q.tasks) - sum(t.running for t in q.tasks.values()),
-                        "running": q.running, "succeeded": q.succeeded, "failed": q.failed,
-                        "attempts": q.attempts} for n, q in self._queues.items()}
+            return {
+                n: {
+                    "pending": len(q.tasks) - sum(t.running for t in q.tasks.values()),
+                    "running": q.running,
+                    "succeeded": q.succeeded,
+                    "failed": q.failed,
+                    "attempts": q.attempts,
+                }
+                for n, q in self._queues.items()
+            }
 
     def attempts(self) -> list[dict[str, Any]]:
         """Log of dispatch attempts, oldest first."""
@@ -208,8 +238,7 @@ class TasksEmulator:
         rl, rc, d = body.get("rateLimits") or {}, body.get("retryConfig") or {}, self._defaults
         q = _Queue(
             name=name,
-            max_concurrent=min(int(rl.get("maxConcurrentDispatches") or d["max_concurrent"]),
-                               _MAX_WORKERS_PER_QUEUE),
+            max_concurrent=min(int(rl.get("maxConcurrentDispatches") or d["max_concurrent"]), _MAX_WORKERS_PER_QUEUE),
             # proto3 JSON omits zero values, so 0/absent both mean "emulator default".
             max_attempts=int(rc.get("maxAttempts") or d["max_attempts"]),
             min_backoff=parse_dur(rc.get("minBackoff"), d["min_backoff"]),
@@ -221,8 +250,7 @@ class TasksEmulator:
             w = threading.Thread(target=self._worker, args=(q,), daemon=True, name=f"{_short(name)}-{i}")
             self._workers.append(w)
             w.start()
-        log.info("queue created: %s (concurrency %d, maxAttempts %d)", _short(name), q.max_concurrent,
-                 q.max_attempts)
+        log.info("queue created: %s (concurrency %d, maxAttempts %d)", _short(name), q.max_concurrent, q.max_attempts)
         return q
 
     def _get_queue(self, name: str) -> _Queue:
@@ -262,10 +290,17 @@ class TasksEmulator:
             headers["Content-Type"] = "application/json"  # Cloud Tasks' documented default for HTTP targets
         now = time.time()
         task = _Task(
-            name=name, queue=queue, method=method, url=url, headers=headers, body=payload,
+            name=name,
+            queue=queue,
+            method=method,
+            url=url,
+            headers=headers,
+            body=payload,
             auth={k: hr[k] for k in ("oidcToken", "oauthToken") if k in hr},
-            schedule_time=parse_ts(t.get("scheduleTime"), now), create_time=now,
-            deadline=parse_dur(t.get("dispatchDeadline"), _DEFAULT_DEADLINE_S), seq=next(self._seq),
+            schedule_time=parse_ts(t.get("scheduleTime"), now),
+            create_time=now,
+            deadline=parse_dur(t.get("dispatchDeadline"), _DEFAULT_DEADLINE_S),
+            seq=next(self._seq),
         )
         self._used_names.add(name)
         queue.tasks[name] = task
@@ -310,14 +345,16 @@ class TasksEmulator:
         with self._cond:
             retry_count, eta, prev = task.dispatch_count, task.schedule_time, task.last_status
             headers = dict(task.headers)
-            headers.update({
-                "User-Agent": "Google-Cloud-Tasks",
-                "X-CloudTasks-QueueName": _short(q.name),
-                "X-CloudTasks-TaskName": _short(task.name),
-                "X-CloudTasks-TaskRetryCount": str(retry_count),
-                "X-CloudTasks-TaskExecutionCount": str(task.response_count),
-                "X-CloudTasks-TaskETA": f"{eta:.6f}",
-            })
+            headers.update(
+                {
+                    "User-Agent": "Google-Cloud-Tasks",
+                    "X-CloudTasks-QueueName": _short(q.name),
+                    "X-CloudTasks-TaskName": _short(task.name),
+                    "X-CloudTasks-TaskRetryCount": str(retry_count),
+                    "X-CloudTasks-TaskExecutionCount": str(task.response_count),
+                    "X-CloudTasks-TaskETA": f"{eta:.6f}",
+                }
+            )
             if prev is not None:
                 headers["X-CloudTasks-TaskPreviousResponse"] = str(prev)
             task.dispatch_count += 1
@@ -328,30 +365,51 @@ class TasksEmulator:
         status: int | None = None
         error: str | None = None
         try:
-            with requests.request(task.method, task.url, headers=headers, data=task.body or None,
-                                  timeout=task.deadline, allow_redirects=False) as resp:
+            with requests.request(
+                task.method,
+                task.url,
+                headers=headers,
+                data=task.body or None,
+                timeout=task.deadline,
+                allow_redirects=False,
+            ) as resp:
                 status = resp.status_code
         except requests.RequestException as exc:
             error = f"{type(exc).__name__}: {exc}"[:300]
         duration_ms = round((time.time() - started) * 1000, 1)
         outcome = status if status is not None else error.split(":", 1)[0] if error else "?"
-        log.info("dispatch %s/%s attempt %d -> %s (%.0f ms)", _short(q.name), _short(task.name),
-                 retry_count + 1, outcome, duration_ms)
+        log.info(
+            "dispatch %s/%s attempt %d -> %s (%.0f ms)",
+            _short(q.name),
+            _short(task.name),
+            retry_count + 1,
+            outcome,
+            duration_ms,
+        )
         with self._cond:
             self._finish_attempt(task, retry_count, status, error, started, duration_ms)
             self._cond.notify_all()
 
-    def _finish_attempt(self, task: _Task, retry_count: int, status: int | None, error: str | None,
-                        started: float, duration_ms: float) -> None:
+    def _finish_attempt(
+        self, task: _Task, retry_count: int, status: int | None, error: str | None, started: float, duration_ms: float
+    ) -> None:
         q = task.queue
         task.running = False
         q.running -= 1
         self._inflight -= 1
         if q.dropped:
             return  # queue deleted or emulator reset mid-attempt: nothing left to account to
-        self._attempt_log.append({"queue": _short(q.name), "task": _short(task.name),
-                                  "attempt": retry_count + 1, "status": status, "error": error,
-                                  "started_at": started, "duration_ms": duration_ms})
+        self._attempt_log.append(
+            {
+                "queue": _short(q.name),
+                "task": _short(task.name),
+                "attempt": retry_count + 1,
+                "status": status,
+                "error": error,
+                "started_at": started,
+                "duration_ms": duration_ms,
+            }
+        )
         attempt = {"scheduleTime": ts_json(task.schedule_time), "dispatchTime": ts_json(started)}
         if status is not None:
             task.response_count += 1
@@ -367,18 +425,21 @@ class TasksEmulator:
         elif q.max_attempts != -1 and task.dispatch_count >= q.max_attempts:
             q.tasks.pop(task.name, None)
             q.failed += 1
-            log.warning("task %s/%s failed after %d attempts", _short(q.name), _short(task.name),
-                        task.dispatch_count)
+            log.warning("task %s/%s failed after %d attempts", _short(q.name), _short(task.name), task.dispatch_count)
         else:
             task.schedule_time = time.time() + q.backoff(task.dispatch_count)
 
     # ----- HTTP API -----
     def _build_app(self) -> Flask:
-        app = make_app("tasks_emulator", reset=self.reset, admin={
-            "stats": lambda: {_short(n): st for n, st in self.stats().items()},
-            "attempts": self.attempts,
-            "idle": lambda: {"idle": self.is_idle()},
-        })
+        app = make_app(
+            "tasks_emulator",
+            reset=self.reset,
+            admin={
+                "stats": lambda: {_short(n): st for n, st in self.stats().items()},
+                "attempts": self.attempts,
+                "idle": lambda: {"idle": self.is_idle()},
+            },
+        )
         routes: list[Route] = [
             ("POST", rf"({_LOC})/queues", self._api_create_queue),
             ("GET", rf"({_LOC})/queues", self._api_list_queues),
@@ -446,17 +507,27 @@ def _full_view(params: Any) -> bool:
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point: run the emulator until SIGTERM/SIGINT."""
     p = cli_parser(__doc__, default_port=8123)
-    p.add_argument("--oidc-bearer", default=os.environ.get("TASKS_EMULATOR_OIDC_BEARER"),
-                   help="Bearer value sent for tasks with an oidcToken (env TASKS_EMULATOR_OIDC_BEARER)")
+    p.add_argument(
+        "--oidc-bearer",
+        default=os.environ.get("TASKS_EMULATOR_OIDC_BEARER"),
+        help="Bearer value sent for tasks with an oidcToken (env TASKS_EMULATOR_OIDC_BEARER)",
+    )
     p.add_argument("--auto-create-queues", action=argparse.BooleanOptionalAction, default=True)
     p.add_argument("--max-attempts", type=int, default=5, help="default for queues without retryConfig")
     p.add_argument("--min-backoff", type=float, default=0.1, help="seconds")
     p.add_argument("--max-backoff", type=float, default=3.0, help="seconds")
     p.add_argument("--max-concurrent", type=int, default=10, help="default maxConcurrentDispatches")
     a = p.parse_args(argv)
-    emulator = TasksEmulator(a.host, a.port, a.oidc_bearer, auto_create_queues=a.auto_create_queues,
-                             max_attempts=a.max_attempts, min_backoff=a.min_backoff,
-                             max_backoff=a.max_backoff, max_concurrent=a.max_concurrent)
+    emulator = TasksEmulator(
+        a.host,
+        a.port,
+        a.oidc_bearer,
+        auto_create_queues=a.auto_create_queues,
+        max_attempts=a.max_attempts,
+        min_backoff=a.min_backoff,
+        max_backoff=a.max_backoff,
+        max_concurrent=a.max_concurrent,
+    )
     return run_until_signalled(emulator, "tasks emulator", a.log_level)
 
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, request
 
-from .fleet import int_arg
-from .guard import fleet_endpoint, not_found, sim_state
+from .guard import fleet_endpoint, int_arg, not_found, sim_state
 from .invoice import render_invoice
 from .replies import error, ok
+from .scenario import ChargingSession
 
 dx = Blueprint("dx", __name__, url_prefix="/fleet/<any(na,eu,cn):region>")
 
@@ -21,8 +22,8 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 
 
-def _sort_key(field: str) -> Any:
-    keys = {
+def _sort_key(field: str) -> Callable[[ChargingSession], Any] | None:
+    keys: dict[str, Callable[[ChargingSession], Any]] = {
         "chargeStartDateTime": lambda s: s.start(),
         "chargeStopDateTime": lambda s: datetime.fromisoformat(s.charge_stop_date_time or s.charge_start_date_time),
         "sessionId": lambda s: s.session_id,

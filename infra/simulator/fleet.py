@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from .guard import caller, find_vehicle, fleet_endpoint, not_found, region_base, sim_state
+from .guard import caller, find_vehicle, fleet_endpoint, int_arg, not_found, region_base, sim_state
 from .replies import error, ok
 from .vehicle_view import parse_endpoints, vehicle_data, vehicle_object
 
@@ -29,20 +29,6 @@ CHARGING_COMMANDS = frozenset(
         "set_scheduled_departure",
     }
 )
-
-
-def int_arg(name: str, default: int, minimum: int = 1) -> int | Response:
-    """An integer query parameter, or Tesla's 400 invalid_field response."""
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        return error(400, "invalid_field", f"{name} must be an integer")
-    if value < minimum:
-        return error(400, "invalid_field", f"{name} must be >= {minimum}")
-    return value
 
 
 def vehicle_unavailable() -> Response:

@@ -126,3 +126,17 @@ def find_vehicle(tag: str) -> VehicleScenario | None:
 def not_found(what: str = "vehicle") -> Response:
     """Tesla's 404."""
     return error(404, "not_found", f"{what} not found for this account")
+
+
+def int_arg(name: str, default: int, minimum: int = 1) -> int | Response:
+    """An integer query parameter, or Tesla's 400 invalid_field response."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        return error(400, "invalid_field", f"{name} must be an integer")
+    if value < minimum:
+        return error(400, "invalid_field", f"{name} must be >= {minimum}")
+    return value
