@@ -10,7 +10,7 @@ SCENARIO ?=
 ENV ?= dev
 export PYTHONPATH := $(CURDIR):$(CURDIR)/shared
 
-.PHONY: help venv test unit lint format demo dev bench bundles lock prereqs clean
+.PHONY: help venv test unit lint format demo dev bench bundles lock prereqs clean deploy keys
 
 help:  ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -58,3 +58,9 @@ lock:  ## Re-pin requirements*.lock from pyproject.toml
 
 clean:  ## Remove build output, caches and local logs (keeps the virtualenv)
 	rm -rf build out .local .pytest_cache .ruff_cache
+
+deploy: bundles  ## Deploy every function to ENV=dev|tst|prd (DRY_RUN=1 prints the commands)
+	bash infra/deploy/deploy.sh $(ENV)
+
+keys: venv  ## Generate the partner key pair + token key and store them as secrets (PROJECT=..., APPLY=1)
+	$(BIN)/python -m infra.deploy.keys --project $(PROJECT) $(if $(APPLY),--apply)
