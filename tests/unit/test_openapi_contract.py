@@ -1,0 +1,43 @@
+"""docs/openapi.yaml says what the code does: models, error vocabulary, VIN rules."""
+
+from pathlib import Path
+
+import yaml
+
+from carpulse import errors
+from carpulse.services.reports import ReportCreate, ReportView, VehicleView, VinProgressView
+from carpulse.tesla.errors import TeslaError
+
+SPEC = yaml.safe_load((Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml").read_text())
+SCHEMAS = SPEC["components"]["schemas"]
+
+
+def _all_subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _all_subclasses(sub)
+
+
+def test_schemas_list_exactly_the_model_fields():
+    for name, model in {
+        "Report": ReportView,
+        "VinProgress": VinProgressView,
+        "Vehicle": VehicleView,
+        "ReportCreate": ReportCreate,
+    }.items():
+        assert set(SCHEMAS[name]["properties"]) == set(model.model_fields), name
+        required = {f for f, info in model.model_fields.items() if info.is_required()}
+        assert set(SCHEMAS[name].get("required", [])) == required, name
+
+
+def test_error_vocabulary_covers_every_domain_error():
+    documented = set(SCHEMAS["Error"]["properties"]["error"]["enum"])
+    ours = {cls.error for cls in _all_subclasses(errors.CarPulseError) if not issubclass(cls, TeslaError)}
+    assert ours <= documented, ours - documented
+
+
+def test_languages_and_vin_pattern_match_the_model():
+    props = SCHEMAS["ReportCreate"]["properties"]
+    assert props["language"]["enum"] == ["en", "de", "fi"]
+    assert props["vins"]["items"]["pattern"] == "^[A-HJ-NPR-Z0-9]{17}$"
+    assert SCHEMAS["ReportCreate"]["additionalProperties"] is False
