@@ -36,7 +36,8 @@ def tesla_requests_per_vehicle(log: list[dict[str, Any]]) -> dict[str, dict[str,
     for entry in log:
         if entry.get("category") == "free" and entry.get("path", "").startswith(("/oauth2", "/_sim")):
             continue
-        counts[entry.get("vin") or "account"][entry.get("category", "unknown")] += 1
+        vin = entry.get("vin")
+        counts[f"…{vin[-4:]}" if vin else "account"][entry.get("category", "unknown")] += 1
     return {key: dict(value) for key, value in counts.items()}
 
 
@@ -85,8 +86,7 @@ def run(scenario: Path, out_dir: Path) -> int:
         (out_dir / "tesla-requests.json").write_text(json.dumps(per_vehicle, indent=2) + "\n")
         _say("▶ Tesla requests by vehicle and billing category:")
         for key, counts in sorted(per_vehicle.items()):
-            label = key if key == "account" else f"…{key[-4:]}"
-            _say(f"  {label:<8} " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+            _say(f"  {key:<8} " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
         _say(f"▶ report {status['status']} in {flow_seconds:.1f}s (stack start-up excluded); files in {out_dir}")
         if status["status"] != "complete" or len(downloaded) != len(vehicles):
             return 1

@@ -223,3 +223,22 @@ def test_report_create_rejects_unknown_fields():
 
     with pytest.raises(ValidationError, match="wake"):
         ReportCreate.model_validate({"vins": [VIN_A], "wake": True})
+
+
+def test_vehicle_that_left_the_account_fails_with_a_reason(world):
+    from carpulse.tesla.errors import TeslaNotFoundError
+
+    view = world.api.request_report(world.account, ReportCreate(vins=[VIN_A, VIN_B]))
+
+    def gone(vin):
+        if vin == VIN_B:
+            raise TeslaNotFoundError("gone", status=404)
+        return VehicleSummary(vin=vin, state="online")
+
+    world.fleet.vehicle = gone
+    world.run_all_tasks()
+    status = world.api.report_status(world.account, view.report_id)
+    assert status.status is ReportStatus.PARTIAL
+    failed = next(v for v in status.vehicles if v.vin == VIN_B)
+    assert failed.status is VinStatus.FAILED
+    assert "no longer" in failed.error

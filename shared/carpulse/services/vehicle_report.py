@@ -17,7 +17,13 @@ from carpulse.services import layout
 from carpulse.services.normalise import build_snapshot
 from carpulse.services.raw import RawRecorder
 from carpulse.tesla.client import FleetClient, RawExchange
-from carpulse.tesla.errors import ScopeOrTokenError, TeslaError, VehicleError, VehicleOfflineError
+from carpulse.tesla.errors import (
+    ScopeOrTokenError,
+    TeslaError,
+    TeslaNotFoundError,
+    VehicleError,
+    VehicleOfflineError,
+)
 from carpulse.tesla.schemas import ChargingSession, VehicleData, VehicleSummary
 
 log = logging.getLogger(__name__)
@@ -65,6 +71,9 @@ class VehicleReportService:
             data, notes = self._live_data(fleet, report, task, summary)
         except ReconnectRequiredError:
             self.fail(report.report_id, vin, "Tesla access was revoked; connect again")
+            return
+        except TeslaNotFoundError:
+            self.fail(report.report_id, vin, "the vehicle is no longer on this Tesla account")
             return
         if data is None and notes is None:
             return  # re-scheduled: the car is waking up
