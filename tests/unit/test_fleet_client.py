@@ -5,13 +5,15 @@ import json
 import pytest
 import requests
 
+from carpulse.errors import ReconnectRequiredError
 from carpulse.tesla.client import FleetClient, RetryPolicy
 from carpulse.tesla.errors import (
-    LoginRequiredError,
+    PartnerNotRegisteredError,
     RateLimitedError,
     TeslaServerError,
     TokenExpiredError,
     VehicleOfflineError,
+    WrongRegionError,
 )
 
 
@@ -42,6 +44,7 @@ class Tokens:
     def __init__(self):
         self.current = "tok-1"
         self.refreshes = 0
+        self.was_revoked = False
 
     def access_token(self):
         return self.current
@@ -50,6 +53,9 @@ class Tokens:
         self.refreshes += 1
         self.current = f"tok-{self.refreshes + 1}"
         return self.current
+
+    def revoked(self):
+        self.was_revoked = True
 
 
 def _client(http, tokens=None, **kw):
@@ -72,11 +78,45 @@ def test_second_401_after_refresh_is_raised():
     assert caught.value.status == 401
 
 
-def test_login_required_is_not_retried():
+def test_login_required_marks_the_grant_revoked_and_is_not_retried():
     http = ScriptedHttp(_response(401, {"error": "login_required"}))
-    with pytest.raises(LoginRequiredError):
-        _client(http).vehicle("V")
+    tokens = Tokens()
+    with pytest.raises(ReconnectRequiredError):
+        _client(http, tokens).vehicle("V")
     assert len(http.calls) == 1
+    assert tokens.was_revoked
+
+
+def test_wrong_region_rediscovers_once_and_retries_at_the_new_base():
+    http = ScriptedHttp(
+        _response(421, {"error": "user out of region", "fleet_api_base_url": "https://eu.example"}),
+        _response(200, {"response": {"vin": "V"}}),
+    )
+    seen = []
+
+    def rediscover(error):
+        seen.append(error.suggested_base_url)
+        return "https://eu.example"
+
+    client = _client(http)
+    client.on_wrong_region = rediscover
+    assert client.vehicle("V").vin == "V"
+    assert seen == ["https://eu.example"]
+    assert http.calls[1][1] == "https://eu.example/api/1/vehicles/V"
+    http = ScriptedHttp(_response(421, {}), _response(421, {}))
+    client = _client(http)
+    client.on_wrong_region = lambda e: "https://cn.example"
+    with pytest.raises(WrongRegionError):
+        client.vehicle("V")
+    assert len(http.calls) == 2
+
+
+def test_unregistered_region_names_the_region_for_ops():
+    http = ScriptedHttp(_response(412, {"error": "Account must be registered in the current region"}))
+    client = _client(http)
+    client.region = "na"
+    with pytest.raises(PartnerNotRegisteredError, match=r"region 'na'.*register-partner REGION=na"):
+        client.vehicle("V")
 
 
 def test_server_errors_and_timeouts_are_retried_with_a_bound():

@@ -17,6 +17,7 @@ REASONS: dict[str, str] = {
     "reason.tesla_unavailable": "Tesla did not answer in time.",
     "reason.not_prepared": "The account-level data was not prepared for this report.",
     "reason.location_not_granted": "Location is not shown: the vehicle_location permission was not granted.",
+    "reason.invoices_failed": "{count} invoice PDF(s) could not be downloaded from Tesla.",
     "reason.not_supported": "This vehicle or account does not provide this data.",
 }
 

@@ -52,6 +52,9 @@ class _StaticToken:
     def refresh_after_expiry(self, stale_token: str) -> str:
         raise UpstreamError("Tesla rejected a token it had just issued")
 
+    def revoked(self) -> None:
+        return None  # nothing stored yet
+
 
 @dataclass
 class ConnectService:

@@ -32,3 +32,28 @@ def pdf_object(account_id: str, report_id: str, vin: str) -> str:
 def snapshot_object(account_id: str, report_id: str, vin: str) -> str:
     """The normalised snapshot the PDF was rendered from (re-render without Tesla)."""
     return f"{report_prefix(account_id, report_id)}vehicles/{vin}/snapshot.json"
+
+
+def vin_cache_object(account_id: str, vin: str, name: str) -> str:
+    """Per-VIN cache of what does not change (specs, options), kept with the account."""
+    return f"{account_prefix(account_id)}cache/{vin}/{name}"
+
+
+def invoice_object(account_id: str, vin: str, content_id: str) -> str:
+    """An invoice PDF, downloaded once per account."""
+    return f"{account_prefix(account_id)}cache/{vin}/invoices/{content_id}.pdf"
+
+
+def json_view_object(account_id: str, report_id: str, vin: str) -> str:
+    """The report as JSON for a browser view, beside the PDF."""
+    return f"{report_prefix(account_id, report_id)}vehicles/{vin}/report.json"
+
+
+def sessions_csv_object(account_id: str, report_id: str) -> str:
+    """All sessions of the report's VINs as CSV."""
+    return f"{report_prefix(account_id, report_id)}charging-sessions.csv"
+
+
+def invoices_zip_object(account_id: str, report_id: str) -> str:
+    """The invoice PDFs of the report, one folder per VIN."""
+    return f"{report_prefix(account_id, report_id)}invoices.zip"

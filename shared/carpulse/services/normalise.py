@@ -7,18 +7,20 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from carpulse.domain.snapshot import (
-    Battery,
     ChargingFee,
     ChargingSession,
     ChargingSummary,
-    DistanceUnit,
+    DataSource,
     Identity,
     InvoiceRef,
     Money,
     SectionNote,
     VehicleSnapshot,
 )
+from carpulse.domain.vin import decode_vin
+from carpulse.services import normalise_sections as sections
 from carpulse.tesla import schemas
+from carpulse.tesla import schemas_dx as dx
 
 _MODEL_NAMES = {
     "model3": "Model 3",
@@ -52,14 +54,17 @@ def model_name(car_type: str | None, vin: str) -> str | None:
     return None
 
 
-def _session(vin: str, raw: schemas.ChargingSession) -> ChargingSession:
+def _session(vin: str, raw: schemas.ChargingSession, stored_invoices: frozenset[str]) -> ChargingSession:
     fees = tuple(
         ChargingFee(
-            fee_type=fee.feeType or "OTHER",
+            fee_type=(fee.feeType or "OTHER").upper(),
             currency=(fee.currencyCode or "").upper() or "—",
             total_due=fee.totalDue or 0.0,
+            net_due=fee.netDue,
+            rate=fee.rateBase,
             usage=fee.usageBase,
             unit=(fee.uom or None),
+            pricing_type=fee.pricingType,
             is_paid=fee.isPaid,
         )
         for fee in raw.fees
@@ -78,9 +83,15 @@ def _session(vin: str, raw: schemas.ChargingSession) -> ChargingSession:
         started_at=raw.chargeStartDateTime,
         stopped_at=raw.chargeStopDateTime,
         energy_kwh=energy if has_energy else None,
+        billing_type=raw.billingType,
         fees=fees,
         invoices=tuple(
-            InvoiceRef(file_name=inv.fileName or f"{inv.contentId}.pdf", content_id=inv.contentId)
+            InvoiceRef(
+                file_name=inv.fileName or f"{inv.contentId}.pdf",
+                content_id=inv.contentId,
+                invoice_type=inv.invoiceType,
+                stored=inv.contentId in stored_invoices,
+            )
             for inv in raw.invoices
             if inv.contentId
         ),
@@ -88,16 +99,29 @@ def _session(vin: str, raw: schemas.ChargingSession) -> ChargingSession:
 
 
 def summarise(sessions: Iterable[ChargingSession]) -> ChargingSummary:
-    """Session count, energy and cost per currency (never summed across currencies)."""
+    """Counts, energy, and money per currency and per fee type (never summed across currencies)."""
     items = list(sessions)
     totals: dict[str, float] = defaultdict(float)
+    by_type: dict[tuple[str, str], float] = defaultdict(float)
+    unpaid: dict[str, float] = defaultdict(float)
+    months: dict[str, float] = defaultdict(float)
     for session in items:
         for fee in session.fees:
             totals[fee.currency] += fee.total_due
+            by_type[(fee.fee_type, fee.currency)] += fee.total_due
+            if fee.is_paid is False and fee.total_due:
+                unpaid[fee.currency] += fee.total_due
+        if session.started_at and session.energy_kwh:
+            months[session.started_at.strftime("%Y-%m")] += session.energy_kwh
     return ChargingSummary(
         session_count=len(items),
         energy_kwh=round(sum(s.energy_kwh or 0.0 for s in items), 3),
         cost_by_currency=tuple(Money(currency=c, amount=round(a, 2)) for c, a in sorted(totals.items())),
+        cost_by_fee_type=tuple(
+            (fee_type, Money(currency=c, amount=round(a, 2))) for (fee_type, c), a in sorted(by_type.items())
+        ),
+        energy_by_month=tuple((m, round(kwh, 3)) for m, kwh in sorted(months.items())),
+        unpaid=tuple(Money(currency=c, amount=round(a, 2)) for c, a in sorted(unpaid.items())),
     )
 
 
@@ -112,13 +136,6 @@ def _as_of(data: schemas.VehicleData | None) -> datetime | None:
     return datetime.fromtimestamp(max(stamps) / 1000, tz=UTC) if stamps else None
 
 
-def _distance_unit(data: schemas.VehicleData | None, region: str | None) -> DistanceUnit:
-    units = data.gui_settings.gui_distance_units if data and data.gui_settings else None
-    if units:
-        return DistanceUnit.MI if units.lower().startswith("mi") else DistanceUnit.KM
-    return DistanceUnit.MI if region == "na" else DistanceUnit.KM
-
-
 def build_snapshot(
     *,
     report_id: str,
@@ -127,14 +144,33 @@ def build_snapshot(
     vin: str,
     summary: schemas.VehicleSummary | None,
     data: schemas.VehicleData | None,
-    sessions: Iterable[schemas.ChargingSession],
+    sessions: Iterable[schemas.ChargingSession] | None,
     notes: Iterable[SectionNote] = (),
+    language: str = "en",
+    service: dx.ServiceData | None = None,
+    alerts: dx.RecentAlerts | None = None,
+    release_notes: dx.ReleaseNotes | None = None,
+    warranty: dx.WarrantyDetails | None = None,
+    options: dx.VehicleOptions | None = None,
+    specs: dx.VehicleSpecs | None = None,
+    fleet_status: dx.FleetStatus | None = None,
+    sources: Iterable[DataSource] = (),
+    stored_invoices: frozenset[str] = frozenset(),
 ) -> VehicleSnapshot:
-    """One VIN's snapshot. Sessions of other VINs are dropped here, whatever the caller passed."""
-    own = [_session(vin, s) for s in sessions if (s.vin or "").upper() == vin]
+    """One VIN's snapshot. Sessions of other VINs are dropped here, whatever the caller passed.
+
+    `sessions=None` means the charging history was unavailable (not: no sessions).
+    """
+    own = (
+        None
+        if sessions is None
+        else [_session(vin, s, stored_invoices) for s in sessions if (s.vin or "").upper() == vin]
+    )
     config = data.vehicle_config if data else None
     state = data.vehicle_state if data else None
-    charge = data.charge_state if data else None
+    units = sections.units_of(data, region)
+    odometer = state.odometer if state else None
+    currencies = {f.currency for s in own or [] for f in s.fees if f.currency != "—"}
     identity = Identity(
         vin=vin,
         display_name=(state.vehicle_name if state else None)
@@ -143,31 +179,43 @@ def build_snapshot(
         model=model_name(config.car_type if config else None, vin),
         trim=config.trim_badging.upper() if config and config.trim_badging else None,
         exterior_color=config.exterior_color if config else None,
+        interior=config.interior_trim_type if config else None,
+        wheels=config.wheel_type if config else None,
+        drive_unit=config.rear_drive_unit if config else None,
+        driver_assist=config.driver_assist if config else None,
+        charge_port=config.charge_port_type if config else None,
+        market_eu=config.eu_vehicle if config else None,
+        ece_restrictions=config.ece_restrictions if config else None,
+        right_hand_drive=config.rhd if config else None,
         state=(summary.state if summary else None) or (data.state if data else None),
+        vin_facts=decode_vin(vin),
+        options=sections.options_of(options),
+        # A price without a currency is meaningless; take the one the owner pays charging in.
+        specs=sections.specs_of(specs, next(iter(currencies)) if len(currencies) == 1 else None),
     )
-    battery = (
-        Battery(
-            level_percent=charge.battery_level,
-            usable_level_percent=charge.usable_battery_level,
-            rated_range_mi=charge.battery_range,
-            estimated_range_mi=charge.est_battery_range,
-            charge_limit_percent=charge.charge_limit_soc,
-            charging_state=charge.charging_state,
-        )
-        if charge
-        else None
-    )
+    software = sections.software_of(state, release_notes, fleet_status, vin)
     return VehicleSnapshot(
         report_id=report_id,
         generated_at=generated_at,
+        language=language,
         data_as_of=_as_of(data),
         region=region,
-        distance_unit=_distance_unit(data, region),
+        utc_offset_seconds=config.utc_offset if config else None,
+        distance_unit=units.distance,
+        units=units,
         identity=identity,
-        software_version=state.car_version.split()[0] if state and state.car_version else None,
-        odometer_mi=state.odometer if state else None,
-        battery=battery,
-        charging=summarise(own),
-        sessions=tuple(sorted(own, key=lambda s: s.started_at or datetime.min.replace(tzinfo=UTC))),
+        software_version=software.version if software else None,
+        odometer_mi=odometer,
+        battery=sections.battery_of(data.charge_state if data else None),
+        charging=summarise(own) if own is not None else None,
+        sessions=tuple(sorted(own or [], key=lambda s: s.started_at or datetime.min.replace(tzinfo=UTC))),
+        alerts=sections.alerts_of(alerts),
+        service=sections.service_of(service, summary),
+        warranties=sections.warranties_of(warranty, generated_at, odometer),
+        software=software,
+        tyres=sections.tyres_of(state),
+        security=sections.security_of(state, fleet_status, vin),
+        climate=sections.climate_of(data.climate_state if data else None),
         notes=tuple(notes),
+        sources=tuple(sources),
     )

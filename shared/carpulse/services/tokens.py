@@ -161,6 +161,14 @@ class AccountTokenProvider:
             )
         return self.vault.open(self.account_id, account.access_token_enc)
 
+    def revoked(self) -> None:
+        """Tesla answered login_required on an API call: mark the account for re-consent."""
+        self.accounts.update(
+            self.account_id,
+            {"status": AccountStatus.RECONNECT_REQUIRED.value, "updated_at": self.clock()},
+        )
+        log.warning("tesla grant revoked; reconnect needed", extra=log_fields(account=self.account_id))
+
     def refresh_after_expiry(self, stale_token: str) -> str:
         """After a 401: refresh unless another process already did."""
         account = self.account()

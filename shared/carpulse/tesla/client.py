@@ -17,12 +17,16 @@ from typing import Any, Protocol, TypeVar
 import requests
 from pydantic import BaseModel, ValidationError
 
+from carpulse.errors import ReconnectRequiredError
 from carpulse.tesla.errors import (
+    LoginRequiredError,
+    PartnerNotRegisteredError,
     RateLimitedError,
     TeslaError,
     TeslaServerError,
     TokenExpiredError,
     UnexpectedResponseError,
+    WrongRegionError,
     error_for,
 )
 from carpulse.tesla.schemas import (
@@ -32,6 +36,19 @@ from carpulse.tesla.schemas import (
     UserRegion,
     VehicleData,
     VehicleSummary,
+)
+from carpulse.tesla.schemas_dx import (
+    BusinessChargingSession,
+    FeatureConfig,
+    FleetStatus,
+    Order,
+    RecentAlerts,
+    ReleaseNotes,
+    ServiceData,
+    UserMe,
+    VehicleOptions,
+    VehicleSpecs,
+    WarrantyDetails,
 )
 
 VEHICLE_DATA_ENDPOINTS = (
@@ -56,6 +73,10 @@ class TokenProvider(Protocol):
 
     def refresh_after_expiry(self, stale_token: str) -> str:
         """A new access token, refreshing only if `stale_token` is still the current one."""
+        ...
+
+    def revoked(self) -> None:
+        """Tesla said login_required: the grant is gone (mark the account for re-consent)."""
         ...
 
 
@@ -93,6 +114,9 @@ class FleetClient:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     observer: Callable[[RawExchange], None] | None = None
     sleep: Callable[[float], None] = time.sleep
+    region: str | None = None
+    # Called on 421 with the error; returns the base URL to retry at (after persisting it).
+    on_wrong_region: Callable[[WrongRegionError], str] | None = None
 
     # --- endpoints -----------------------------------------------------------------------------
 
@@ -117,8 +141,13 @@ class FleetClient:
         """GET /api/1/vehicles/{vin}: cheap state, never wakes the car."""
         return self._get_model("vehicle", f"/api/1/vehicles/{vin}", VehicleSummary)
 
-    def vehicle_data(self, vin: str, endpoints: tuple[str, ...] = VEHICLE_DATA_ENDPOINTS) -> VehicleData:
-        """GET /api/1/vehicles/{vin}/vehicle_data with an endpoint selection (408 when asleep)."""
+    def vehicle_data(self, vin: str, *, with_location: bool = False) -> VehicleData:
+        """GET /api/1/vehicles/{vin}/vehicle_data (408 when asleep).
+
+        Since firmware 2023.38 location needs `location_data` in the selection and the
+        vehicle_location scope; asking without the scope only earns an error, so we don't.
+        """
+        endpoints = VEHICLE_DATA_ENDPOINTS + (("location_data",) if with_location else ())
         return self._get_model(
             "vehicle_data",
             f"/api/1/vehicles/{vin}/vehicle_data",
@@ -126,13 +155,93 @@ class FleetClient:
             params={"endpoints": ";".join(endpoints)},
         )
 
+    def service_data(self, vin: str) -> ServiceData:
+        """GET /api/1/vehicles/{vin}/service_data (usually {})."""
+        return self._get_model("service_data", f"/api/1/vehicles/{vin}/service_data", ServiceData)
+
+    def recent_alerts(self, vin: str) -> RecentAlerts:
+        """GET /api/1/vehicles/{vin}/recent_alerts."""
+        return self._get_model("recent_alerts", f"/api/1/vehicles/{vin}/recent_alerts", RecentAlerts)
+
+    def release_notes(self, vin: str, *, staged: bool = False, language: str | None = None) -> ReleaseNotes:
+        """GET /api/1/vehicles/{vin}/release_notes (nested or flat shape)."""
+        params: dict[str, Any] = {"staged": "true"} if staged else {}
+        if language:
+            params["language"] = language
+        return self._get_model("release_notes", f"/api/1/vehicles/{vin}/release_notes", ReleaseNotes, params)
+
+    def warranty(self, vin: str) -> WarrantyDetails:
+        """GET /api/1/dx/warranty/details?vin= (Tesla answers 500 without the VIN)."""
+        return self._get_model("warranty", "/api/1/dx/warranty/details", WarrantyDetails, {"vin": vin})
+
+    def options(self, vin: str) -> VehicleOptions:
+        """GET /api/1/dx/vehicles/options?vin=."""
+        return self._get_model("options", "/api/1/dx/vehicles/options", VehicleOptions, {"vin": vin})
+
+    def specs(self, vin: str) -> VehicleSpecs:
+        """GET /api/1/vehicles/{vin}/specs: needs a client built with a partner token (billed per result)."""
+        return self._get_model("specs", f"/api/1/vehicles/{vin}/specs", VehicleSpecs)
+
+    def fleet_status(self, vin: str) -> FleetStatus:
+        """POST /api/1/vehicles/fleet_status for one VIN (Tesla recommends one at a time)."""
+        response = self._send("POST", "fleet_status", "/api/1/vehicles/fleet_status", json_body={"vins": [vin]})
+        return self._parse(FleetStatus, _response_object(response, "fleet_status"))
+
+    def invoice(self, content_id: str) -> bytes:
+        """GET /api/1/dx/charging/invoice/{contentId}: the invoice PDF's bytes."""
+        response = self._send("GET", "invoice", f"/api/1/dx/charging/invoice/{content_id}")
+        content_type = response.headers.get("Content-Type", "")
+        if not content_type.startswith("application/pdf") or not response.content.startswith(b"%PDF"):
+            raise UnexpectedResponseError(f"invoice: expected a PDF, got {content_type or 'no content type'}")
+        return response.content
+
+    def user_me(self) -> UserMe:
+        """GET /api/1/users/me (user_data scope)."""
+        return self._get_model("users_me", "/api/1/users/me", UserMe)
+
+    def user_orders(self) -> list[Order]:
+        """GET /api/1/users/orders."""
+        body = self._get_json("users_orders", "/api/1/users/orders")
+        items = body.get("response")
+        return [
+            self._parse(Order, item) for item in (items if isinstance(items, list) else []) if isinstance(item, dict)
+        ]
+
+    def user_feature_config(self) -> FeatureConfig:
+        """GET /api/1/users/feature_config (user_data scope)."""
+        return self._get_model("users_feature_config", "/api/1/users/feature_config", FeatureConfig)
+
+    def business_charging_sessions(self, *, vin: str | None = None, limit: int = 50) -> list[BusinessChargingSession]:
+        """GET /api/1/dx/charging/sessions (business fleet accounts only), all pages."""
+        found: list[BusinessChargingSession] = []
+        for page in range(MAX_HISTORY_PAGES):
+            params: dict[str, Any] = {"limit": limit, "offset": page * limit}
+            if vin:
+                params["vin"] = vin
+            body = self._get_json("charging_sessions", "/api/1/dx/charging/sessions", params)
+            response = body.get("response")
+            data = response.get("data") if isinstance(response, dict) else None
+            items = [item for item in (data if isinstance(data, list) else []) if isinstance(item, dict)]
+            found.extend(self._parse(BusinessChargingSession, item) for item in items)
+            if len(items) < limit:
+                break
+        return found
+
     def wake_up(self, vin: str) -> VehicleSummary:
         """POST /api/1/vehicles/{vin}/wake_up (billed as a wake: only when a request allows it)."""
         response = self._send("POST", "wake_up", f"/api/1/vehicles/{vin}/wake_up", json_body={})
         body = response.json() if response.content else {}
         return self._parse(VehicleSummary, body.get("response") if isinstance(body, dict) else {})
 
-    def charging_history(self, *, vin: str | None = None, page_size: int = 50) -> list[ChargingSession]:
+    def charging_history(
+        self,
+        *,
+        vin: str | None = None,
+        start_time: datetime | None = None,
+        end_time: datetime | None = None,
+        sort_order: str = "DESC",
+        page_size: int = 50,
+    ) -> list[ChargingSession]:
         """GET /api/1/dx/charging/history: every page, sessions de-duplicated by id.
 
         Tesla documents `pageNo` without saying where it starts; we start at 0 and drop repeats, so
@@ -141,9 +250,18 @@ class FleetClient:
         sessions: dict[str, ChargingSession] = {}
         stale_pages = 0
         for page_no in range(MAX_HISTORY_PAGES):
-            params: dict[str, Any] = {"pageNo": page_no, "pageSize": page_size, "sortBy": "chargeStartDateTime"}
+            params: dict[str, Any] = {
+                "pageNo": page_no,
+                "pageSize": page_size,
+                "sortBy": "chargeStartDateTime",
+                "sortOrder": sort_order,
+            }
             if vin:
                 params["vin"] = vin
+            if start_time:
+                params["startTime"] = start_time.isoformat()
+            if end_time:
+                params["endTime"] = end_time.isoformat()
             page = self._get_model("charging_history", "/api/1/dx/charging/history", ChargingHistoryPage, params)
             before = len(sessions)
             for index, session in enumerate(page.data):
@@ -189,7 +307,7 @@ class FleetClient:
         json_body: Any = None,
     ) -> requests.Response:
         token = self.tokens.access_token()
-        refreshed = False
+        refreshed = re_regioned = False
         attempt = 0
         while True:
             attempt += 1
@@ -213,6 +331,22 @@ class FleetClient:
                 token = self.tokens.refresh_after_expiry(token)
                 refreshed = True
                 continue
+            if isinstance(error, WrongRegionError) and self.on_wrong_region and not re_regioned:
+                self.base_url = self.on_wrong_region(error)
+                re_regioned = True
+                continue
+            if isinstance(error, LoginRequiredError):
+                self.tokens.revoked()
+                raise ReconnectRequiredError("Tesla revoked access: the owner must connect again") from error
+            if isinstance(error, PartnerNotRegisteredError):
+                region = self.region or self.base_url
+                raise PartnerNotRegisteredError(
+                    f"our partner domain is not registered with Tesla in region {region!r}; "
+                    f"ops: run `make register-partner REGION={self.region or 'all'}`",
+                    status=error.status,
+                    tesla_error=error.tesla_error,
+                    body=error.body,
+                ) from error
             if attempt < self.retry.attempts and self._wait_before_retry(error, attempt):
                 continue
             raise error
@@ -244,6 +378,15 @@ class FleetClient:
                 body=response.content,
             )
         )
+
+
+def _response_object(response: requests.Response, endpoint: str) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise UnexpectedResponseError(f"{endpoint}: Tesla returned a body that is not JSON") from exc
+    inner = body.get("response") if isinstance(body, dict) else None
+    return inner if isinstance(inner, dict) else {}
 
 
 def _has_more(page: ChargingHistoryPage, seen: int, page_size: int) -> bool:

@@ -129,12 +129,28 @@ class ChargeState(TeslaModel):
     charge_limit_soc: Int = None
     charge_limit_soc_std: Int = None
     charging_state: Str = None
+    charger_power: Float = None
     charge_energy_added: Float = None
     energy_remaining: Float = None
     lifetime_energy_used: Float = None
     module_temp_min: Float = None
     module_temp_max: Float = None
+    battery_heater_on: Bool = None
     timestamp: Int = None
+
+
+class SoftwareUpdate(TeslaModel):
+    status: Str = None
+    version: Str = None
+    download_perc: Int = None
+    install_perc: Int = None
+    expected_duration_sec: Int = None
+
+
+class SpeedLimitMode(TeslaModel):
+    active: Bool = None
+    current_limit_mph: Float = None
+    pin_code_set: Bool = None
 
 
 class VehicleState(TeslaModel):
@@ -144,6 +160,40 @@ class VehicleState(TeslaModel):
     locked: Bool = None
     sentry_mode: Bool = None
     valet_mode: Bool = None
+    df: Int = None
+    dr: Int = None
+    pf: Int = None
+    pr: Int = None
+    ft: Int = None
+    rt: Int = None
+    fd_window: Int = None
+    fp_window: Int = None
+    rd_window: Int = None
+    rp_window: Int = None
+    tpms_pressure_fl: Float = None
+    tpms_pressure_fr: Float = None
+    tpms_pressure_rl: Float = None
+    tpms_pressure_rr: Float = None
+    tpms_rcp_front_value: Float = None
+    tpms_rcp_rear_value: Float = None
+    tpms_soft_warning_fl: Bool = None
+    tpms_soft_warning_fr: Bool = None
+    tpms_soft_warning_rl: Bool = None
+    tpms_soft_warning_rr: Bool = None
+    tpms_hard_warning_fl: Bool = None
+    tpms_hard_warning_fr: Bool = None
+    tpms_hard_warning_rl: Bool = None
+    tpms_hard_warning_rr: Bool = None
+    tpms_last_seen_pressure_time_fl: Int = None
+    tpms_last_seen_pressure_time_fr: Int = None
+    tpms_last_seen_pressure_time_rl: Int = None
+    tpms_last_seen_pressure_time_rr: Int = None
+    software_update: Annotated[SoftwareUpdate | None, BeforeValidator(lambda v: v if isinstance(v, dict) else None)] = (
+        None
+    )
+    speed_limit_mode: Annotated[
+        SpeedLimitMode | None, BeforeValidator(lambda v: v if isinstance(v, dict) else None)
+    ] = None
     timestamp: Int = None
 
 
@@ -151,6 +201,7 @@ class GuiSettings(TeslaModel):
     gui_distance_units: Str = None
     gui_temperature_units: Str = None
     gui_tirepressure_units: Str = None
+    gui_range_display: Str = None
     gui_24_hour_time: Bool = None
     timestamp: Int = None
 
@@ -159,8 +210,13 @@ class VehicleConfig(TeslaModel):
     car_type: Str = None
     trim_badging: Str = None
     exterior_color: Str = None
+    interior_trim_type: Str = None
     wheel_type: Str = None
+    rear_drive_unit: Str = None
+    driver_assist: Str = None
+    charge_port_type: Str = None
     eu_vehicle: Bool = None
+    ece_restrictions: Bool = None
     rhd: Bool = None
     utc_offset: Int = None
     timestamp: Int = None
@@ -169,7 +225,10 @@ class VehicleConfig(TeslaModel):
 class ClimateState(TeslaModel):
     inside_temp: Float = None
     outside_temp: Float = None
+    driver_temp_setting: Float = None
+    passenger_temp_setting: Float = None
     is_climate_on: Bool = None
+    cabin_overheat_protection: Str = None
     timestamp: Int = None
 
 
