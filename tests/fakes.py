@@ -21,6 +21,7 @@ from carpulse.domain.models import (
     VinStatus,
 )
 from carpulse.domain.tasks import WorkerTask
+from carpulse.gcp.firestore_store import outcome_of
 
 _TERMINAL = {ReportStatus.COMPLETE, ReportStatus.PARTIAL, ReportStatus.FAILED}
 
@@ -146,6 +147,14 @@ class FakeReports:
             update["status"] = VinStatus(update["status"])
         self.vins[report_id][vin] = item.model_copy(update=update)
 
+    def complete(self, report_id: str, artifacts: dict[str, object]) -> ReportRequest | None:
+        report = self.items.get(report_id)
+        if report is None or report.status is not ReportStatus.FINALISING:
+            return None
+        report = report.model_copy(update={**artifacts, "status": report.outcome or ReportStatus.COMPLETE})
+        self.items[report_id] = report
+        return report
+
     def finish_vin(
         self, report_id: str, vin: str, status: VinStatus, changes: dict[str, object]
     ) -> ReportRequest | None:
@@ -156,18 +165,16 @@ class FakeReports:
         report = self.items[report_id]
         remaining = report.remaining - 1
         failed = report.failed_vins + (status is VinStatus.FAILED)
-        new_status = report.status
+        new_status, outcome = report.status, report.outcome
         if remaining == 0:
-            new_status = (
-                ReportStatus.COMPLETE
-                if failed == 0
-                else ReportStatus.FAILED
-                if failed == len(report.vins)
-                else ReportStatus.PARTIAL
-            )
+            outcome = outcome_of(failed, len(report.vins))
+            if report.status not in _TERMINAL:
+                new_status = ReportStatus.FINALISING
         elif report.status not in _TERMINAL:
             new_status = ReportStatus.RUNNING
-        report = report.model_copy(update={"remaining": remaining, "failed_vins": failed, "status": new_status})
+        report = report.model_copy(
+            update={"remaining": remaining, "failed_vins": failed, "status": new_status, "outcome": outcome}
+        )
         self.items[report_id] = report
         return report
 

@@ -19,14 +19,17 @@ from carpulse.crypto import TokenCipher
 from carpulse.domain.models import Account
 from carpulse.gcp.ports import SecretSource
 from carpulse.services.connect import ConnectService
+from carpulse.services.finalise import FinaliseService
 from carpulse.services.prepare import PrepareService
 from carpulse.services.refresh_due import RefreshDueService
+from carpulse.services.regions import RegionRediscovery
 from carpulse.services.reports import ReportsService
 from carpulse.services.tokens import AccountTokenProvider, TokenRefresher, TokenVault
 from carpulse.services.vehicle_report import VehicleReportService
 from carpulse.services.worker import Worker
-from carpulse.tesla.auth import TeslaAuthClient
+from carpulse.tesla.auth import PartnerTokenProvider, TeslaAuthClient
 from carpulse.tesla.client import FleetClient, RawExchange, TokenProvider
+from carpulse.tesla.errors import WrongRegionError
 
 
 def utc_now() -> datetime:
@@ -173,7 +176,13 @@ class Container:
         )
 
     def fleet(
-        self, base_url: str, tokens: TokenProvider, observer: Callable[[RawExchange], None] | None = None
+        self,
+        base_url: str,
+        tokens: TokenProvider,
+        observer: Callable[[RawExchange], None] | None = None,
+        *,
+        region: str | None = None,
+        on_wrong_region: Callable[[WrongRegionError], str] | None = None,
     ) -> FleetClient:
         """A Fleet client for a base URL and token provider."""
         return FleetClient(
@@ -182,12 +191,26 @@ class Container:
             http=self.http,
             timeout=self.settings.tesla_http_timeout_seconds,
             observer=observer,
+            region=region,
+            on_wrong_region=on_wrong_region,
         )
 
     def fleet_for_account(self, account: Account, observer: Callable[[RawExchange], None] | None = None) -> FleetClient:
-        """A Fleet client acting for a connected account."""
+        """A Fleet client acting for a connected account (re-discovers its region on 421)."""
         provider = AccountTokenProvider(account.account_id, self.accounts, self.refresher, self.vault, self.clock)
-        return self.fleet(account.fleet_api_base_url, provider, observer)
+        rediscover = RegionRediscovery(
+            account.account_id, provider, self.settings, self.accounts, lambda b, t: self.fleet(b, t), self.clock
+        )
+        return self.fleet(
+            account.fleet_api_base_url, provider, observer, region=account.region, on_wrong_region=rediscover
+        )
+
+    def partner_fleet_for_account(
+        self, account: Account, observer: Callable[[RawExchange], None] | None = None
+    ) -> FleetClient:
+        """A Fleet client with our partner token in the account's region (for specs)."""
+        provider = PartnerTokenProvider(self.tesla_auth, audience=account.fleet_api_base_url)
+        return self.fleet(account.fleet_api_base_url, provider, observer, region=account.region)
 
     # --- services --------------------------------------------------------------------------------
 
@@ -222,6 +245,8 @@ class Container:
     @cached_property
     def worker(self) -> Worker:
         """Cloud Tasks worker."""
+        from carpulse.report.csv_export import sessions_csv
+        from carpulse.report.json_view import render_vehicle_json
         from carpulse.report.pdf import render_vehicle_pdf
 
         prepare = PrepareService(self.accounts, self.reports, self.blobs, self.queue, self.fleet_for_account)
@@ -233,9 +258,13 @@ class Container:
             self.fleet_for_account,
             render_vehicle_pdf,
             self.clock,
+            render_json=render_vehicle_json,
+            partner_fleet_for_account=self.partner_fleet_for_account if self.settings.fetch_specs else None,
             wake_wait_seconds=self.settings.wake_wait_seconds,
+            offline_wait_seconds=self.settings.offline_wait_seconds,
         )
-        return Worker(prepare, vehicle, max_attempts=self.settings.task_max_attempts)
+        finalise = FinaliseService(self.reports, self.blobs, sessions_csv)
+        return Worker(prepare, vehicle, finalise, self.queue, max_attempts=self.settings.task_max_attempts)
 
     @cached_property
     def refresh_due(self) -> RefreshDueService:

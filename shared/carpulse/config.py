@@ -69,8 +69,10 @@ class Settings(BaseModel):
     session_ttl_seconds: int = 7 * 24 * 3600
     refresh_margin_seconds: int = 3600  # refresh access tokens that expire within this window
     wake_wait_seconds: float = 20.0  # a woken car is asked again after this delay
+    offline_wait_seconds: float = 60.0  # a car that answered 408 is asked again after this delay
     task_max_attempts: int = 5  # must match the queue's retry config (infra/)
     max_vins_per_report: int = 20
+    fetch_specs: bool = True  # specs are billed per result ($0.10); cached per VIN for 180 days
 
     @field_validator("tesla_default_region")
     @classmethod

@@ -1,5 +1,6 @@
 """Report requests, the prepare task and the per-VIN task, on fakes."""
 
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -9,10 +10,12 @@ from carpulse.crypto import sha256_hex
 from carpulse.domain.models import Account, ReportStatus, Session, VinStatus
 from carpulse.domain.tasks import TaskKind, WorkerTask
 from carpulse.errors import NotAuthenticatedError, NotFoundError, RetryLaterError
+from carpulse.services.finalise import FinaliseService
 from carpulse.services.prepare import PrepareService
 from carpulse.services.reports import ReportCreate, ReportsService
 from carpulse.services.vehicle_report import VehicleReportService
 from carpulse.services.worker import Worker
+from carpulse.tesla import schemas_dx as dx
 from carpulse.tesla.errors import TeslaServerError
 from carpulse.tesla.schemas import ChargingSession, VehicleData, VehicleSummary
 from tests.fakes import FakeAccounts, FakeBlobs, FakeClock, FakeQueue, FakeReports, FakeSessions
@@ -43,6 +46,44 @@ class FakeFleet:
             {"vin": vin, "charge_state": {"battery_level": 80}, "vehicle_state": {"odometer": 1000.0}}
         )
 
+    def service_data(self, vin):
+        self.calls.append(("service_data", vin))
+        return dx.ServiceData()
+
+    def warranty(self, vin):
+        self.calls.append(("warranty", vin))
+        return dx.WarrantyDetails.model_validate(
+            {"activeWarranty": [{"warrantyDisplayName": "Basic", "expirationDate": "2030-01-01T00:00:00Z"}]}
+        )
+
+    def recent_alerts(self, vin):
+        self.calls.append(("recent_alerts", vin))
+        return dx.RecentAlerts.model_validate({"recent_alerts": [{"name": "UI_a1", "user_text": "hello"}]})
+
+    def release_notes(self, vin):
+        self.calls.append(("release_notes", vin))
+        return dx.ReleaseNotes.model_validate({"response": {"release_notes": [{"title": "Nested"}]}})
+
+    def fleet_status(self, vin):
+        self.calls.append(("fleet_status", vin))
+        return dx.FleetStatus.model_validate(
+            {"key_paired_vins": [vin], "vehicle_info": {vin: {"total_number_of_keys": 3}}}
+        )
+
+    def options(self, vin):
+        self.calls.append(("options", vin))
+        return dx.VehicleOptions.model_validate(
+            {"codes": [{"code": "$APBS", "displayName": "Autopilot", "isActive": True}]}
+        )
+
+    def specs(self, vin):
+        self.calls.append(("specs", vin))
+        return dx.VehicleSpecs.model_validate({"batterySoH": "97%", "batteryCapacityKwh": "78.1kWh"})
+
+    def invoice(self, content_id):
+        self.calls.append(("invoice", content_id))
+        return b"%PDF-1.4 invoice " + content_id.encode()
+
     def wake_up(self, vin):
         self.calls.append(("wake_up", vin))
         return VehicleSummary(vin=vin, state="asleep")
@@ -50,7 +91,14 @@ class FakeFleet:
     def charging_history(self):
         self.calls.append("charging_history")
         return [
-            ChargingSession.model_validate({"sessionId": i, "vin": vin, "fees": []})
+            ChargingSession.model_validate(
+                {
+                    "sessionId": i,
+                    "vin": vin,
+                    "fees": [],
+                    "invoices": [{"fileName": f"inv{i}.pdf", "contentId": f"c{i}"}],
+                }
+            )
             for i, vin in enumerate([VIN_A, VIN_A, VIN_B, "OTHERVIN000000000"])
         ]
 
@@ -82,10 +130,19 @@ class World:
         )
         self.rendered = []
         self.vehicle = VehicleReportService(
-            self.accounts, self.reports, self.blobs, self.queue, fleet_for, self._render, self.clock
+            self.accounts,
+            self.reports,
+            self.blobs,
+            self.queue,
+            fleet_for,
+            self._render,
+            self.clock,
+            render_json=lambda snap: {"vin": snap.identity.vin},
+            partner_fleet_for_account=fleet_for,
         )
         self.prepare = PrepareService(self.accounts, self.reports, self.blobs, self.queue, fleet_for)
-        self.worker = Worker(self.prepare, self.vehicle, max_attempts=3)
+        finalise = FinaliseService(self.reports, self.blobs, lambda snaps: f"{len(snaps)} vehicles".encode())
+        self.worker = Worker(self.prepare, self.vehicle, finalise, self.queue, max_attempts=3)
 
     def _fleet(self, observer):
         self.fleet.observer = observer
@@ -196,6 +253,7 @@ def test_transient_failure_is_retried_then_recorded_on_last_attempt(world):
     with pytest.raises(TeslaServerError):
         world.worker.handle(task, 0)
     assert world.worker.handle(task, 2) == "failed"
+    world.run_all_tasks()  # the finalise task
     status = world.api.report_status(world.account, view.report_id)
     assert status.status is ReportStatus.FAILED
     assert status.vehicles[0].error
@@ -242,3 +300,73 @@ def test_vehicle_that_left_the_account_fails_with_a_reason(world):
     failed = next(v for v in status.vehicles if v.vin == VIN_B)
     assert failed.status is VinStatus.FAILED
     assert "no longer" in failed.error
+
+
+def test_modules_are_fetched_and_what_never_changes_is_cached(world):
+    world.api.request_report(world.account, ReportCreate(vins=[VIN_A]))
+    world.run_all_tasks()
+    snap = world.rendered[-1]
+    assert snap.alerts[0].code == "UI_a1"
+    assert snap.software.release_notes[0].title == "Nested"
+    assert snap.identity.options[0].code == "APBS"
+    assert snap.identity.specs.state_of_health_percent == 97.0
+    assert snap.security.keys_paired is True
+    assert snap.warranties[0].remaining_days > 0
+    assert all(inv.stored for s in snap.sessions for inv in s.invoices)
+    first = Counter(c[0] for c in world.fleet.calls if isinstance(c, tuple))
+    world.api.request_report(world.account, ReportCreate(vins=[VIN_A]))
+    world.run_all_tasks()
+    second = Counter(c[0] for c in world.fleet.calls if isinstance(c, tuple)) - first
+    assert second["vehicle_data"] == 1
+    assert second["recent_alerts"] == 1
+    for cached in ("specs", "options", "invoice"):
+        assert second[cached] == 0, cached
+
+
+def test_finalise_builds_csv_and_invoice_zip_with_a_folder_per_vin(world):
+    import io
+    import zipfile
+
+    view = world.api.request_report(world.account, ReportCreate(vins=[VIN_A, VIN_B]))
+    world.run_all_tasks()
+    report = world.reports.get(view.report_id)
+    assert report.status is ReportStatus.COMPLETE
+    assert world.blobs.get(report.csv_object) == b"2 vehicles"
+    names = zipfile.ZipFile(io.BytesIO(world.blobs.get(report.zip_object))).namelist()
+    assert sorted(names) == [f"{VIN_A}/inv0.pdf", f"{VIN_A}/inv1.pdf", f"{VIN_B}/inv2.pdf"]
+
+
+def test_rate_limit_defers_the_task_after_retry_after(world):
+    from carpulse.tesla.errors import RateLimitedError
+
+    view = world.api.request_report(world.account, ReportCreate(vins=[VIN_A]))
+    prepare, _ = world.queue.tasks.popitem()[1]
+    world.worker.handle(prepare, 0)
+    task, _ = world.queue.tasks.popitem()[1]
+
+    def limited(vin):
+        raise RateLimitedError("slow down", status=429, retry_after=120)
+
+    world.fleet.vehicle_data = limited
+    assert world.worker.handle(task, 0) == "deferred"
+    (again, delay) = next(iter(world.queue.tasks.values()))
+    assert again.wait_round == 1
+    assert delay == 120
+    assert world.reports.vins[view.report_id][VIN_A].status is not VinStatus.FAILED
+
+
+def test_unreachable_online_car_is_asked_again_later_then_explained(world):
+    from carpulse.tesla.errors import VehicleOfflineError
+
+    world.vehicle.max_wait_rounds = 1
+    view = world.api.request_report(world.account, ReportCreate(vins=[VIN_A]))
+
+    def offline(vin):
+        raise VehicleOfflineError("408", status=408)
+
+    world.fleet.vehicle_data = offline
+    world.run_all_tasks()
+    status = world.api.report_status(world.account, view.report_id)
+    assert status.status is ReportStatus.COMPLETE
+    assert world.rendered[-1].notes[0].reason == "reason.vehicle_unavailable"
+    assert world.rendered[-1].battery is None

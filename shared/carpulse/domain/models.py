@@ -54,6 +54,7 @@ class ReportStatus(StrEnum):
     QUEUED = "queued"
     PREPARING = "preparing"
     RUNNING = "running"
+    FINALISING = "finalising"  # every VIN is done; building the CSV and invoice ZIP
     COMPLETE = "complete"  # every VIN has a PDF
     PARTIAL = "partial"  # some VINs failed
     FAILED = "failed"  # nothing could be produced
@@ -88,6 +89,9 @@ class ReportRequest(_Record):
     status: ReportStatus = ReportStatus.QUEUED
     remaining: int
     failed_vins: int = 0
+    outcome: ReportStatus | None = None  # what the report will be once finalised
+    csv_object: str | None = None
+    zip_object: str | None = None
     error: str | None = None
     created_at: datetime
     updated_at: datetime

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 class TaskKind(StrEnum):
     PREPARE = "prepare"
     VEHICLE = "vehicle"
+    FINALISE = "finalise"
 
 
 class WorkerTask(BaseModel):
@@ -21,14 +22,15 @@ class WorkerTask(BaseModel):
     kind: TaskKind
     report_id: str
     vin: str | None = None
-    wait_round: int = 0  # bumped each time a vehicle task re-schedules itself for an offline car
+    wait_round: int = 0  # bumped each time a task re-schedules itself (car waking, rate limit)
 
     def task_id(self) -> str:
         """Deterministic Cloud Tasks id, so enqueueing the same work twice is a no-op.
 
         The VIN is hashed: task names show up in Cloud Console and logs, full VINs must not.
         """
-        if self.kind is TaskKind.PREPARE:
-            return f"prepare-{self.report_id}"
+        if self.kind is not TaskKind.VEHICLE:
+            suffix = f"-w{self.wait_round}" if self.wait_round else ""
+            return f"{self.kind.value}-{self.report_id}{suffix}"
         digest = hashlib.sha256((self.vin or "").encode()).hexdigest()[:16]
         return f"vehicle-{self.report_id}-{digest}-w{self.wait_round}"

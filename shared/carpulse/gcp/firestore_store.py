@@ -27,6 +27,13 @@ VEHICLES = "vehicles"
 _TERMINAL_REPORT = {ReportStatus.COMPLETE, ReportStatus.PARTIAL, ReportStatus.FAILED}
 
 
+def outcome_of(failed: int, total: int) -> ReportStatus:
+    """What a report is once every VIN is done."""
+    if failed == 0:
+        return ReportStatus.COMPLETE
+    return ReportStatus.FAILED if failed == total else ReportStatus.PARTIAL
+
+
 def _doc(model: BaseModel) -> dict[str, Any]:
     """Model → Firestore fields (tuples become arrays, enums their values)."""
     return _plain(model.model_dump(mode="python"))
@@ -233,6 +240,34 @@ class FirestoreReportStore:
 
         patch(self._db.transaction())
 
+    def complete(self, report_id: str, artifacts: dict[str, object]) -> ReportRequest | None:
+        """Finalising → outcome (complete, partial or failed), once."""
+        ref = self._ref(report_id)
+
+        @firestore.transactional
+        def close(tx: firestore.Transaction) -> ReportRequest | None:
+            snap = ref.get(transaction=tx)
+            if not snap.exists:
+                return None
+            report = ReportRequest.model_validate(snap.to_dict())
+            if report.status is not ReportStatus.FINALISING:
+                return None
+            outcome = report.outcome or ReportStatus.COMPLETE
+            tx.update(
+                ref,
+                _plain(
+                    {
+                        **artifacts,
+                        "status": outcome.value,
+                        "completed_at": firestore.SERVER_TIMESTAMP,
+                        "updated_at": firestore.SERVER_TIMESTAMP,
+                    }
+                ),
+            )
+            return report.model_copy(update={"status": outcome})
+
+        return close(self._db.transaction())
+
     def finish_vin(
         self, report_id: str, vin: str, status: VinStatus, changes: dict[str, object]
     ) -> ReportRequest | None:
@@ -259,13 +294,9 @@ class FirestoreReportStore:
             }
             new_status = report.status
             if remaining == 0:
-                if failed == 0:
-                    new_status = ReportStatus.COMPLETE
-                elif failed == len(report.vins):
-                    new_status = ReportStatus.FAILED
-                else:
-                    new_status = ReportStatus.PARTIAL
-                update["completed_at"] = firestore.SERVER_TIMESTAMP
+                update["outcome"] = outcome_of(failed, len(report.vins)).value
+                if report.status not in _TERMINAL_REPORT:
+                    new_status = ReportStatus.FINALISING
             elif report.status not in _TERMINAL_REPORT:
                 new_status = ReportStatus.RUNNING
             update["status"] = new_status.value

@@ -101,6 +101,10 @@ class ReportStore(Protocol):
         """Patch a VIN's progress unless it is already terminal."""
         ...
 
+    def complete(self, report_id: str, artifacts: dict[str, object]) -> ReportRequest | None:
+        """Finalising → its outcome, with the report-level artifacts; None if not finalising."""
+        ...
+
     def finish_vin(
         self, report_id: str, vin: str, status: VinStatus, changes: dict[str, object]
     ) -> ReportRequest | None:

@@ -8,15 +8,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from carpulse.domain.models import Account, ReportRequest, ReportStatus, VinStatus
+from carpulse.domain.snapshot import DataSource, Section, SectionNote, SectionState
 from carpulse.domain.tasks import TaskKind, WorkerTask
 from carpulse.errors import ReconnectRequiredError
 from carpulse.gcp.ports import AccountStore, BlobStore, ReportStore, TaskQueue
 from carpulse.logs import log_fields
 from carpulse.services import layout
+from carpulse.services.fetch import note_for
 from carpulse.services.normalise import partition_sessions
 from carpulse.services.raw import RawRecorder
 from carpulse.tesla.client import FleetClient, RawExchange
-from carpulse.tesla.errors import ScopeOrTokenError, TeslaError
+from carpulse.tesla.errors import RateLimitedError, ScopeOrTokenError, TeslaError
 from carpulse.tesla.schemas import ChargingSession
 
 log = logging.getLogger(__name__)
@@ -55,10 +57,17 @@ class PrepareService:
             self._fail_all(report, "Tesla access was revoked; connect again")
             return
         by_vin = partition_sessions(sessions)
+        sources = [
+            DataSource(
+                endpoint=x.endpoint, status=x.status, fetched_at=x.received_at, region=account.region
+            ).model_dump(mode="json")
+            for x in recorder.exchanges
+        ]
         for vin in report.vins:
             partition = {
                 "sessions": [s.model_dump(mode="json") for s in by_vin.get(vin, [])],
-                "note": note,
+                "note": note.model_dump(mode="json") if note else None,
+                "sources": sources,
             }
             self.blobs.put(
                 layout.charging_partition(account.account_id, report_id, vin),
@@ -76,16 +85,24 @@ class PrepareService:
         )
 
     @staticmethod
-    def _charging_history(fleet: FleetClient) -> tuple[list[ChargingSession], str | None]:
+    def _charging_history(fleet: FleetClient) -> tuple[list[ChargingSession], SectionNote | None]:
         """All pages; a refusal is a note on the charging section, not a failed report."""
         try:
             sessions = fleet.charging_history()
         except ScopeOrTokenError:
-            return [], "charging history not granted (vehicle_charging_cmds scope missing)"
+            note = SectionNote(
+                section=Section.CHARGING.value,
+                state=SectionState.MISSING,
+                reason="reason.scope_missing",
+                detail={"scope": "vehicle_charging_cmds"},
+            )
+            return [], note
+        except RateLimitedError:
+            raise
         except TeslaError as exc:
             if exc.retryable:
                 raise
-            return [], f"Tesla returned {exc.status} for the charging history"
+            return [], note_for(Section.CHARGING, exc)
         return sessions, None
 
     def fail_report(self, report_id: str, reason: str) -> None:

@@ -6,27 +6,29 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from carpulse.domain.models import Account, ReportRequest, VinStatus
-from carpulse.domain.snapshot import SectionNote, SectionState, VehicleSnapshot
-from carpulse.domain.tasks import WorkerTask
+from carpulse.domain.snapshot import DataSource, Section, SectionNote, SectionState, VehicleSnapshot
+from carpulse.domain.tasks import TaskKind, WorkerTask
 from carpulse.errors import ReconnectRequiredError
 from carpulse.gcp.ports import AccountStore, BlobStore, Clock, ReportStore, TaskQueue
 from carpulse.logs import log_fields, mask_vin
 from carpulse.services import layout
+from carpulse.services.fetch import FetchedVehicle, ModuleFetcher, note_for
 from carpulse.services.normalise import build_snapshot
 from carpulse.services.raw import RawRecorder
 from carpulse.tesla.client import FleetClient, RawExchange
-from carpulse.tesla.errors import (
-    ScopeOrTokenError,
-    TeslaError,
-    TeslaNotFoundError,
-    VehicleError,
-    VehicleOfflineError,
-)
+from carpulse.tesla.errors import TeslaError, TeslaNotFoundError, VehicleOfflineError
 from carpulse.tesla.schemas import ChargingSession, VehicleData, VehicleSummary
 
 log = logging.getLogger(__name__)
+FleetFactory = Callable[[Account, Callable[[RawExchange], None] | None], FleetClient]
+
+
+@dataclass
+class _Rescheduled:
+    """The task put itself back in the queue (a car waking up, or briefly unreachable)."""
 
 
 @dataclass
@@ -37,10 +39,13 @@ class VehicleReportService:
     reports: ReportStore
     blobs: BlobStore
     queue: TaskQueue
-    fleet_for_account: Callable[[Account, Callable[[RawExchange], None] | None], FleetClient]
+    fleet_for_account: FleetFactory
     render_pdf: Callable[[VehicleSnapshot], bytes]
     clock: Clock
+    render_json: Callable[[VehicleSnapshot], dict[str, Any]] | None = None
+    partner_fleet_for_account: Callable[[Account, Callable[[RawExchange], None] | None], FleetClient] | None = None
     wake_wait_seconds: float = 20.0
+    offline_wait_seconds: float = 60.0
     max_wait_rounds: int = 3
 
     def run(self, task: WorkerTask) -> None:
@@ -66,21 +71,125 @@ class VehicleReportService:
         )
         recorder = RawRecorder(self.blobs, account.account_id, report.report_id, vin)
         fleet = self.fleet_for_account(account, recorder)
+        sessions, charging_note, account_sources = self._charging_partition(account, report, vin)
         try:
             summary = fleet.vehicle(vin)
-            data, notes = self._live_data(fleet, report, task, summary)
+            live = self._live_data(fleet, report, task, summary)
+            if isinstance(live, _Rescheduled):
+                return
+            data, notes = live
+            fetched = ModuleFetcher(
+                fleet,
+                self._partner(account, recorder),
+                self.blobs,
+                account.account_id,
+                self.clock,
+            ).run(vin, sessions or [])
         except ReconnectRequiredError:
             self.fail(report.report_id, vin, "Tesla access was revoked; connect again")
             return
         except TeslaNotFoundError:
             self.fail(report.report_id, vin, "the vehicle is no longer on this Tesla account")
             return
-        if data is None and notes is None:
-            return  # re-scheduled: the car is waking up
-        sessions, charging_note = self._charging_partition(account, report, vin)
         if charging_note:
-            notes.append(SectionNote(section="charging", state=SectionState.MISSING, reason=charging_note))
-        snapshot = build_snapshot(
+            notes.append(charging_note)
+        snapshot = self._snapshot(
+            account, report, vin, summary, data, sessions, notes, fetched, account_sources, recorder
+        )
+        self.reports.update_vin(report.report_id, vin, {"status": VinStatus.RENDERING.value, "step": "rendering PDF"})
+        names = self._store(account, report, vin, snapshot)
+        finished = self.reports.finish_vin(
+            report.report_id,
+            vin,
+            VinStatus.DONE,
+            {"step": "done", **names, "tesla_requests": current.tesla_requests + recorder.request_count},
+        )
+        self.after_finish(finished)
+        log.info("vehicle report done", extra=log_fields(report=report.report_id, vin=mask_vin(vin)))
+
+    def fail(self, report_id: str, vin: str, reason: str) -> None:
+        """Give up on a VIN with a reason the owner can read."""
+        self.after_finish(
+            self.reports.finish_vin(report_id, vin, VinStatus.FAILED, {"error": reason, "step": "failed"})
+        )
+
+    def after_finish(self, report: ReportRequest | None) -> None:
+        """The VIN that brought the count to zero queues the report's finalisation."""
+        if report is not None and report.remaining == 0:
+            self.queue.enqueue(WorkerTask(kind=TaskKind.FINALISE, report_id=report.report_id))
+
+    def _partner(self, account: Account, recorder: RawRecorder) -> Callable[[], FleetClient] | None:
+        if self.partner_fleet_for_account is None:
+            return None
+        factory = self.partner_fleet_for_account
+        return lambda: factory(account, recorder)
+
+    def _live_data(
+        self, fleet: FleetClient, report: ReportRequest, task: WorkerTask, summary: VehicleSummary
+    ) -> tuple[VehicleData | None, list[SectionNote]] | _Rescheduled:
+        """vehicle_data when the car is online; otherwise wake (if allowed), wait, or explain."""
+        vin = task.vin or ""
+        notes: list[SectionNote] = []
+        if summary.state == "online":
+            try:
+                return fleet.vehicle_data(vin), notes
+            except VehicleOfflineError:
+                # Fell asleep or lost connectivity since the cheap check: ask again a bit later.
+                if task.wait_round < self.max_wait_rounds and not report.options.allow_wake:
+                    return self._reschedule(report, task, self.offline_wait_seconds, "vehicle not reachable, retrying")
+                if not report.options.allow_wake:
+                    notes.append(
+                        SectionNote(
+                            section=Section.BATTERY.value,
+                            state=SectionState.MISSING,
+                            reason="reason.vehicle_unavailable",
+                        )
+                    )
+                    return None, notes
+            except TeslaError as exc:
+                if exc.retryable:
+                    raise
+                notes.append(note_for(Section.BATTERY, exc))
+                return None, notes
+        if report.options.allow_wake and task.wait_round < self.max_wait_rounds:
+            fleet.wake_up(vin)
+            return self._reschedule(report, task, self.wake_wait_seconds, "waking the vehicle")
+        reason = "reason.vehicle_not_woken" if report.options.allow_wake else "reason.vehicle_asleep"
+        notes.append(
+            SectionNote(
+                section=Section.BATTERY.value,
+                state=SectionState.MISSING,
+                reason=reason,
+                detail={"state": summary.state or "unavailable"},
+            )
+        )
+        return None, notes
+
+    def _reschedule(self, report: ReportRequest, task: WorkerTask, delay: float, step: str) -> _Rescheduled:
+        self.queue.enqueue(task.model_copy(update={"wait_round": task.wait_round + 1}), delay_seconds=delay)
+        self.reports.update_vin(
+            report.report_id, task.vin or "", {"status": VinStatus.WAITING_FOR_VEHICLE.value, "step": step}
+        )
+        return _Rescheduled()
+
+    def _snapshot(
+        self,
+        account: Account,
+        report: ReportRequest,
+        vin: str,
+        summary: VehicleSummary,
+        data: VehicleData | None,
+        sessions: list[ChargingSession] | None,
+        notes: list[SectionNote],
+        fetched: FetchedVehicle,
+        account_sources: list[DataSource],
+        recorder: RawRecorder,
+    ) -> VehicleSnapshot:
+        sources = account_sources + [
+            DataSource(endpoint=x.endpoint, status=x.status, fetched_at=x.received_at, region=account.region)
+            for x in recorder.exchanges
+        ]
+        return build_snapshot(
             report_id=report.report_id,
             generated_at=self.clock(),
             region=account.region,
@@ -88,88 +197,41 @@ class VehicleReportService:
             summary=summary,
             data=data,
             sessions=sessions,
-            notes=notes,
-        )
-        self.reports.update_vin(report.report_id, vin, {"status": VinStatus.RENDERING.value, "step": "rendering PDF"})
-        pdf = self.render_pdf(snapshot)
-        pdf_name = layout.pdf_object(account.account_id, report.report_id, vin)
-        snapshot_name = layout.snapshot_object(account.account_id, report.report_id, vin)
-        self.blobs.put(snapshot_name, snapshot.model_dump_json(indent=2).encode(), "application/json")
-        self.blobs.put(pdf_name, pdf, "application/pdf")
-        self.reports.finish_vin(
-            report.report_id,
-            vin,
-            VinStatus.DONE,
-            {
-                "step": "done",
-                "pdf_object": pdf_name,
-                "snapshot_object": snapshot_name,
-                "tesla_requests": current.tesla_requests + recorder.request_count,
-            },
-        )
-        log.info(
-            "vehicle report done", extra=log_fields(report=report.report_id, vin=mask_vin(vin), pdf_bytes=len(pdf))
+            notes=notes + fetched.notes,
+            language=report.options.language,
+            service=fetched.service,
+            alerts=fetched.alerts,
+            release_notes=fetched.release_notes,
+            warranty=fetched.warranty,
+            options=fetched.options,
+            specs=fetched.specs,
+            fleet_status=fetched.fleet_status,
+            sources=sources,
+            stored_invoices=fetched.stored_invoices,
         )
 
-    def fail(self, report_id: str, vin: str, reason: str) -> None:
-        """Give up on a VIN with a reason the owner can read."""
-        self.reports.finish_vin(report_id, vin, VinStatus.FAILED, {"error": reason, "step": "failed"})
-
-    def _live_data(
-        self, fleet: FleetClient, report: ReportRequest, task: WorkerTask, summary: VehicleSummary
-    ) -> tuple[VehicleData | None, list[SectionNote] | None]:
-        """vehicle_data when the car is online; (None, None) when the task re-scheduled itself."""
-        notes: list[SectionNote] = []
-        if summary.state == "online":
-            try:
-                return fleet.vehicle_data(task.vin or ""), notes
-            except VehicleOfflineError:
-                pass  # fell asleep between the two calls: same as asleep
-            except VehicleError:
-                notes.append(
-                    SectionNote(
-                        section="vehicle", state=SectionState.FAILED, reason="the vehicle answered with an error (540)"
-                    )
-                )
-                return None, notes
-            except ScopeOrTokenError:
-                notes.append(
-                    SectionNote(section="vehicle", state=SectionState.MISSING, reason="vehicle data scope not granted")
-                )
-                return None, notes
-            except TeslaError as exc:
-                if exc.retryable:
-                    raise
-                notes.append(
-                    SectionNote(section="vehicle", state=SectionState.FAILED, reason=f"Tesla returned {exc.status}")
-                )
-                return None, notes
-        state = summary.state or "unavailable"
-        if report.options.allow_wake and task.wait_round < self.max_wait_rounds:
-            fleet.wake_up(task.vin or "")
-            self.queue.enqueue(
-                task.model_copy(update={"wait_round": task.wait_round + 1}), delay_seconds=self.wake_wait_seconds
-            )
-            self.reports.update_vin(
-                report.report_id,
-                task.vin or "",
-                {"status": VinStatus.WAITING_FOR_VEHICLE.value, "step": "waking the vehicle"},
-            )
-            return None, None
-        reason = (
-            "vehicle did not wake up in time"
-            if report.options.allow_wake
-            else f"vehicle {state}; live data not fetched (waking was not allowed)"
-        )
-        notes.append(SectionNote(section="vehicle", state=SectionState.MISSING, reason=reason))
-        return None, notes
+    def _store(self, account: Account, report: ReportRequest, vin: str, snapshot: VehicleSnapshot) -> dict[str, str]:
+        """Snapshot first (re-render source), then JSON view and PDF; returns the object names."""
+        names = {
+            "snapshot_object": layout.snapshot_object(account.account_id, report.report_id, vin),
+            "pdf_object": layout.pdf_object(account.account_id, report.report_id, vin),
+        }
+        self.blobs.put(names["snapshot_object"], snapshot.model_dump_json(indent=2).encode(), "application/json")
+        if self.render_json is not None:
+            view = json.dumps(self.render_json(snapshot), ensure_ascii=False, indent=2).encode()
+            self.blobs.put(layout.json_view_object(account.account_id, report.report_id, vin), view, "application/json")
+        self.blobs.put(names["pdf_object"], self.render_pdf(snapshot), "application/pdf")
+        return names
 
     def _charging_partition(
         self, account: Account, report: ReportRequest, vin: str
-    ) -> tuple[list[ChargingSession], str | None]:
+    ) -> tuple[list[ChargingSession] | None, SectionNote | None, list[DataSource]]:
         raw = self.blobs.get(layout.charging_partition(account.account_id, report.report_id, vin))
         if raw is None:
-            return [], "charging history was not prepared"
+            note = SectionNote(section=Section.CHARGING.value, state=SectionState.FAILED, reason="reason.not_prepared")
+            return None, note, []
         body = json.loads(raw)
-        sessions = [ChargingSession.model_validate(item) for item in body.get("sessions", [])]
-        return sessions, body.get("note")
+        sources = [DataSource.model_validate(s) for s in body.get("sources", [])]
+        if body.get("note"):
+            return None, SectionNote.model_validate(body["note"]), sources
+        return [ChargingSession.model_validate(item) for item in body.get("sessions", [])], None, sources

@@ -1,4 +1,4 @@
-"""Dispatch of worker tasks, and what happens when a task has used its last attempt."""
+"""Dispatch of worker tasks: retries, deferrals, and what happens on a task's last attempt."""
 
 from __future__ import annotations
 
@@ -6,39 +6,65 @@ import logging
 from dataclasses import dataclass
 
 from carpulse.domain.tasks import TaskKind, WorkerTask
-from carpulse.errors import CarPulseError
+from carpulse.errors import CarPulseError, RetryLaterError
+from carpulse.gcp.ports import TaskQueue
 from carpulse.logs import log_fields
+from carpulse.services.finalise import FinaliseService
 from carpulse.services.prepare import PrepareService
 from carpulse.services.vehicle_report import VehicleReportService
+from carpulse.tesla.errors import RateLimitedError
 
 log = logging.getLogger(__name__)
+MAX_DEFERRALS = 8
 
 
 @dataclass
 class Worker:
-    """Runs prepare and vehicle tasks; on the final attempt a failure is recorded, not retried."""
+    """Runs tasks. A rate limit re-schedules the task after Tesla's Retry-After instead of letting
+    Cloud Tasks hammer on with its own backoff; other failures are retried by Cloud Tasks, and the
+    last attempt records a failure instead of leaving the report hanging."""
 
     prepare: PrepareService
     vehicle: VehicleReportService
+    finalise: FinaliseService
+    queue: TaskQueue
     max_attempts: int = 5
 
     def handle(self, task: WorkerTask, retry_count: int) -> str:
         """Run one task; re-raises for Cloud Tasks to retry unless this was the last attempt."""
         try:
-            if task.kind is TaskKind.PREPARE:
-                self.prepare.run(task.report_id)
-            else:
-                self.vehicle.run(task)
+            self._run(task)
+        except (RateLimitedError, RetryLaterError) as exc:
+            if exc.retry_after and task.wait_round < MAX_DEFERRALS:
+                self.queue.enqueue(task.model_copy(update={"wait_round": task.wait_round + 1}), exc.retry_after)
+                log.info("task deferred", extra=log_fields(report=task.report_id, seconds=exc.retry_after))
+                return "deferred"
+            return self._failed_or_raise(task, retry_count, exc)
         except Exception as exc:
-            if retry_count + 1 < self.max_attempts:
-                raise
-            reason = exc.description if isinstance(exc, CarPulseError) else "internal error while building the report"
-            log.exception(
-                "task failed on its last attempt", extra=log_fields(report=task.report_id, kind=task.kind.value)
-            )
-            if task.kind is TaskKind.PREPARE:
-                self.prepare.fail_report(task.report_id, reason)
-            else:
-                self.vehicle.fail(task.report_id, task.vin or "", reason)
-            return "failed"
+            return self._failed_or_raise(task, retry_count, exc)
         return "done"
+
+    def _run(self, task: WorkerTask) -> None:
+        if task.kind is TaskKind.PREPARE:
+            self.prepare.run(task.report_id)
+        elif task.kind is TaskKind.VEHICLE:
+            self.vehicle.run(task)
+        else:
+            self.finalise.run(task.report_id)
+
+    def _failed_or_raise(self, task: WorkerTask, retry_count: int, exc: Exception) -> str:
+        if retry_count + 1 < self.max_attempts:
+            raise exc
+        reason = exc.description if isinstance(exc, CarPulseError) else "internal error while building the report"
+        log.error(
+            "task failed on its last attempt",
+            exc_info=exc,
+            extra=log_fields(report=task.report_id, kind=task.kind.value),
+        )
+        if task.kind is TaskKind.PREPARE:
+            self.prepare.fail_report(task.report_id, reason)
+        elif task.kind is TaskKind.VEHICLE:
+            self.vehicle.fail(task.report_id, task.vin or "", reason)
+        else:
+            self.finalise.reports.complete(task.report_id, {"error": f"report files incomplete: {reason}"})
+        return "failed"

@@ -118,6 +118,11 @@ class TeslaAuthClient:
             self._partner_cache[audience] = (token.access_token, time.monotonic() + token.expires_in - 300)
             return token.access_token
 
+    def forget_partner_token(self, audience: str) -> None:
+        """Drop a cached partner token Tesla no longer accepts."""
+        with self._partner_lock:
+            self._partner_cache.pop(audience, None)
+
     def _token_request(self, body: dict[str, str]) -> TokenResponse:
         try:
             response = self._http.post(f"{self._base}/oauth2/v3/token", json=body, timeout=self._timeout)
@@ -129,3 +134,24 @@ class TeslaAuthClient:
             return TokenResponse.model_validate_json(response.content)
         except ValidationError as exc:
             raise UnexpectedResponseError("Tesla token endpoint returned an unreadable body") from exc
+
+
+class PartnerTokenProvider:
+    """TokenProvider with a partner (client_credentials) token for one region's audience."""
+
+    def __init__(self, auth: TeslaAuthClient, audience: str) -> None:
+        self._auth = auth
+        self._audience = audience
+
+    def access_token(self) -> str:
+        """The cached partner token (fetched on first use)."""
+        return self._auth.partner_token(audience=self._audience)
+
+    def refresh_after_expiry(self, stale_token: str) -> str:
+        """Fetch a new partner token after a 401."""
+        self._auth.forget_partner_token(self._audience)
+        return self._auth.partner_token(audience=self._audience)
+
+    def revoked(self) -> None:
+        """Partner tokens belong to no owner: nothing to mark."""
+        return None

@@ -1,0 +1,81 @@
+"""The last task of a report: the sessions CSV and the invoice ZIP, then the final status."""
+
+from __future__ import annotations
+
+import io
+import logging
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from carpulse.domain.models import ReportStatus
+from carpulse.domain.snapshot import VehicleSnapshot
+from carpulse.gcp.ports import BlobStore, ReportStore
+from carpulse.logs import log_fields
+from carpulse.services import layout
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FinaliseService:
+    """Builds report-level artifacts from stored snapshots only (no Tesla calls) and closes the report."""
+
+    reports: ReportStore
+    blobs: BlobStore
+    sessions_csv: Callable[[list[VehicleSnapshot]], bytes]
+
+    def run(self, report_id: str) -> None:
+        """Idempotent: a finished report is left alone; artifacts are overwritten by name."""
+        report = self.reports.get(report_id)
+        if report is None or report.status is not ReportStatus.FINALISING:
+            return
+        snapshots = []
+        for progress in sorted(self.reports.progress(report_id), key=lambda p: report.vins.index(p.vin)):
+            raw = self.blobs.get(progress.snapshot_object) if progress.snapshot_object else None
+            if raw is not None:
+                snapshots.append(VehicleSnapshot.model_validate_json(raw))
+        artifacts: dict[str, object] = {}
+        if snapshots:
+            csv_name = layout.sessions_csv_object(report.account_id, report_id)
+            self.blobs.put(csv_name, self.sessions_csv(snapshots), "text/csv; charset=utf-8")
+            artifacts["csv_object"] = csv_name
+        archive = self._invoice_zip(report.account_id, snapshots)
+        if archive is not None:
+            zip_name = layout.invoices_zip_object(report.account_id, report_id)
+            self.blobs.put(zip_name, archive, "application/zip")
+            artifacts["zip_object"] = zip_name
+        self.reports.complete(report_id, artifacts)
+        log.info("report finalised", extra=log_fields(report=report_id, vehicles=len(snapshots)))
+
+    def _invoice_zip(self, account_id: str, snapshots: list[VehicleSnapshot]) -> bytes | None:
+        """One folder per VIN, invoices under Tesla's file names; None when there is no invoice."""
+        buffer = io.BytesIO()
+        count = 0
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for snapshot in snapshots:
+                vin = snapshot.identity.vin
+                used: set[str] = set()
+                for session in snapshot.sessions:
+                    for invoice in session.invoices:
+                        data = self.blobs.get(layout.invoice_object(account_id, vin, invoice.content_id))
+                        if data is None:
+                            continue
+                        name = _unique(_safe(invoice.file_name), used)
+                        archive.writestr(f"{vin}/{name}", data)
+                        count += 1
+        return buffer.getvalue() if count else None
+
+
+def _safe(name: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c in "-_." else "_" for c in name).strip("._") or "invoice"
+    return cleaned if cleaned.lower().endswith(".pdf") else f"{cleaned}.pdf"
+
+
+def _unique(name: str, used: set[str]) -> str:
+    candidate, n = name, 1
+    while candidate in used:
+        n += 1
+        candidate = f"{name[:-4]}-{n}.pdf"
+    used.add(candidate)
+    return candidate
