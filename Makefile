@@ -10,7 +10,7 @@ SCENARIO ?=
 ENV ?= dev
 export PYTHONPATH := $(CURDIR):$(CURDIR)/shared
 
-.PHONY: help venv test unit lint format demo dev bench bundles lock prereqs clean deploy keys
+.PHONY: help venv test unit lint format demo dev bench bundles lock prereqs clean deploy keys register-partner live-check
 
 help:  ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -64,3 +64,11 @@ deploy: bundles  ## Deploy every function to ENV=dev|tst|prd (DRY_RUN=1 prints t
 
 keys: venv  ## Generate the partner key pair + token key and store them as secrets (PROJECT=..., APPLY=1)
 	$(BIN)/python -m infra.deploy.keys --project $(PROJECT) $(if $(APPLY),--apply)
+
+register-partner: venv  ## Register the partner domain with Tesla: REGION=na|eu|cn|all [DOMAIN=…] ENV=dev or ENV_FILE=…
+	$(BIN)/python -m infra.ops.register_partner --region $(REGION) $(if $(DOMAIN),--domain $(DOMAIN)) \
+		--env-file $(or $(ENV_FILE),infra/envs/$(ENV).yaml)
+
+live-check: venv  ## Call every Fleet API endpoint once with a real token: TOKEN=… REGION=eu [VIN=…] [BASE_URL=…]
+	@$(BIN)/python -m infra.ops.live_check --token "$(TOKEN)" --region $(or $(REGION),eu) \
+		$(if $(VIN),--vin $(VIN)) $(if $(BASE_URL),--base-url $(BASE_URL))

@@ -140,3 +140,37 @@ def _progress_key(status: dict[str, Any]) -> tuple[Any, ...]:
 def _expect(response: requests.Response, status: int, what: str) -> None:
     if response.status_code != status:
         raise FlowError(f"{what}: expected HTTP {status}, got {response.status_code}: {response.text[:300]}")
+
+
+def simulator_user_token(urls: dict[str, str], client_id: str, client_secret: str, redirect_uri: str) -> dict[str, Any]:
+    """Tokens straight from the simulator's OAuth (no function of ours involved): for ops tools and
+    tests that need a user token, like `make live-check` against the simulator."""
+    from urllib.parse import urlencode
+
+    browser = requests.Session()
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": client_id,
+            "redirect_uri": redirect_uri,
+            "scope": "openid offline_access vehicle_device_data vehicle_charging_cmds vehicle_specs user_data",
+            "state": "live-check",
+        }
+    )
+    owner = SimulatedOwner(urls, browser)
+    callback = owner.consent(f"{urls['tesla']}/oauth2/v3/authorize?{query}")
+    code = parse_qs(urlparse(callback).query)["code"][0]
+    response = browser.post(
+        f"{urls['tesla']}/oauth2/v3/token",
+        json={
+            "grant_type": "authorization_code",
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "audience": f"{urls['tesla']}/fleet/eu",
+        },
+        timeout=10,
+    )
+    _expect(response, 200, "simulator token exchange")
+    return dict(response.json())

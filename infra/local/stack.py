@@ -265,6 +265,7 @@ class LocalStack:
             "TESLA_AUTH_BASE_URL": tesla,
             "TESLA_REGION_BASE_URLS": json.dumps({r: f"{tesla}/fleet/{r}" for r in ("na", "eu", "cn")}),
             "OAUTH_REDIRECT_URI": self.urls["oauth_callback"] + "/",
+            "PARTNER_DOMAIN": self.urls["public_key"].removeprefix("http://"),
             "FRONTEND_URL": "http://localhost:5173/connected",
             "FRONTEND_ORIGINS": "http://localhost:5173",
             "WORKER_URL": self.urls["report_worker"] + "/",

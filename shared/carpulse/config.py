@@ -38,6 +38,7 @@ class Settings(BaseModel):
 
     # Public URLs of our own functions (Tesla and the browser reach these).
     oauth_redirect_uri: str = "http://127.0.0.1:8082/"
+    partner_domain: str = ""  # registered with Tesla; serves our public key (default: redirect URI host)
     frontend_url: str = "http://127.0.0.1:3000/connected"
     frontend_origins: tuple[str, ...] = ("http://127.0.0.1:3000",)
     worker_url: str = "http://127.0.0.1:8085/"
@@ -87,6 +88,11 @@ class Settings(BaseModel):
             return self.tesla_region_base_urls[region]
         except KeyError as exc:
             raise ConfigError(f"no Fleet API base URL configured for region {region!r}") from exc
+
+    @property
+    def registered_domain(self) -> str:
+        """The partner domain Tesla knows us by."""
+        return self.partner_domain or self.oauth_redirect_uri.split("//", 1)[-1].split("/", 1)[0]
 
     @property
     def is_local(self) -> bool:

@@ -195,6 +195,18 @@ class FleetClient:
             raise UnexpectedResponseError(f"invoice: expected a PDF, got {content_type or 'no content type'}")
         return response.content
 
+    def register_partner(self, domain: str) -> dict[str, Any]:
+        """POST /api/1/partner_accounts (partner token): Tesla fetches our key from the domain."""
+        response = self._send("POST", "partner_accounts", "/api/1/partner_accounts", json_body={"domain": domain})
+        return _response_object(response, "partner_accounts")
+
+    def partner_public_key(self, domain: str) -> str | None:
+        """GET /api/1/partner_accounts/public_key: the key Tesla holds for the domain (hex point)."""
+        body = self._get_json("partner_public_key", "/api/1/partner_accounts/public_key", {"domain": domain})
+        response = body.get("response")
+        key = response.get("public_key") if isinstance(response, dict) else None
+        return key if isinstance(key, str) else None
+
     def user_me(self) -> UserMe:
         """GET /api/1/users/me (user_data scope)."""
         return self._get_model("users_me", "/api/1/users/me", UserMe)

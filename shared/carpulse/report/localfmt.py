@@ -1,0 +1,216 @@
+"""Locale-aware formatting (Babel/CLDR) of numbers, units, money and dates for one report.
+
+A Formatter is bound to the report's language, the owner's units and the vehicle's UTC offset.
+Every method takes a value in Tesla's unit and returns printable text, MISSING for nothing usable.
+A non-breaking space joins a number to its unit so a table cell never wraps "16 093" from "km".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from babel import Locale
+from babel.dates import format_date, format_skeleton
+from babel.numbers import format_currency, format_decimal, format_percent
+from babel.units import format_unit
+
+from carpulse.domain.snapshot import DistanceUnit, PressureUnit, TemperatureUnit, Units
+from carpulse.report.formatting import MISSING
+from carpulse.report.units import bar_to, celsius_to, distance_to, mph_to
+
+NBSP = "\u00a0"
+
+_DISTANCE_UNIT = {DistanceUnit.KM: "length-kilometer", DistanceUnit.MI: "length-mile"}
+_SPEED_UNIT = {DistanceUnit.KM: "speed-kilometer-per-hour", DistanceUnit.MI: "speed-mile-per-hour"}
+_TEMPERATURE_UNIT = {TemperatureUnit.C: "temperature-celsius", TemperatureUnit.F: "temperature-fahrenheit"}
+_PRESSURE_UNIT = {PressureUnit.BAR: "pressure-bar", PressureUnit.PSI: "pressure-pound-force-per-square-inch"}
+# Babel writes "NOK1,212.40" in English; CLDR's currency spacing rule wants a space after a letter code.
+_CODE_THEN_DIGIT = re.compile(r"([A-Z]{2,3})(?=[\d\-−])")
+_SPACES = re.compile(r"[ \u202f]")
+
+
+def finite(value: object) -> float | None:
+    """Value as a finite float; None for None, bools, non-numbers, NaN and infinities."""
+    # bool is an int subclass; True would otherwise print as "1 %".
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _pattern(decimals: int) -> str:
+    return "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+
+
+def _tidy_zero(number: float, decimals: int) -> float:
+    # Rounding can leave "-0" / "-0.00", which reads like a refund.
+    rounded = round(number, decimals)
+    return 0.0 if rounded == 0 else number
+
+
+class Formatter:
+    """Formats values for one report: language, owner's units, vehicle offset."""
+
+    def __init__(
+        self, language: str, units: Units, utc_offset_seconds: int | None, unknown_currency: str = "?"
+    ) -> None:
+        self.language = language
+        self.unknown_currency = unknown_currency
+        self.locale = Locale.parse(language)
+        self.units = units
+        offset = finite(utc_offset_seconds)
+        # Real offsets lie within ±14 h; anything else is a corrupt value, not a place on Earth.
+        self.vehicle_tz = (
+            timezone(timedelta(seconds=int(offset))) if offset is not None and abs(offset) <= 14 * 3600 else None
+        )
+
+    # --- numbers and units ------------------------------------------------------------------
+
+    def number(self, value: object, decimals: int = 0) -> str:
+        """A plain number with the locale's separators: "16,093" / "16.093" / "16 093"."""
+        number = finite(value)
+        if number is None:
+            return MISSING
+        return format_decimal(_tidy_zero(number, decimals), format=_pattern(decimals), locale=self.locale)
+
+    def _unit(self, number: float, unit: str, decimals: int) -> str:
+        text = format_unit(_tidy_zero(number, decimals), unit, "short", format=_pattern(decimals), locale=self.locale)
+        return _SPACES.sub(NBSP, text)
+
+    def percent(self, value: object, decimals: int = 0) -> str:
+        """A percentage given as 0-100: "78%" / "78 %"."""
+        number = finite(value)
+        if number is None:
+            return MISSING
+        pattern = self.locale.percent_formats[None].pattern.replace("#,##0", _pattern(decimals))
+        return format_percent(_tidy_zero(number, decimals + 2) / 100, format=pattern, locale=self.locale)
+
+    def distance(self, value: object, source: DistanceUnit = DistanceUnit.MI) -> tuple[str, float | None]:
+        """A distance in the owner's unit (text, number), from miles unless told otherwise."""
+        number = finite(value)
+        if number is None:
+            return MISSING, None
+        target = self.units.distance
+        converted = distance_to(number, source, target)
+        return self._unit(converted, _DISTANCE_UNIT[target], 0), round(converted, 1)
+
+    def temperature(self, celsius: object) -> tuple[str, float | None]:
+        """A temperature in the owner's unit, from °C."""
+        number = finite(celsius)
+        if number is None:
+            return MISSING, None
+        converted = celsius_to(number, self.units.temperature)
+        return self._unit(converted, _TEMPERATURE_UNIT[self.units.temperature], 1), round(converted, 1)
+
+    def pressure(self, bar: object) -> tuple[str, float | None]:
+        """A tyre pressure in the owner's unit, from bar (psi whole, bar with two decimals)."""
+        number = finite(bar)
+        if number is None:
+            return MISSING, None
+        unit = self.units.pressure
+        converted = bar_to(number, unit)
+        decimals = 1 if unit is PressureUnit.PSI else 2
+        return self._unit(converted, _PRESSURE_UNIT[unit], decimals), round(converted, decimals)
+
+    def speed(self, mph: object) -> tuple[str, float | None]:
+        """A speed in km/h or mph, from mph."""
+        number = finite(mph)
+        if number is None:
+            return MISSING, None
+        converted = mph_to(number, self.units.distance)
+        return self._unit(converted, _SPEED_UNIT[self.units.distance], 0), round(converted, 1)
+
+    def energy(self, kwh: object, decimals: int = 1) -> str:
+        """Energy such as "38.2 kWh"."""
+        number = finite(kwh)
+        return MISSING if number is None else self._unit(number, "energy-kilowatt-hour", decimals)
+
+    def power(self, kw: object) -> str:
+        """Power such as "11 kW"."""
+        number = finite(kw)
+        return MISSING if number is None else self._unit(number, "power-kilowatt", 1 if number % 1 else 0)
+
+    def minutes(self, value: object) -> str:
+        """A duration in whole minutes: "28 min"."""
+        number = finite(value)
+        return MISSING if number is None else self._unit(number, "duration-minute", 0)
+
+    def days(self, value: object) -> str:
+        """A count of days in words: "932 days" / "932 Tage" / "932 päivää"."""
+        number = finite(value)
+        if number is None:
+            return MISSING
+        text = format_unit(round(number), "duration-day", "long", format="#,##0", locale=self.locale)
+        return _SPACES.sub(NBSP, text)
+
+    def money(self, amount: object, currency: str | None) -> str:
+        """One amount in its own currency, the locale's way: "€18.72" / "18,72 €"."""
+        number = finite(amount)
+        if number is None:
+            return MISSING
+        code = (currency or "").strip().upper()
+        if not re.fullmatch(r"[A-Z]{3}", code):
+            amount_text = format_decimal(_tidy_zero(number, 2), format=_pattern(2), locale=self.locale)
+            return f"{amount_text} ({self.unknown_currency})"
+        text = format_currency(_tidy_zero(number, 2), code, locale=self.locale)
+        return _CODE_THEN_DIGIT.sub(rf"\1{NBSP}", text)
+
+    # --- dates -------------------------------------------------------------------------------
+
+    def localise(self, value: datetime, keep_offset: bool = False) -> datetime:
+        """The instant in the vehicle's offset (or its own with keep_offset); naive means vehicle-local."""
+        if value.tzinfo is None or value.utcoffset() is None:
+            return value.replace(tzinfo=self.vehicle_tz or UTC)
+        if keep_offset or self.vehicle_tz is None:
+            return value
+        return value.astimezone(self.vehicle_tz)
+
+    @staticmethod
+    def offset_label(value: datetime) -> str:
+        """ "UTC", "UTC+2", "UTC-5:30" for the value's offset."""
+        offset = value.utcoffset() or timedelta(0)
+        if not offset:
+            return "UTC"
+        sign = "+" if offset > timedelta(0) else "-"
+        minutes = abs(int(offset.total_seconds())) // 60
+        hours, rest = divmod(minutes, 60)
+        return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+    def fmt_date(self, value: object) -> str:
+        """A calendar date, medium length: "Jan 4, 2026" / "04.01.2026" / "4.1.2026"."""
+        if isinstance(value, datetime):
+            value = self.localise(value).date()
+        if not isinstance(value, date):
+            return MISSING
+        return format_date(value, "medium", locale=self.locale)
+
+    def time(self, value: datetime) -> str:
+        """Clock time in the owner's 12/24-hour preference, the locale's way ("16:12", "16.12", "4:12 PM")."""
+        text = format_skeleton("Hm" if self.units.time_24h else "hm", value, locale=self.locale)
+        return _SPACES.sub(NBSP, text)
+
+    def fmt_datetime(self, value: object, keep_offset: bool = False) -> tuple[str, str | None]:
+        """Date, time and offset (text, ISO), in the vehicle's offset unless keep_offset."""
+        if not isinstance(value, datetime):
+            return MISSING, None
+        local = self.localise(value, keep_offset)
+        pattern = self.locale.datetime_formats["medium"]
+        text = str(pattern).format(self.time(local), self.fmt_date(local.date()))
+        return f"{text}{NBSP}{self.offset_label(local)}", local.isoformat()
+
+    def month(self, key: str) -> tuple[str, str]:
+        """("Jan", "2026") for "2026-01"; the key itself when it is not a month."""
+        match = re.fullmatch(r"(\d{4})-(\d{1,2})", key.strip())
+        if not match or not 1 <= int(match.group(2)) <= 12:
+            return key, ""
+        first = date(int(match.group(1)), int(match.group(2)), 1)
+        return format_date(first, "LLL", locale=self.locale).rstrip("."), match.group(1)
+
+    def country(self, code: object) -> str:
+        """A country name in the report's language from an ISO code ("DE" → "Deutschland")."""
+        if not isinstance(code, str) or not code.strip():
+            return MISSING
+        name = self.locale.territories.get(code.strip().upper())
+        return name or code.strip()
