@@ -61,11 +61,16 @@ def _fields(body: Any) -> str:
     if isinstance(response, list):
         return f"{len(response)} item(s)"
     if isinstance(response, dict):
+        if not response:
+            return "{} (empty)"
         keys = sorted(response)
+        # Sub-objects and lists say most about what arrived; plain fields are counted.
+        objects = [k for k in keys if isinstance(response[k], dict)]
         lists = [f"{k}[{len(response[k])}]" for k in keys if isinstance(response[k], list)]
-        plain = [k for k in keys if not isinstance(response[k], list)]
-        text = ", ".join(lists + plain)
-        return text if len(text) <= 90 else text[:87] + "…"
+        plain = [k for k in keys if not isinstance(response[k], dict | list)]
+        parts = objects + lists + (plain if len(plain) <= 4 else [f"+{len(plain)} fields"])
+        text = ", ".join(parts)
+        return text if len(text) <= 100 else text[:97] + "…"
     if isinstance(body, dict) and "error" in body:
         return f"error: {body.get('error')}"
     return "—"

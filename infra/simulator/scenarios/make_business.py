@@ -371,6 +371,8 @@ def build_vehicles(rng: random.Random) -> list[Vehicle]:
         age_years = 2026.2 - model_year
         odometer = round(rng.uniform(9000, 26000) * max(age_years, 0.3) + rng.random(), 6)
         charging_state = rng.choices(["Disconnected", "Charging", "Complete", "Stopped"], weights=(14, 2, 3, 1))[0]
+        if state != "online" and charging_state == "Charging":
+            charging_state = "Complete"  # a car that is charging is awake
         if state == "online":
             last_seen = NOW_MS - rng.randint(5, 900) * 1000
         elif state == "asleep":
@@ -617,7 +619,8 @@ def warranty(v: Vehicle) -> dict[str, Any]:
         ("NEW_MFG_WARRANTY", "Basic Vehicle Limited Warranty", 4, 80000),
         ("BATTERY_WARRANTY", "Battery and Drive Unit Limited Warranty", 8, battery_km),
     ):
-        end = v.delivered.replace(year=v.delivered.year + years)
+        leap_day = (v.delivered.month, v.delivered.day) == (2, 29)
+        end = v.delivered.replace(year=v.delivered.year + years, day=28 if leap_day else v.delivered.day)
         items.append(
             {
                 "warrantyType": kind,
@@ -680,7 +683,9 @@ def options(v: Vehicle) -> dict[str, Any]:
     }
 
 
-def _fee(fee_id: int, fee_type: str, country: Country, pricing: str, rate: float, usage: float, uom: str) -> dict:
+def _fee(
+    fee_id: int, fee_type: str, country: Country, pricing: str, rate: float, usage: float, uom: str
+) -> dict[str, Any]:
     total = round(rate * usage, 2)
     return {
         "sessionFeeId": fee_id,
@@ -718,10 +723,11 @@ def build_sessions(vehicles: list[Vehicle], rng: random.Random) -> list[dict[str
         counts[i] += 1
     drafts: list[tuple[datetime, Vehicle, Country, str, float, int]] = []
     for v, count in zip(vehicles, counts, strict=True):
+        first_day = max(FIRST_DAY, v.delivered + timedelta(days=1))
         last_day = LAST_DAY
         if v.state == "offline":
             last_day = datetime.fromtimestamp(v.last_seen_ms / 1000, UTC).date() - timedelta(days=1)
-        days = (last_day - FIRST_DAY).days + 1
+        days = (last_day - first_day).days + 1
         for day_index in sorted(rng.sample(range(days), count)):
             roll = rng.random()
             if roll < 0.72:
@@ -731,7 +737,7 @@ def build_sessions(vehicles: list[Vehicle], rng: random.Random) -> list[dict[str
             else:
                 country = COUNTRIES[rng.choice(v.country.neighbours)]
                 site = rng.choice(country.highway_sites + tuple(s for c in country.cities for s in c.sites))
-            start = datetime.combine(FIRST_DAY + timedelta(days=day_index), datetime.min.time(), UTC) + timedelta(
+            start = datetime.combine(first_day + timedelta(days=day_index), datetime.min.time(), UTC) + timedelta(
                 seconds=rng.randint(5 * 3600, 20 * 3600)
             )
             kwh = round(rng.uniform(12.0, v.model.capacity_kwh * 0.72), 1)

@@ -145,6 +145,15 @@ class Formatter:
         text = format_unit(round(number), "duration-day", "long", format="#,##0", locale=self.locale)
         return _SPACES.sub(NBSP, text)
 
+    def years(self, value: object) -> str:
+        """A span of years in words: "4 years" / "4 Jahre" / "4 vuotta"."""
+        number = finite(value)
+        if number is None:
+            return MISSING
+        decimals = 0 if float(number).is_integer() else 1
+        text = format_unit(number, "duration-year", "long", format=_pattern(decimals), locale=self.locale)
+        return _SPACES.sub(NBSP, text)
+
     def money(self, amount: object, currency: str | None) -> str:
         """One amount in its own currency, the locale's way: "€18.72" / "18,72 €"."""
         number = finite(amount)
