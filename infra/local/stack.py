@@ -85,6 +85,7 @@ class LocalStack:
     log_dir: Path | None = None
     wake_seconds: float = 2.0
     access_token_ttl: int = 28800
+    extra_env: dict[str, str] = field(default_factory=dict)  # overrides for the functions' settings
     procs: list[_Proc] = field(default_factory=list)
     urls: dict[str, str] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
@@ -278,6 +279,8 @@ class LocalStack:
             "SECRETS_EMULATOR_HOST": self.urls["secrets"],
             "INTERNAL_AUTH_TOKEN": self.internal_token,
             "WAKE_WAIT_SECONDS": str(self.wake_seconds + 0.5),
+            "OFFLINE_WAIT_SECONDS": "1",
+            **self.extra_env,
         }
         for name in FUNCTIONS:
             self._spawn(

@@ -105,6 +105,9 @@ class Context:
         """A context in the snapshot's language and the owner's units."""
         cat = Catalog(snapshot.language)
         units = display_units(snapshot)
+        if units != snapshot.units:
+            # An older snapshot's derived units; fields read them from the snapshot like any other value.
+            snapshot = snapshot.model_copy(update={"units": units})
         fmt = Formatter(cat.language, units, snapshot.utc_offset_seconds, cat.text("value.currency_unknown"))
         notes: dict[str, list[SectionNote]] = {}
         for note in snapshot.notes:

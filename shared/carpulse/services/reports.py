@@ -27,7 +27,7 @@ from carpulse.gcp.ports import AccountStore, BlobStore, Clock, ReportStore, Sess
 from carpulse.logs import log_fields, mask_vin
 from carpulse.services import layout
 from carpulse.tesla.client import FleetClient
-from carpulse.tesla.errors import LoginRequiredError, TeslaError
+from carpulse.tesla.errors import PartnerNotRegisteredError, TeslaError
 
 log = logging.getLogger(__name__)
 _VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
@@ -84,6 +84,7 @@ class ReportView(BaseModel):
     total: int
     error: str | None = None
     vehicles: list[VinProgressView]
+    files: dict[str, str] = {}  # sessions_csv, invoices_zip: signed links once the report is finished
     links_expire_in: int
 
 
@@ -116,9 +117,7 @@ class ReportsService:
         """The account's vehicles from Tesla's cheap list call (never wakes a car)."""
         try:
             vehicles = self.fleet_for_account(account).vehicles()
-        except LoginRequiredError as exc:
-            raise ForbiddenError("Tesla access was revoked; connect again") from exc
-        except TeslaError as exc:
+        except TeslaError as exc:  # login_required arrives as ReconnectRequiredError (409)
             raise self._upstream(exc) from exc
         return [VehicleView(vin=v.vin, display_name=v.display_name, state=v.state) for v in vehicles if v.vin]
 
@@ -184,6 +183,13 @@ class ReportsService:
             views.append(
                 VinProgressView(vin=vin, status=item.status, step=item.step, error=item.error, download_url=url)
             )
+        files = {}
+        for key, name, download in (
+            ("sessions_csv", report.csv_object, f"charging-sessions-{report.report_id[:8]}.csv"),
+            ("invoices_zip", report.zip_object, f"invoices-{report.report_id[:8]}.zip"),
+        ):
+            if name:
+                files[key] = self.blobs.signed_url(name, ttl, download_name=download)
         done = sum(1 for v in views if v.status.is_terminal)
         return ReportView(
             report_id=report.report_id,
@@ -195,11 +201,16 @@ class ReportsService:
             total=len(views),
             error=report.error,
             vehicles=views,
+            files=files,
             links_expire_in=ttl,
         )
 
     @staticmethod
     def _upstream(exc: TeslaError) -> Exception:
+        if isinstance(exc, PartnerNotRegisteredError):
+            # The owner cannot fix this; ops can (the description names the region and command).
+            log.error("partner not registered", extra=log_fields(detail=exc.description))
+            return UpstreamError("Car Pulse Tracker is not yet registered with Tesla in your region; we have been told")
         if exc.retryable:
             return RetryLaterError(f"Tesla is unavailable ({exc.error})", retry_after=exc.retry_after or 30)
         return UpstreamError(f"Tesla refused the request ({exc.error})")

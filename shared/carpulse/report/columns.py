@@ -1,0 +1,273 @@
+"""The table half of the field schema: the columns of every table in the report.
+
+A column's heading is the catalog's "col.<table>.<key>"; widths are relative weights. Cells that
+combine several values (a session's fees, a warranty's remaining time and distance) have their own
+small render function; everything else is formatted by kind, exactly like a field.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from carpulse.domain.snapshot import (
+    ChargingSession,
+    Money,
+    Tyre,
+    Warranty,
+    WarrantyKind,
+)
+from carpulse.report.context import Context
+from carpulse.report.formatting import MISSING, format_text, totals_by_currency
+from carpulse.report.localfmt import NBSP, finite
+from carpulse.report.model import Raw
+from carpulse.report.schema import ColumnSpec, Kind, at, format_value, money_raw
+
+# --- charging sessions ----------------------------------------------------------------------
+
+
+def _started(ctx: Context, session: ChargingSession) -> tuple[str, Raw]:
+    value = session.started_at
+    if not isinstance(value, datetime):
+        return MISSING, None
+    local = ctx.fmt.localise(value, keep_offset=True)
+    # Date over time keeps the column narrow; the session's own offset is kept (where it charged).
+    return f"{ctx.fmt.fmt_date(local)}\n{ctx.fmt.time(local)}{NBSP}{ctx.fmt.offset_label(local)}", local.isoformat()
+
+
+def session_minutes(session: ChargingSession) -> float | None:
+    """Whole minutes between start and stop, or None when either is unknown or they are reversed."""
+    if not (isinstance(session.started_at, datetime) and isinstance(session.stopped_at, datetime)):
+        return None
+    try:
+        minutes = (session.stopped_at - session.started_at).total_seconds() / 60
+    except TypeError:  # one naive, one aware
+        return None
+    return round(minutes) if minutes >= 0 else None
+
+
+def _duration(ctx: Context, session: ChargingSession) -> tuple[str, Raw]:
+    minutes = session_minutes(session)
+    return (ctx.fmt.minutes(minutes), minutes) if minutes is not None else (MISSING, None)
+
+
+def _fees(ctx: Context, session: ChargingSession) -> tuple[str, Raw]:
+    fees = [f for f in session.fees if finite(f.total_due) is not None]
+    if not fees:
+        return MISSING, None
+    # Zero-cost lines (free parking) are noise, unless the whole session was free.
+    shown = [f for f in fees if f.total_due != 0] or fees[:1]
+    lines = [f"{ctx.cat.enum('fee_type', f.fee_type)}: {ctx.fmt.money(f.total_due, f.currency)}" for f in shown]
+    raw = [{"type": f.fee_type, "amount": round(f.total_due, 2), "currency": f.currency} for f in fees]
+    return "\n".join(lines), raw
+
+
+def session_totals(session: ChargingSession) -> tuple[Money, ...]:
+    """A session's cost per currency."""
+    return totals_by_currency((f.currency, f.total_due) for f in session.fees)
+
+
+def _total(ctx: Context, session: ChargingSession) -> tuple[str, Raw]:
+    totals = session_totals(session)
+    if not totals:
+        return MISSING, None
+    return "\n".join(ctx.fmt.money(m.amount, m.currency) for m in totals), [money_raw(m) for m in totals]
+
+
+def paid_status(session: ChargingSession) -> str | None:
+    """ "paid", "unpaid", "partly" or None when Tesla did not say."""
+    flags = [f.is_paid for f in session.fees if f.is_paid is not None]
+    if not flags:
+        return None
+    if all(flags):
+        return "paid"
+    return "unpaid" if not any(flags) else "partly"
+
+
+def _paid(ctx: Context, session: ChargingSession) -> tuple[str, Raw]:
+    status = paid_status(session)
+    return (ctx.cat.enum("paid", status), status) if status else (MISSING, None)
+
+
+SESSIONS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("started", Kind.CUSTOM, at("started_at"), 30, render=_started),
+    ColumnSpec("site", Kind.TEXT, at("site"), 44),
+    ColumnSpec("country", Kind.TEXT, at("country"), 13),
+    ColumnSpec("energy", Kind.ENERGY, at("energy_kwh"), 17, "R"),
+    ColumnSpec("duration", Kind.CUSTOM, at("stopped_at"), 14, "R", render=_duration),
+    ColumnSpec("fees", Kind.CUSTOM, at("fees"), 33, render=_fees),
+    ColumnSpec("total", Kind.CUSTOM, at("fees"), 17, "R", render=_total),
+    ColumnSpec("paid", Kind.CUSTOM, at("fees"), 12, render=_paid),
+)
+
+FEE_TOTALS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("fee_type", Kind.ENUM, lambda row: row[0], 60, enum="fee_type"),
+    ColumnSpec("amount", Kind.MONEY, lambda row: row[1], 40, "R"),
+)
+
+
+def _invoice_date(ctx: Context, row: tuple[ChargingSession, Any]) -> tuple[str, Raw]:
+    started = row[0].started_at
+    if not isinstance(started, datetime):
+        return MISSING, None
+    local = ctx.fmt.localise(started, keep_offset=True)
+    return ctx.fmt.fmt_date(local), local.date().isoformat()
+
+
+INVOICES: tuple[ColumnSpec, ...] = (
+    ColumnSpec("date", Kind.CUSTOM, lambda row: row[0], 22, render=_invoice_date),
+    ColumnSpec("site", Kind.TEXT, lambda row: row[0].site, 48),
+    ColumnSpec("file", Kind.TEXT, lambda row: row[1].file_name, 52),
+    ColumnSpec("type", Kind.ENUM, lambda row: row[1].invoice_type, 22, enum="invoice_type"),
+    ColumnSpec("stored", Kind.BOOL, lambda row: row[1].stored, 22, enum="stored"),
+)
+
+# --- identity -------------------------------------------------------------------------------
+
+OPTIONS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("code", Kind.TEXT, at("code"), 18),
+    ColumnSpec("name", Kind.TEXT, at("name"), 82),
+)
+
+
+def _price(ctx: Context, row: tuple[Any, str | None]) -> tuple[str, Raw]:
+    item, currency = row
+    if finite(item.price) is None:
+        return MISSING, None
+    if currency:
+        return format_value(ctx, Kind.MONEY, Money(currency=currency, amount=item.price))[:2]
+    return ctx.fmt.number(item.price, 2), item.price
+
+
+EQUIPMENT: tuple[ColumnSpec, ...] = (
+    ColumnSpec("code", Kind.TEXT, lambda row: row[0].code, 18),
+    ColumnSpec("name", Kind.TEXT, lambda row: row[0].name, 60),
+    ColumnSpec("price", Kind.CUSTOM, lambda row: row, 22, "R", render=_price),
+)
+
+# --- alerts ---------------------------------------------------------------------------------
+
+ALERTS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("time", Kind.DATETIME, at("time"), 30),
+    ColumnSpec("code", Kind.TEXT, at("code"), 32),
+    ColumnSpec("text", Kind.TEXT, at("text"), 50),
+    ColumnSpec("audience", Kind.ENUM_LIST, at("audience"), 22, enum="audience"),
+)
+
+# --- warranties -----------------------------------------------------------------------------
+
+
+def _warranty_name(ctx: Context, warranty: Warranty) -> tuple[str, Raw]:
+    name = format_text(warranty.name)
+    if name != MISSING:
+        return name, name
+    kind = format_text(warranty.type)
+    return (ctx.cat.enum("warranty_type", kind), kind) if kind != MISSING else (MISSING, None)
+
+
+def _warranty_distance(ctx: Context, value: float | None, warranty: Warranty) -> tuple[str, float | None]:
+    if warranty.distance_unit is None:
+        return MISSING, None
+    return ctx.fmt.distance(value, warranty.distance_unit)
+
+
+def _expiry_distance(ctx: Context, warranty: Warranty) -> tuple[str, Raw]:
+    return _warranty_distance(ctx, warranty.expires_at_distance, warranty)
+
+
+def _remaining(ctx: Context, warranty: Warranty) -> tuple[str, Raw]:
+    days = finite(warranty.remaining_days)
+    if warranty.kind is WarrantyKind.EXPIRED or (days is not None and days < 0):
+        when = ctx.fmt.fmt_date(warranty.expired_on or warranty.expires_on)
+        text = ctx.cat.text("warranty.expired_on", date=when) if when != MISSING else ctx.cat.text("warranty.expired")
+        return text, {"expired": True}
+    distance_text, distance = _warranty_distance(ctx, warranty.remaining_distance, warranty)
+    parts = [p for p in (ctx.fmt.days(days), distance_text) if p != MISSING]
+    if not parts:
+        return MISSING, None
+    raw = {"days": int(days) if days is not None else None, "distance": distance, "unit": ctx.units.distance.value}
+    return "\n".join(parts), raw
+
+
+WARRANTIES: tuple[ColumnSpec, ...] = (
+    ColumnSpec("name", Kind.CUSTOM, at("name"), 44, render=_warranty_name),
+    ColumnSpec("status", Kind.ENUM, at("kind"), 16, enum="warranty_kind"),
+    ColumnSpec("expires", Kind.DATE, lambda w: w.expires_on or w.expired_on, 18),
+    ColumnSpec("distance", Kind.CUSTOM, at("expires_at_distance"), 18, "R", render=_expiry_distance),
+    ColumnSpec("coverage", Kind.YEARS, at("coverage_years"), 14, "R"),
+    ColumnSpec("remaining", Kind.CUSTOM, at("remaining_days"), 24, "R", render=_remaining),
+)
+
+# --- software -------------------------------------------------------------------------------
+
+
+def _note_title(ctx: Context, note: Any) -> tuple[str, Raw]:
+    title, subtitle = format_text(note.title), format_text(note.subtitle)
+    if subtitle != MISSING and title != MISSING:
+        return f"{title}\n{subtitle}", title
+    return (title, title) if title != MISSING else (MISSING, None)
+
+
+RELEASE_NOTES: tuple[ColumnSpec, ...] = (
+    ColumnSpec("version", Kind.TEXT, at("version"), 18),
+    ColumnSpec("title", Kind.CUSTOM, at("title"), 30, render=_note_title),
+    ColumnSpec("description", Kind.TEXT, at("description"), 52),
+)
+
+# --- tyres ----------------------------------------------------------------------------------
+
+
+def _deviation(ctx: Context, tyre: Tyre) -> tuple[str, Raw]:
+    pressure, recommended = finite(tyre.pressure_bar), finite(tyre.recommended_bar)
+    if pressure is None or recommended is None:
+        return MISSING, None
+    text, value = ctx.fmt.pressure(abs(pressure - recommended))
+    if not value:
+        return text, 0.0
+    sign = "+" if pressure > recommended else "−"
+    return f"{sign}{text}", value if sign == "+" else -value
+
+
+def tyre_warning(tyre: Tyre) -> str | None:
+    """ "hard", "soft", "none", or None when the vehicle did not say."""
+    if tyre.hard_warning:
+        return "hard"
+    if tyre.soft_warning:
+        return "soft"
+    if tyre.hard_warning is None and tyre.soft_warning is None:
+        return None
+    return "none"
+
+
+def _warning(ctx: Context, tyre: Tyre) -> tuple[str, Raw]:
+    warning = tyre_warning(tyre)
+    return (ctx.cat.enum("tyre_warning", warning), warning) if warning else (MISSING, None)
+
+
+TYRES: tuple[ColumnSpec, ...] = (
+    ColumnSpec("position", Kind.ENUM, at("position"), 22, enum="tyre_position"),
+    ColumnSpec("pressure", Kind.PRESSURE, at("pressure_bar"), 15, "R"),
+    ColumnSpec("recommended", Kind.PRESSURE, at("recommended_bar"), 17, "R"),
+    ColumnSpec("deviation", Kind.CUSTOM, at("pressure_bar"), 15, "R", render=_deviation),
+    ColumnSpec("warning", Kind.CUSTOM, at("soft_warning"), 16, render=_warning),
+    ColumnSpec("last_seen", Kind.DATETIME, at("last_seen"), 30),
+)
+
+# --- appendix -------------------------------------------------------------------------------
+
+
+def _endpoint(ctx: Context, source: Any) -> tuple[str, Raw]:
+    name = format_text(source.endpoint)
+    return (ctx.endpoint_label(name), name) if name != MISSING else (MISSING, None)
+
+
+def _status(ctx: Context, source: Any) -> tuple[str, Raw]:
+    return ctx.status_text(source.status), source.status
+
+
+SOURCES: tuple[ColumnSpec, ...] = (
+    ColumnSpec("endpoint", Kind.CUSTOM, at("endpoint"), 34, render=_endpoint),
+    ColumnSpec("status", Kind.CUSTOM, at("status"), 30, render=_status),
+    ColumnSpec("time", Kind.DATETIME, at("fetched_at"), 30),
+    ColumnSpec("region", Kind.ENUM, at("region"), 10, enum="region"),
+)
