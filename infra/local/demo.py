@@ -44,11 +44,14 @@ def tesla_requests_per_vehicle(log: list[dict[str, Any]]) -> dict[str, dict[str,
 def run(scenario: Path, out_dir: Path) -> int:
     """The demo; returns the process exit code."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    for old in out_dir.glob("*.pdf"):
+    for old in [*out_dir.glob("*.pdf"), *out_dir.glob("*.csv"), *out_dir.glob("*.zip")]:
         old.unlink()
     _say(f"▶ starting the local stack (scenario {scenario.name}) …")
     started = time.monotonic()
-    with LocalStack(scenario=scenario, log_dir=ROOT / ".local" / "logs") as stack:
+    # The business scenario has 50 vehicles: let one report take them all.
+    with LocalStack(
+        scenario=scenario, log_dir=ROOT / ".local" / "logs", extra_env={"MAX_VINS_PER_REPORT": "50"}
+    ) as stack:
         _say(f"  ready in {time.monotonic() - started:.1f}s; logs in .local/logs/")
         flow_started = time.monotonic()
         _say("▶ connecting the simulated owner through Tesla's OAuth consent …")
@@ -78,6 +81,12 @@ def run(scenario: Path, out_dir: Path) -> int:
                 _say(f"  ✔ {shown} ({len(pdf.content):,} bytes)")
             else:
                 _say(f"  ✘ …{item['vin'][-4:]}: {item.get('error') or item['status']}")
+        for key, url in status.get("files", {}).items():
+            target = out_dir / {"sessions_csv": "charging-sessions.csv", "invoices_zip": "invoices.zip"}.get(key, key)
+            content = requests.get(url, timeout=30)
+            content.raise_for_status()
+            target.write_bytes(content.content)
+            _say(f"  ✔ {target.name} ({len(content.content):,} bytes)")
         flow_seconds = time.monotonic() - flow_started
         log = requests.get(stack.urls["tesla"] + "/_sim/requests", timeout=10).json()
         entries = log.get("requests", log) if isinstance(log, dict) else log

@@ -187,3 +187,13 @@ def test_no_location_sessions_have_eur_and_free_supercharging() -> None:
     free = [s for s in scenario.sessions if any(f.pricing_type == "NO_CHARGE" for f in s.fees)]
     assert free
     assert any(not s.invoices for s in free)
+
+
+@pytest.mark.parametrize("root", SHIPPED, ids=lambda p: p.name)
+def test_invoices_of_every_scenario_render(root: Path) -> None:
+    sim = Sim(root)
+    content_ids = [i.content_id for s in sim.scenario.sessions for i in s.invoices]
+    for content_id in content_ids[:3] + content_ids[-3:]:
+        reply = sim.client.get(f"{sim.api}/dx/charging/invoice/{content_id}", headers=sim.headers)
+        assert reply.status_code == 200
+        assert reply.data.startswith(b"%PDF")

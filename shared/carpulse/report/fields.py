@@ -10,7 +10,7 @@ from __future__ import annotations
 from carpulse.domain.snapshot import Section, VehicleSnapshot
 from carpulse.report.schema import FieldSpec, Kind, at
 
-_ID, _BAT, _CHG = Section.IDENTITY, Section.BATTERY, Section.CHARGING
+_SUM, _ID, _BAT, _CHG = Section.SUMMARY, Section.IDENTITY, Section.BATTERY, Section.CHARGING
 _SRV, _SW, _SEC = Section.SERVICE, Section.SOFTWARE, Section.SECURITY
 
 
@@ -31,6 +31,17 @@ def _time_format(s: VehicleSnapshot) -> object:
 
 
 FIELDS: tuple[FieldSpec, ...] = (
+    # --- summary: about the report, and the vehicle at a glance ------------------------------
+    FieldSpec("summary.report_id", _SUM, "meta", Kind.TEXT, at("report_id")),
+    FieldSpec("summary.generated_at", _SUM, "meta", Kind.DATETIME, at("generated_at")),
+    FieldSpec("summary.data_as_of", _SUM, "meta", Kind.DATETIME, at("data_as_of")),
+    FieldSpec("summary.region", _SUM, "meta", Kind.ENUM, at("region"), enum="region"),
+    FieldSpec("summary.model_year", _SUM, "glance", Kind.INT, at("identity.vin_facts.model_year")),
+    FieldSpec("summary.exterior_color", _SUM, "glance", Kind.ENUM, at("identity.exterior_color"), enum="paint"),
+    FieldSpec("summary.software", _SUM, "glance", Kind.TEXT, _software_version),
+    FieldSpec("summary.vehicle_state", _SUM, "glance", Kind.ENUM, at("identity.state"), enum="vehicle_state"),
+    FieldSpec("summary.sessions", _SUM, "glance", Kind.INT, at("charging.session_count")),
+    FieldSpec("summary.charging_cost", _SUM, "glance", Kind.MONEY_LIST, at("charging.cost_by_currency")),
     # --- identity: the vehicle --------------------------------------------------------------
     FieldSpec("identity.vin", _ID, "vehicle", Kind.TEXT, at("identity.vin")),
     FieldSpec("identity.display_name", _ID, "vehicle", Kind.TEXT, at("identity.display_name")),

@@ -162,6 +162,7 @@ class ReportView:
     page_template: str  # "Page {page} of {pages}" in the report's language
     footer: str
     meta: tuple[FieldView, ...]  # report id, generation time, data as of, ...
+    glance: FieldGroup | None  # the vehicle at a glance, on the summary page
     tiles: tuple[Tile, ...]
     missing: tuple[MissingItem, ...]
     sections: list[SectionView]

@@ -21,7 +21,8 @@ def make_section(
 ) -> SectionView:
     """A section view with its title, state, source line and notices (its notes unless given)."""
     shown = list(ctx.notices(key) if notices is None else notices)
-    if state is State.OK and shown:
+    # A note on a section that has data means a part of it is missing (e.g. specs without a partner token).
+    if state is State.OK and ctx.notes_for(key):
         state = State.PARTIAL
     return SectionView(
         key=key.value,

@@ -1,0 +1,31 @@
+"""Section builders, in report order: each turns the snapshot into one SectionView."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from carpulse.report.context import Context
+from carpulse.report.model import SectionView
+from carpulse.report.sections import (
+    alerts,
+    battery,
+    charging,
+    identity,
+    security,
+    service,
+    software,
+    sources,
+    tyres,
+)
+
+BUILDERS: tuple[Callable[[Context], SectionView], ...] = (
+    identity.build,
+    battery.build,
+    charging.build,
+    alerts.build,
+    service.build,
+    software.build,
+    tyres.build,
+    security.build,
+    sources.build,
+)
