@@ -6,7 +6,7 @@ from carpulse.domain.snapshot import Section, VehicleSnapshot
 from carpulse.report.context import Context
 from carpulse.report.formatting import MISSING, format_text
 from carpulse.report.model import ReportView
-from carpulse.report.sections import BUILDERS, summary
+from carpulse.report.sections import BUILDERS, build_appendix, summary
 from carpulse.report.sections.common import group
 
 _SUMMARY_LABELS = (
@@ -14,7 +14,7 @@ _SUMMARY_LABELS = (
     "summary.nothing_missing",
     "summary.glance_title",
     "summary.figures_title",
-    "report.continued",
+    "section.summary",
 )
 
 
@@ -41,6 +41,8 @@ def build_report(snapshot: VehicleSnapshot) -> ReportView:
     """Everything the report says, formatted in its language and the owner's units."""
     ctx = Context.create(snapshot)
     sections = [build(ctx) for build in BUILDERS]
+    missing = summary.missing(ctx, sections)
+    sections.append(build_appendix(ctx, missing))
     vin = format_text(snapshot.identity.vin, max_chars=40)
     report_id = format_text(snapshot.report_id, max_chars=80)
     generated, _ = ctx.fmt.fmt_datetime(snapshot.generated_at)
@@ -53,12 +55,17 @@ def build_report(snapshot: VehicleSnapshot) -> ReportView:
         title=vehicle_title(ctx),
         model_line=model_line(ctx),
         product=ctx.cat.text("report.product"),
-        page_template=ctx.cat.text("report.page"),
+        page_template=ctx.cat.template("report.page"),
         footer=ctx.cat.text("report.footer", report_id=report_id, generated=generated),
         meta=meta.fields if meta else (),
         glance=glance,
         tiles=summary.tiles(ctx),
-        missing=summary.missing(ctx, sections),
+        missing=missing,
         sections=sections,
-        labels={key: ctx.cat.text(key) for key in _SUMMARY_LABELS},
+        labels={
+            **{key: ctx.cat.text(key) for key in _SUMMARY_LABELS},
+            "vin_line": ctx.cat.text("report.vin", vin=vin),
+            "doc_title": ctx.cat.text("report.doc_title", vin=vin, name=vehicle_title(ctx)),
+            "subject": ctx.cat.text("report.subject", report_id=report_id, vin=vin),
+        },
     )

@@ -90,14 +90,14 @@ def _paid(ctx: Context, session: ChargingSession) -> tuple[str, Raw]:
 
 
 SESSIONS: tuple[ColumnSpec, ...] = (
-    ColumnSpec("started", Kind.CUSTOM, at("started_at"), 30, render=_started),
-    ColumnSpec("site", Kind.TEXT, at("site"), 44),
-    ColumnSpec("country", Kind.TEXT, at("country"), 13),
-    ColumnSpec("energy", Kind.ENERGY, at("energy_kwh"), 17, "R"),
-    ColumnSpec("duration", Kind.CUSTOM, at("stopped_at"), 14, "R", render=_duration),
-    ColumnSpec("fees", Kind.CUSTOM, at("fees"), 33, render=_fees),
-    ColumnSpec("total", Kind.CUSTOM, at("fees"), 17, "R", render=_total),
-    ColumnSpec("paid", Kind.CUSTOM, at("fees"), 12, render=_paid),
+    ColumnSpec("started", Kind.CUSTOM, at("started_at"), 25, render=_started),
+    ColumnSpec("site", Kind.TEXT, at("site"), 35),
+    ColumnSpec("country", Kind.TEXT, at("country"), 14),
+    ColumnSpec("energy", Kind.ENERGY, at("energy_kwh"), 16, "R"),
+    ColumnSpec("duration", Kind.CUSTOM, at("stopped_at"), 15, "R", render=_duration),
+    ColumnSpec("fees", Kind.CUSTOM, at("fees"), 37, render=_fees),
+    ColumnSpec("total", Kind.CUSTOM, at("fees"), 20, "R", render=_total),
+    ColumnSpec("paid", Kind.CUSTOM, at("fees"), 18, render=_paid),
 )
 
 FEE_TOTALS: tuple[ColumnSpec, ...] = (
@@ -116,10 +116,10 @@ def _invoice_date(ctx: Context, row: tuple[ChargingSession, Any]) -> tuple[str, 
 
 INVOICES: tuple[ColumnSpec, ...] = (
     ColumnSpec("date", Kind.CUSTOM, lambda row: row[0], 22, render=_invoice_date),
-    ColumnSpec("site", Kind.TEXT, lambda row: row[0].site, 48),
-    ColumnSpec("file", Kind.TEXT, lambda row: row[1].file_name, 52),
-    ColumnSpec("type", Kind.ENUM, lambda row: row[1].invoice_type, 22, enum="invoice_type"),
-    ColumnSpec("stored", Kind.BOOL, lambda row: row[1].stored, 22, enum="stored"),
+    ColumnSpec("site", Kind.TEXT, lambda row: row[0].site, 46),
+    ColumnSpec("file", Kind.TEXT, lambda row: row[1].file_name, 46),
+    ColumnSpec("type", Kind.ENUM, lambda row: row[1].invoice_type, 26, enum="invoice_type"),
+    ColumnSpec("stored", Kind.BOOL, lambda row: row[1].stored, 26, enum="stored"),
 )
 
 # --- identity -------------------------------------------------------------------------------
@@ -148,9 +148,9 @@ EQUIPMENT: tuple[ColumnSpec, ...] = (
 # --- alerts ---------------------------------------------------------------------------------
 
 ALERTS: tuple[ColumnSpec, ...] = (
-    ColumnSpec("time", Kind.DATETIME, at("time"), 30),
-    ColumnSpec("code", Kind.TEXT, at("code"), 32),
-    ColumnSpec("text", Kind.TEXT, at("text"), 50),
+    ColumnSpec("time", Kind.DATETIME_STACKED, at("time"), 24),
+    ColumnSpec("code", Kind.TEXT, at("code"), 38),
+    ColumnSpec("text", Kind.TEXT, at("text"), 56),
     ColumnSpec("audience", Kind.ENUM_LIST, at("audience"), 22, enum="audience"),
 )
 
@@ -178,9 +178,10 @@ def _expiry_distance(ctx: Context, warranty: Warranty) -> tuple[str, Raw]:
 def _remaining(ctx: Context, warranty: Warranty) -> tuple[str, Raw]:
     days = finite(warranty.remaining_days)
     if warranty.kind is WarrantyKind.EXPIRED or (days is not None and days < 0):
-        when = ctx.fmt.fmt_date(warranty.expired_on or warranty.expires_on)
-        text = ctx.cat.text("warranty.expired_on", date=when) if when != MISSING else ctx.cat.text("warranty.expired")
-        return text, {"expired": True}
+        # The end date is in its own column; repeat a date only when it ended early.
+        early = warranty.expired_on and warranty.expires_on and warranty.expired_on != warranty.expires_on
+        text = ctx.cat.text("warranty.expired_on", date=ctx.fmt.fmt_date(warranty.expired_on)) if early else None
+        return text or ctx.cat.text("warranty.expired"), {"expired": True}
     distance_text, distance = _warranty_distance(ctx, warranty.remaining_distance, warranty)
     parts = [p for p in (ctx.fmt.days(days), distance_text) if p != MISSING]
     if not parts:
@@ -245,12 +246,12 @@ def _warning(ctx: Context, tyre: Tyre) -> tuple[str, Raw]:
 
 
 TYRES: tuple[ColumnSpec, ...] = (
-    ColumnSpec("position", Kind.ENUM, at("position"), 22, enum="tyre_position"),
-    ColumnSpec("pressure", Kind.PRESSURE, at("pressure_bar"), 15, "R"),
-    ColumnSpec("recommended", Kind.PRESSURE, at("recommended_bar"), 17, "R"),
-    ColumnSpec("deviation", Kind.CUSTOM, at("pressure_bar"), 15, "R", render=_deviation),
-    ColumnSpec("warning", Kind.CUSTOM, at("soft_warning"), 16, render=_warning),
-    ColumnSpec("last_seen", Kind.DATETIME, at("last_seen"), 30),
+    ColumnSpec("position", Kind.ENUM, at("position"), 20, enum="tyre_position"),
+    ColumnSpec("pressure", Kind.PRESSURE, at("pressure_bar"), 16, "R"),
+    ColumnSpec("recommended", Kind.PRESSURE, at("recommended_bar"), 22, "R"),
+    ColumnSpec("deviation", Kind.CUSTOM, at("pressure_bar"), 18, "R", render=_deviation),
+    ColumnSpec("warning", Kind.CUSTOM, at("soft_warning"), 22, render=_warning),
+    ColumnSpec("last_seen", Kind.DATETIME_STACKED, at("last_seen"), 22),
 )
 
 # --- appendix -------------------------------------------------------------------------------
@@ -265,9 +266,14 @@ def _status(ctx: Context, source: Any) -> tuple[str, Raw]:
     return ctx.status_text(source.status), source.status
 
 
+def _region(ctx: Context, source: Any) -> tuple[str, Raw]:
+    region = format_text(source.region)
+    return (region.upper(), region.lower()) if region != MISSING else (MISSING, None)
+
+
 SOURCES: tuple[ColumnSpec, ...] = (
     ColumnSpec("endpoint", Kind.CUSTOM, at("endpoint"), 34, render=_endpoint),
     ColumnSpec("status", Kind.CUSTOM, at("status"), 30, render=_status),
     ColumnSpec("time", Kind.DATETIME, at("fetched_at"), 30),
-    ColumnSpec("region", Kind.ENUM, at("region"), 10, enum="region"),
+    ColumnSpec("region", Kind.CUSTOM, at("region"), 10, render=_region),
 )

@@ -23,7 +23,21 @@ def _update_status(s: VehicleSnapshot) -> object:
     if s.software is None or s.software.update_status is None:
         return None
     # Tesla sends "" when nothing is pending; that is a state worth saying, not a missing value.
-    return s.software.update_status.strip() or "none"
+    return s.software.update_status.strip() or "idle"
+
+
+def _alert_count(s: VehicleSnapshot) -> object:
+    return len(s.alerts) if s.alerts is not None else None
+
+
+def _tyre_warnings(s: VehicleSnapshot) -> object:
+    return sum(1 for t in s.tyres if t.soft_warning or t.hard_warning) if s.tyres is not None else None
+
+
+def _service_status(s: VehicleSnapshot) -> object:
+    if s.service is None:
+        return None
+    return s.service.status or ("no_visit" if not s.service.in_service else None)
 
 
 def _time_format(s: VehicleSnapshot) -> object:
@@ -36,18 +50,21 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("summary.generated_at", _SUM, "meta", Kind.DATETIME, at("generated_at")),
     FieldSpec("summary.data_as_of", _SUM, "meta", Kind.DATETIME, at("data_as_of")),
     FieldSpec("summary.region", _SUM, "meta", Kind.ENUM, at("region"), enum="region"),
-    FieldSpec("summary.model_year", _SUM, "glance", Kind.INT, at("identity.vin_facts.model_year")),
+    FieldSpec("summary.model_year", _SUM, "glance", Kind.YEAR, at("identity.vin_facts.model_year")),
     FieldSpec("summary.exterior_color", _SUM, "glance", Kind.ENUM, at("identity.exterior_color"), enum="paint"),
     FieldSpec("summary.software", _SUM, "glance", Kind.TEXT, _software_version),
     FieldSpec("summary.vehicle_state", _SUM, "glance", Kind.ENUM, at("identity.state"), enum="vehicle_state"),
     FieldSpec("summary.sessions", _SUM, "glance", Kind.INT, at("charging.session_count")),
     FieldSpec("summary.charging_cost", _SUM, "glance", Kind.MONEY_LIST, at("charging.cost_by_currency")),
+    FieldSpec("summary.alerts", _SUM, "glance", Kind.INT, _alert_count),
+    FieldSpec("summary.tyre_warnings", _SUM, "glance", Kind.INT, _tyre_warnings),
+    FieldSpec("summary.service", _SUM, "glance", Kind.ENUM, _service_status, enum="service_status"),
     # --- identity: the vehicle --------------------------------------------------------------
     FieldSpec("identity.vin", _ID, "vehicle", Kind.TEXT, at("identity.vin")),
     FieldSpec("identity.display_name", _ID, "vehicle", Kind.TEXT, at("identity.display_name")),
     FieldSpec("identity.model", _ID, "vehicle", Kind.TEXT, at("identity.model")),
     FieldSpec("identity.trim", _ID, "vehicle", Kind.ENUM, at("identity.trim"), enum="trim"),
-    FieldSpec("identity.model_year", _ID, "vehicle", Kind.INT, at("identity.vin_facts.model_year")),
+    FieldSpec("identity.model_year", _ID, "vehicle", Kind.YEAR, at("identity.vin_facts.model_year")),
     FieldSpec("identity.plant", _ID, "vehicle", Kind.TEXT, at("identity.vin_facts.plant")),
     FieldSpec("identity.manufacturer", _ID, "vehicle", Kind.TEXT, at("identity.vin_facts.manufacturer"), optional=True),
     FieldSpec(
@@ -73,7 +90,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("identity.right_hand_drive", _ID, "config", Kind.BOOL, at("identity.right_hand_drive")),
     # --- identity: specs (partner token); each one only when Tesla gave it ---------------------
     FieldSpec("specs.trim", _ID, "specs", Kind.TEXT, at("identity.specs.trim"), optional=True),
-    FieldSpec("specs.model_year", _ID, "specs", Kind.INT, at("identity.specs.model_year"), optional=True),
+    FieldSpec("specs.model_year", _ID, "specs", Kind.YEAR, at("identity.specs.model_year"), optional=True),
     FieldSpec(
         "specs.battery_capacity", _ID, "specs", Kind.ENERGY, at("identity.specs.battery_capacity_kwh"), optional=True
     ),

@@ -200,11 +200,13 @@ class Formatter:
         text = format_skeleton("Hm" if self.units.time_24h else "hm", value, locale=self.locale)
         return _SPACES.sub(NBSP, text)
 
-    def fmt_datetime(self, value: object, keep_offset: bool = False) -> tuple[str, str | None]:
-        """Date, time and offset (text, ISO), in the vehicle's offset unless keep_offset."""
+    def fmt_datetime(self, value: object, keep_offset: bool = False, stacked: bool = False) -> tuple[str, str | None]:
+        """Date, time and offset (text, ISO), in the vehicle's offset unless keep_offset; stacked: two lines."""
         if not isinstance(value, datetime):
             return MISSING, None
         local = self.localise(value, keep_offset)
+        if stacked:
+            return f"{self.fmt_date(local)}\n{self.time(local)}{NBSP}{self.offset_label(local)}", local.isoformat()
         pattern = self.locale.datetime_formats["medium"]
         text = str(pattern).format(self.time(local), self.fmt_date(local.date()))
         return f"{text}{NBSP}{self.offset_label(local)}", local.isoformat()

@@ -100,6 +100,7 @@ class ChartView:
     title: str
     unit: str
     bars: tuple[Bar, ...]
+    ticks: tuple[tuple[float, str], ...] = ()  # axis values and their labels
     caption: str | None = None
 
 

@@ -29,6 +29,7 @@ class Kind(StrEnum):
     ENUM = "enum"  # a Tesla enum value, named through the catalog namespace `enum`
     ENUM_LIST = "enum_list"
     INT = "int"
+    YEAR = "year"  # a calendar year: no thousands separator
     PERCENT = "percent"
     DISTANCE = "distance"  # miles, shown in the owner's unit
     DISTANCE_KM = "distance_km"  # kilometres, shown in the owner's unit
@@ -45,6 +46,7 @@ class Kind(StrEnum):
     DATE = "date"
     DATETIME = "datetime"  # shown in the vehicle's offset
     DATETIME_OWN = "datetime_own"  # shown in the value's own offset (charging sessions)
+    DATETIME_STACKED = "datetime_stacked"  # as DATETIME, date above time (narrow table columns)
     BOOL = "bool"  # yes/no, or the words of `enum` ("Locked"/"Unlocked")
     COUNTRY = "country"  # ISO code → the country's name in the report's language
     CUSTOM = "custom"  # the spec's own `render`
@@ -146,6 +148,12 @@ def format_value(
     if kind in _MEASURES:
         return _measure(ctx, kind, value)
     number = finite(value)
+    if kind is Kind.YEAR:
+        return (
+            (str(int(number)), int(number), None)
+            if number is not None and 0 < number < 10000
+            else (MISSING, None, None)
+        )
     if kind in (Kind.INT, Kind.PERCENT, Kind.ENERGY, Kind.POWER, Kind.MINUTES, Kind.DAYS, Kind.YEARS):
         if number is None:
             return MISSING, None, None
@@ -170,8 +178,9 @@ def format_value(
         if isinstance(value, datetime):
             value = fmt.localise(value).date()
         return (fmt.fmt_date(value), value.isoformat(), None) if isinstance(value, date) else (MISSING, None, None)
-    if kind in (Kind.DATETIME, Kind.DATETIME_OWN):
-        return (*fmt.fmt_datetime(value, keep_offset=kind is Kind.DATETIME_OWN), None)
+    if kind in (Kind.DATETIME, Kind.DATETIME_OWN, Kind.DATETIME_STACKED):
+        keep, stacked = kind is Kind.DATETIME_OWN, kind is Kind.DATETIME_STACKED
+        return (*fmt.fmt_datetime(value, keep_offset=keep, stacked=stacked), None)
     if kind is Kind.BOOL:
         return (_bool_text(ctx, value, enum), value, None) if isinstance(value, bool) else (MISSING, None, None)
     if kind is Kind.ENUM_LIST:

@@ -89,9 +89,13 @@ class Catalog:
         """True when the key exists (in this language or in English)."""
         return key in self._own or key in self._en
 
+    def template(self, key: str) -> str:
+        """The message with its placeholders left in, for a caller that fills them later."""
+        return self._own.get(key) or self._en.get(key) or key
+
     def text(self, key: str, **values: object) -> str:
         """The message for key with placeholders filled."""
-        template = self._own.get(key) or self._en.get(key) or key
+        template = self.template(key)
         if not values and "{" not in template:
             return template
         try:

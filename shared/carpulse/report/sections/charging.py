@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from carpulse.domain.snapshot import ChargingSession, InvoiceRef, Section
 from carpulse.report import columns
+from carpulse.report.chart import nice_ticks
 from carpulse.report.context import Context
 from carpulse.report.localfmt import finite
 from carpulse.report.model import Bar, Block, ChartView, SectionView, State, Tone
@@ -27,8 +28,12 @@ def _chart(ctx: Context) -> Block | None:
         label, year = ctx.fmt.month(key)
         bars.append(Bar(label, year if year != previous_year else "", max(float(kwh), 0.0), ctx.fmt.number(kwh), key))
         previous_year = year
-    caption = ctx.cat.text("chart.energy.caption_cut", shown=len(shown), total=len(months)) if len(shown) < len(months) else None
-    return ChartView("charging.energy_by_month", ctx.cat.text("chart.energy.title"), "kWh", tuple(bars), caption)
+    caption = None
+    if len(shown) < len(months):
+        caption = ctx.cat.text("chart.energy.caption_cut", shown=len(shown), total=len(months))
+    ticks = tuple((t, ctx.fmt.number(t, 0 if t.is_integer() else 1)) for t in nice_ticks(max(b.value for b in bars)))
+    title = ctx.cat.text("chart.energy.title")
+    return ChartView("charging.energy_by_month", title, "kWh", tuple(bars), ticks, caption)
 
 
 def _fee_totals(ctx: Context) -> Block | None:
@@ -60,7 +65,7 @@ def build(ctx: Context) -> SectionView:
         notices.append(remark(ctx, "text.charging.foreign", Tone.WARNING, count=foreign))
     title = ctx.cat.text("group.charging.sessions")
     if sessions:
-        blocks.append(build_table(ctx, "sessions", columns.SESSIONS, sessions, title=title, font_size=7.5))
+        blocks.append(build_table(ctx, "sessions", columns.SESSIONS, sessions, title=title, font_size=7))
     else:
         blocks.append(remark(ctx, "text.charging.none"))
     blocks += _invoices(ctx, sessions)

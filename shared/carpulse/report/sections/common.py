@@ -29,7 +29,7 @@ def make_section(
         title=ctx.cat.text(f"section.{key.value}"),
         state=state,
         state_label=ctx.cat.text(f"state.{state.value}"),
-        source=ctx.source_line(key),
+        source=ctx.source_line(key) if key is not Section.SOURCES else "",
         notices=shown,
         blocks=[b for b in blocks if b is not None],
         new_page=new_page,

@@ -53,4 +53,5 @@ def build(ctx: Context) -> SectionView:
     blocks: list[Block | None] = [group(ctx, _S, "vehicle", titled=False), group(ctx, _S, "config")]
     blocks += _options(ctx)
     blocks += _specs(ctx)
-    return make_section(ctx, _S, State.OK, blocks)
+    # Page 1 is the summary; the sections start on a page of their own.
+    return make_section(ctx, _S, State.OK, blocks, new_page=True)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from carpulse.domain.snapshot import Section, SectionNote, SectionState
+from collections.abc import Sequence
+
+from carpulse.domain.snapshot import Section
 from carpulse.report import columns
-from carpulse.report.context import Context, note_section
+from carpulse.report.context import Context
 from carpulse.report.i18n import humanize
-from carpulse.report.model import Block, Raw, SectionView, State
+from carpulse.report.model import Block, MissingItem, Raw, SectionView, State
 from carpulse.report.schema import ColumnSpec, Kind, at, build_table
 from carpulse.report.sections.common import make_section, remark
 
@@ -19,24 +21,18 @@ def section_title(ctx: Context, key: str) -> str:
     return ctx.cat.text(catalog_key) if ctx.cat.has(catalog_key) else humanize(key) or "—"
 
 
-def _note_section(ctx: Context, note: SectionNote) -> tuple[str, Raw]:
-    key = note_section(note)
-    return section_title(ctx, key), key
+def _left_out_section(ctx: Context, item: MissingItem) -> tuple[str, Raw]:
+    return item.title, item.section
 
 
-def _note_state(ctx: Context, note: SectionNote) -> tuple[str, Raw]:
-    state = State.FAILED if note.state is SectionState.FAILED else State.MISSING
-    return ctx.cat.text(f"state.{state.value}"), state.value
+def _left_out_state(ctx: Context, item: MissingItem) -> tuple[str, Raw]:
+    return item.state_label, item.state.value
 
 
-def _note_reason(ctx: Context, note: SectionNote) -> tuple[str, Raw]:
-    return ctx.note_text(note), note.reason
-
-
-NOTES: tuple[ColumnSpec, ...] = (
-    ColumnSpec("section", Kind.CUSTOM, at("section"), 30, render=_note_section),
-    ColumnSpec("state", Kind.CUSTOM, at("state"), 18, render=_note_state),
-    ColumnSpec("reason", Kind.CUSTOM, at("reason"), 72, render=_note_reason),
+LEFT_OUT: tuple[ColumnSpec, ...] = (
+    ColumnSpec("section", Kind.CUSTOM, at("section"), 30, render=_left_out_section),
+    ColumnSpec("state", Kind.CUSTOM, at("state"), 18, render=_left_out_state),
+    ColumnSpec("reason", Kind.TEXT, at("reason"), 72),
 )
 
 
@@ -51,12 +47,12 @@ def _conventions(ctx: Context) -> list[Block]:
             temperature=ctx.cat.enum("unit", units.temperature),
             pressure=ctx.cat.enum("unit", units.pressure),
         ),
-        remark(ctx, "text.sources.times", offset=offset if fmt.vehicle_tz else "UTC"),
+        remark(ctx, "text.sources.times", offset=offset) if fmt.vehicle_tz else remark(ctx, "text.sources.times_utc"),
         remark(ctx, "text.sources.missing_value"),
     ]
 
 
-def build(ctx: Context) -> SectionView:
+def build(ctx: Context, left_out: Sequence[MissingItem]) -> SectionView:
     """The appendix; it always renders, since it explains everything else."""
     snapshot = ctx.snapshot
     blocks: list[Block] = []
@@ -66,10 +62,9 @@ def build(ctx: Context) -> SectionView:
         blocks.append(build_table(ctx, "sources", columns.SOURCES, rows, title=calls_title))
     else:
         blocks.append(remark(ctx, "text.sources.no_calls"))
-    notes = [n for n in snapshot.notes if n.state is not SectionState.OK]
     left_out_title = ctx.cat.text("group.sources.left_out")
-    if notes:
-        blocks.append(build_table(ctx, "notes", NOTES, notes, title=left_out_title))
+    if left_out:
+        blocks.append(build_table(ctx, "notes", LEFT_OUT, left_out, title=left_out_title))
     else:
         blocks.append(remark(ctx, "text.sources.nothing_left_out"))
     blocks += _conventions(ctx)

@@ -24,8 +24,9 @@ def _warranty_tile(ctx: Context) -> Tile:
         return Tile("warranty", label, MISSING, ctx.cat.text("tile.not_fetched"), None)
     active = [w for w in warranties if w.kind is WarrantyKind.ACTIVE]
     if active:
+        # The warranty that ends first is the one a buyer asks about; later ones are in the section.
         ends = sorted(w.expires_on for w in active if w.expires_on)
-        caption = ctx.cat.text("tile.warranty_until", date=ctx.fmt.fmt_date(ends[-1])) if ends else ""
+        caption = ctx.cat.text("tile.warranty_until", date=ctx.fmt.fmt_date(ends[0])) if ends else ""
         return Tile("warranty", label, ctx.cat.text("enum.warranty_kind.active"), caption, "active")
     if any(w.kind is WarrantyKind.UPCOMING for w in warranties):
         return Tile("warranty", label, ctx.cat.text("enum.warranty_kind.upcoming"), "", "upcoming")

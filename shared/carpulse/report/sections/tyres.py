@@ -26,6 +26,8 @@ def build(ctx: Context) -> SectionView:
         warning = columns.tyre_warning(tyre)
         if warning in ("soft", "hard"):
             where = ctx.cat.enum("tyre_position", tyre.position)
-            notices.append(TextView(f"tyres.{warning}", ctx.cat.text(f"text.tyres.{warning}", position=where), Tone.WARNING))
+            notices.append(
+                TextView(f"tyres.{warning}", ctx.cat.text(f"text.tyres.{warning}", position=where), Tone.WARNING)
+            )
     blocks = [build_table(ctx, "tyres", columns.TYRES, rows), remark(ctx, "text.tyres.basis")]
     return make_section(ctx, _S, State.OK, blocks, notices)

@@ -1,0 +1,97 @@
+"""Charging sessions as CSV: machine-readable (ISO times with offsets, dot decimals, no localisation).
+
+One row per session. Fees get one column per fee type and currency (fee_charging_eur, …) and
+totals one per currency (total_eur, total_nok), so amounts in different currencies never share a
+column and are never added up.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import datetime
+
+from carpulse.domain.snapshot import ChargingSession, VehicleSnapshot
+from carpulse.report.columns import paid_status, session_minutes, session_totals
+from carpulse.report.formatting import MISSING, format_text
+from carpulse.report.localfmt import finite
+
+FIXED_COLUMNS = (
+    "vin",
+    "session_id",
+    "started_at",
+    "stopped_at",
+    "site",
+    "country",
+    "billing_type",
+    "energy_kwh",
+    "duration_minutes",
+)
+TAIL_COLUMNS = ("paid", "invoices")
+
+
+def _number(value: object, decimals: int) -> str:
+    number = finite(value)
+    if number is None:
+        return ""
+    text = f"{number:.{decimals}f}"
+    return "0" if float(text) == 0 else text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _money(value: float) -> str:
+    number = finite(value)
+    return "" if number is None else f"{0.0 if round(number, 2) == 0 else number:.2f}"
+
+
+def _text(value: object) -> str:
+    text = format_text(value, max_chars=500)
+    return "" if text == MISSING else text
+
+
+def _key(name: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in name.strip().lower()) or "other"
+
+
+def _when(value: datetime | None) -> str:
+    return value.isoformat() if isinstance(value, datetime) else ""
+
+
+def _own(snapshot: VehicleSnapshot) -> list[ChargingSession]:
+    # Same guard as the PDF: a session carrying another VIN never lands in this VIN's rows.
+    vin = snapshot.identity.vin.strip().upper()
+    return [s for s in snapshot.sessions if s.vin.strip().upper() == vin]
+
+
+def sessions_csv(snapshots: Sequence[VehicleSnapshot]) -> bytes:
+    """UTF-8 CSV with a header row of all sessions of the given snapshots, each under its own VIN."""
+    sessions = [s for snapshot in snapshots for s in _own(snapshot)]
+    fee_columns = sorted({f"fee_{_key(f.fee_type)}_{_key(f.currency)}" for s in sessions for f in s.fees})
+    total_columns = sorted({f"total_{_key(m.currency)}" for s in sessions for m in session_totals(s)})
+    header = [*FIXED_COLUMNS, *fee_columns, *total_columns, *TAIL_COLUMNS]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
+    writer.writeheader()
+    for session in sessions:
+        row = {
+            "vin": session.vin.strip().upper(),
+            "session_id": _text(session.session_id),
+            "started_at": _when(session.started_at),
+            "stopped_at": _when(session.stopped_at),
+            "site": _text(session.site),
+            "country": _text(session.country).upper(),
+            "billing_type": _text(session.billing_type),
+            "energy_kwh": _number(session.energy_kwh, 3),
+            "duration_minutes": _number(session_minutes(session), 0),
+            "paid": {"paid": "true", "unpaid": "false", "partly": "partly"}.get(paid_status(session) or "", ""),
+            "invoices": ";".join(_text(i.file_name) for i in session.invoices),
+        }
+        fees: dict[str, float] = {}
+        for fee in session.fees:
+            if finite(fee.total_due) is not None:
+                column = f"fee_{_key(fee.fee_type)}_{_key(fee.currency)}"
+                fees[column] = fees.get(column, 0.0) + fee.total_due
+        row.update({column: _money(amount) for column, amount in fees.items()})
+        row.update({f"total_{_key(m.currency)}": _money(m.amount) for m in session_totals(session)})
+        writer.writerow(row)
+    return buffer.getvalue().encode("utf-8")
