@@ -146,6 +146,47 @@ def summarise(sessions: Iterable[ChargingSession]) -> ChargingSummary:
     )
 
 
+EU_OPTIONS = (
+    ("$MT352", "Premium Long Range All-Wheel Drive"),
+    ("$PPSB", "Deep Blue Metallic"),
+    ("$W38A", "18’’ Photon Wheels"),
+    ("$IPB3", "Black Premium Interior"),
+    ("$APBS", "Autopilot"),
+    ("$SC04", "Supercharger Network Access + Pay-as-you-go"),
+)
+EU_ALERTS = (
+    (
+        datetime(2026, 3, 12, 7, 12, tzinfo=UTC),
+        "TPMS_a146_softWarningRearLeft",
+        "Tire pressure low – rear left",
+        ("customer",),
+    ),
+    (datetime(2026, 2, 2, 18, 1, tzinfo=UTC), "UI_a212_AEBSFaulted", "AEB is unavailable", ("service-fix", "customer")),
+    (datetime(2026, 1, 20, 6, 30, tzinfo=UTC), "CHG_a010_chargePortLatch", None, ("service",)),
+)
+EU_NOTES = (
+    ("Supercharger Queue Estimates", None, "See estimated wait times at busy Superchargers.", "2026.2.3"),
+    ("Winter Range Improvements", "Climate › Advanced", "Cabin heating at −20 °C – Climate › Heat pump.", "2026.2.3"),
+    ("Tesla Photobooth", None, "Turn your car into a photo booth. Tap Toybox > Photobooth.", "2025.44.25.4"),
+)
+
+
+def _warranty(kind: WarrantyKind, name: str, ends: date, km: float | None, years: int, days: int) -> Warranty:
+    left = km - 16093 if km and days > 0 else None
+    expired = ends if kind is WarrantyKind.EXPIRED else None
+    unit = DistanceUnit.KM if km else None
+    return Warranty(kind=kind, type=name.upper().replace(" ", "_"), name=name, expires_on=ends, expired_on=expired,
+                    expires_at_distance=km, distance_unit=unit, coverage_years=years, remaining_days=days,
+                    remaining_distance=left)  # fmt: skip
+
+
+EU_WARRANTIES = (
+    _warranty(WarrantyKind.ACTIVE, "Basic Vehicle Limited Warranty", date(2028, 3, 27), 80000, 4, 744),
+    _warranty(WarrantyKind.ACTIVE, "Battery and Drive Unit Limited Warranty", date(2032, 3, 27), 192000, 8, 2205),
+    _warranty(WarrantyKind.EXPIRED, "Roadside Assistance", date(2025, 3, 27), None, 1, -352),
+)
+
+
 def _sources(region: str) -> tuple[DataSource, ...]:
     return tuple(
         DataSource(endpoint=name, status=200, fetched_at=FETCHED + timedelta(seconds=i), region=region)
@@ -220,15 +261,7 @@ def full_eu(**changes: Any) -> VehicleSnapshot:
             vin_facts=VinFacts(
                 manufacturer="Tesla (Shanghai)", model_year=2024, plant="Shanghai, China", check_digit_valid=True
             ),
-            options=(
-                OptionCode(code="$MT352", name="Premium Long Range All-Wheel Drive"),
-                OptionCode(code="$PPSB", name="Deep Blue Metallic"),
-                OptionCode(code="$W38A", name="18’’ Photon Wheels"),
-                OptionCode(code="$IPB3", name="Black Premium Interior"),
-                OptionCode(code="$APBS", name="Autopilot"),
-                OptionCode(code="$SC04", name="Supercharger Network Access + Pay-as-you-go"),
-                OptionCode(code="$OLD1", name="Inactive option", active=False),
-            ),
+            options=(*(OptionCode(code=c, name=n) for c, n in EU_OPTIONS), OptionCode(code="$OLD1", active=False)),
             specs=Specs(
                 battery_capacity_kwh=78.1,
                 state_of_health_percent=96.0,
@@ -267,84 +300,16 @@ def full_eu(**changes: Any) -> VehicleSnapshot:
         ),
         charging=summarise(sessions),
         sessions=sessions,
-        alerts=(
-            Alert(
-                time=datetime(2026, 3, 12, 7, 12, 3, tzinfo=UTC),
-                code="TPMS_a146_softWarningRearLeft",
-                text="Tire pressure low – rear left",
-                audience=("customer",),
-            ),
-            Alert(
-                time=datetime(2026, 2, 2, 18, 1, tzinfo=UTC),
-                code="UI_a212_AEBSFaulted",
-                text="Automatic Emergency Braking is unavailable",
-                audience=("service-fix", "customer"),
-            ),
-            Alert(
-                time=datetime(2026, 1, 20, 6, 30, tzinfo=UTC),
-                code="CHG_a010_chargePortLatch",
-                text=None,
-                audience=("service",),
-            ),
-        ),
+        alerts=tuple(Alert(time=t, code=c, text=x, audience=a) for t, c, x, a in EU_ALERTS),
         service=ServiceStatus(status=None, in_service=False),
-        warranties=(
-            Warranty(
-                kind=WarrantyKind.ACTIVE,
-                type="NEW_MFG_WARRANTY",
-                name="Basic Vehicle Limited Warranty",
-                expires_on=date(2028, 3, 27),
-                expires_at_distance=80000,
-                distance_unit=DistanceUnit.KM,
-                coverage_years=4,
-                remaining_days=744,
-                remaining_distance=63907,
-            ),
-            Warranty(
-                kind=WarrantyKind.ACTIVE,
-                type="BATTERY_WARRANTY",
-                name="Battery and Drive Unit Limited Warranty",
-                expires_on=date(2032, 3, 27),
-                expires_at_distance=192000,
-                distance_unit=DistanceUnit.KM,
-                coverage_years=8,
-                remaining_days=2205,
-                remaining_distance=175907,
-            ),
-            Warranty(
-                kind=WarrantyKind.EXPIRED,
-                type="ROADSIDE",
-                name="Roadside Assistance",
-                expires_on=date(2025, 3, 27),
-                expired_on=date(2025, 3, 27),
-                coverage_years=1,
-                remaining_days=-352,
-            ),
-        ),
+        warranties=EU_WARRANTIES,
         software=Software(
             version="2026.2.3",
             update_status="available",
             pending_version="2026.8.3",
             download_percent=100,
             install_percent=0,
-            release_notes=(
-                ReleaseNote(
-                    title="Supercharger Queue Estimates",
-                    description="See estimated wait times at busy Superchargers before you arrive.",
-                    version="2026.2.3",
-                ),
-                ReleaseNote(
-                    title="Winter Range Improvements",
-                    subtitle="Climate › Advanced",
-                    description="Improved cabin heating at −20 °C – tap Climate › Advanced › Heat pump.",
-                    version="2026.2.3",
-                ),
-                ReleaseNote(
-                    title="Tesla Photobooth",
-                    description="Turn your car into a photo booth. Tap Toybox > Photobooth.",
-                    version="2025.44.25.4",
-                ),
-            ),
+            release_notes=tuple(ReleaseNote(title=t, subtitle=s, description=d, version=v) for t, s, d, v in EU_NOTES),
         ),
         tyres=_tyres(
             2.9,
@@ -485,19 +450,13 @@ _MISSING_REASON = {
 _FAILED_STATUS = {"vehicle_data": 540, "charging_history": 500, "specs": 403}
 
 
+_LIVE = ("battery", "tyres", "security", "climate", "odometer_mi", "data_as_of", "software", "software_version")
+
+
 def _dropped(snapshot: VehicleSnapshot, part: str) -> dict[str, Any]:
     s = snapshot
     return {
-        "vehicle_data": lambda: {
-            "battery": None,
-            "tyres": None,
-            "security": None,
-            "climate": None,
-            "odometer_mi": None,
-            "data_as_of": None,
-            "software": None,
-            "software_version": None,
-        },
+        "vehicle_data": lambda: dict.fromkeys(_LIVE, None),
         "charging_history": lambda: {"charging": None, "sessions": ()},
         "recent_alerts": lambda: {"alerts": None},
         "service_data": lambda: {"service": None},
@@ -554,96 +513,8 @@ def fixture_files() -> list[Path]:
     return sorted(FIXTURES.glob("*vehicle_data*.json"))
 
 
-def _enrich(snapshot: VehicleSnapshot, raw: dict[str, Any]) -> VehicleSnapshot:
-    # Stand-in for what normalisation will fill soon (units, tyres, climate, security, config);
-    # it reads the raw payload directly so every quirk of the capture reaches the renderer.
-    gui, config, state = raw.get("gui_settings") or {}, raw.get("vehicle_config") or {}, raw.get("vehicle_state") or {}
-    climate, charge = raw.get("climate_state") or {}, raw.get("charge_state") or {}
-    miles = str(gui.get("gui_distance_units") or "").startswith("mi")
-    units = Units(
-        distance=DistanceUnit.MI if miles else DistanceUnit.KM,
-        temperature=TemperatureUnit.F if gui.get("gui_temperature_units") == "F" else TemperatureUnit.C,
-        pressure=PressureUnit.PSI
-        if str(gui.get("gui_tirepressure_units") or "").lower() == "psi"
-        else PressureUnit.BAR,
-        time_24h=gui.get("gui_24_hour_time") is not False,
-    )
-    seen = {p: state.get(f"tpms_last_seen_pressure_time_{p.value}") for p in TyrePosition}
-    tyres = tuple(
-        Tyre(
-            position=p,
-            pressure_bar=state.get(f"tpms_pressure_{p.value}"),
-            recommended_bar=state.get("tpms_rcp_front_value" if p.value[0] == "f" else "tpms_rcp_rear_value"),
-            soft_warning=state.get(f"tpms_soft_warning_{p.value}"),
-            hard_warning=state.get(f"tpms_hard_warning_{p.value}"),
-            last_seen=datetime.fromtimestamp(seen[p], tz=UTC) if isinstance(seen[p], int) else None,
-        )
-        for p in TyrePosition
-    )
-    speed = state.get("speed_limit_mode") or {}
-    update = state.get("software_update") or {}
-
-    def num(value: Any) -> float | None:
-        return value if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-    battery = (snapshot.battery or Battery()).model_copy(
-        update={
-            "ideal_range_mi": num(charge.get("ideal_battery_range")),
-            "charge_limit_standard_percent": num(charge.get("charge_limit_soc_std")),
-            "energy_remaining_kwh": num(charge.get("energy_remaining")),
-            "lifetime_energy_used_kwh": num(charge.get("lifetime_energy_used")),
-            "module_temp_min_c": num(charge.get("module_temp_min")),
-            "module_temp_max_c": num(charge.get("module_temp_max")),
-        }
-    )
-    identity = snapshot.identity.model_copy(
-        update={
-            "interior": config.get("interior_trim_type"),
-            "wheels": config.get("wheel_type"),
-            "drive_unit": config.get("rear_drive_unit"),
-            "driver_assist": config.get("driver_assist"),
-            "charge_port": config.get("charge_port_type"),
-            "market_eu": config.get("eu_vehicle"),
-            "ece_restrictions": config.get("ece_restrictions"),
-            "right_hand_drive": config.get("rhd"),
-        }
-    )
-    return snapshot.model_copy(
-        update={
-            "units": units,
-            "utc_offset_seconds": num(config.get("utc_offset")),
-            "identity": identity,
-            "battery": battery if snapshot.battery else None,
-            "tyres": tyres,
-            "security": Security(
-                locked=state.get("locked"),
-                sentry_mode=state.get("sentry_mode"),
-                valet_mode=state.get("valet_mode"),
-                speed_limit_active=speed.get("active"),
-                speed_limit_mph=num(speed.get("current_limit_mph")),
-                open_doors=tuple(d for d in ("df", "dr", "pf", "pr", "ft", "rt") if state.get(d)),
-            ),
-            "climate": Climate(
-                inside_c=num(climate.get("inside_temp")),
-                outside_c=num(climate.get("outside_temp")),
-                driver_setting_c=num(climate.get("driver_temp_setting")),
-                passenger_setting_c=num(climate.get("passenger_temp_setting")),
-                climate_on=climate.get("is_climate_on"),
-                cabin_overheat_protection=climate.get("cabin_overheat_protection"),
-            ),
-            "software": Software(
-                version=snapshot.software_version,
-                update_status=update.get("status"),
-                pending_version=(update.get("version") or "").strip() or None,
-                download_percent=num(update.get("download_perc")),
-                install_percent=num(update.get("install_perc")),
-            ),
-        }
-    )
-
-
 def fixture_snapshot(path: Path, language: str = "en") -> VehicleSnapshot:
-    """A snapshot built by the real normaliser from one captured payload, plus the stand-in fields."""
+    """A snapshot built by the real normaliser from one captured payload (no other endpoints)."""
     from carpulse.services.normalise import build_snapshot
     from carpulse.tesla.schemas import VehicleData
 
@@ -657,8 +528,9 @@ def fixture_snapshot(path: Path, language: str = "en") -> VehicleSnapshot:
         summary=None,
         data=VehicleData.model_validate(raw),
         sessions=[],
+        language=language,
     )
-    return _enrich(snapshot, raw).model_copy(update={"language": language})
+    return snapshot
 
 
 Builder = Callable[..., VehicleSnapshot]

@@ -48,6 +48,7 @@ class SimState:
             access_ttl=config.access_token_ttl,
             refresh_ttl=config.refresh_token_ttl,
             code_ttl=config.auth_code_ttl,
+            user_subject=scenario.account.vault_uuid,
         )
         self.faults = FaultBook()
         self.log = RequestLog(config.log_capacity, self.now)

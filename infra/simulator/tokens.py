@@ -119,6 +119,8 @@ class TokenStore:
     access_ttl: int
     refresh_ttl: int
     code_ttl: int
+    # Tesla's `sub` names the user, the same across logins; the scenario has one user.
+    user_subject: str = "simulated-user"
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _codes: dict[str, _Code] = field(default_factory=dict)
     _grants: dict[str, Grant] = field(default_factory=dict)
@@ -246,7 +248,7 @@ class TokenStore:
         claims = {
             "iss": "tesla-fleet-simulator",
             "aud": grant.client_id,
-            "sub": grant.id,
+            "sub": self.user_subject if grant.kind == "user" else grant.client_id,
             "iat": int(now),
             "exp": int(now + self.access_ttl),
         }

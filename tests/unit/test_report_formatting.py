@@ -1,4 +1,4 @@
-"""Unit tests for the report value formatters."""
+"""Value formatting: text hygiene, unit conversion, and Babel's locale-aware numbers, money and dates."""
 
 from __future__ import annotations
 
@@ -6,39 +6,39 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from carpulse.domain.snapshot import DistanceUnit, Money
-from carpulse.report.formatting import (
-    MISSING,
-    as_utc,
-    format_count,
-    format_datetime,
-    format_datetime_utc,
-    format_distance,
-    format_energy,
-    format_money,
-    format_money_list,
-    format_percent,
-    format_text,
-    miles_to_unit,
-    totals_by_currency,
+from carpulse.domain.snapshot import (
+    DistanceUnit,
+    Identity,
+    Money,
+    PressureUnit,
+    TemperatureUnit,
+    Units,
+    VehicleSnapshot,
 )
+from carpulse.report.formatting import MISSING, as_utc, format_text, totals_by_currency
+from carpulse.report.localfmt import Formatter
+from carpulse.report.units import bar_to, celsius_to, display_units, km_to, miles_to, mph_to
 
+METRIC = Units()
+US = Units(distance=DistanceUnit.MI, temperature=TemperatureUnit.F, pressure=PressureUnit.PSI, time_24h=False)
 BAD_NUMBERS = [None, float("nan"), float("inf"), float("-inf"), True, "12"]
 
 
-def test_missing_placeholder_is_the_em_dash() -> None:
-    assert MISSING == "—"
+def plain(text: str) -> str:
+    """Babel and the renderer use non-breaking spaces; tests compare with ordinary ones."""
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def fmt(language: str = "en", units: Units = METRIC, offset: int | None = 7200) -> Formatter:
+    return Formatter(language, units, offset, "currency unknown")
 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("Blue Thunder", "Blue Thunder"),
         ("  Zürich \n Oerlikon\t", "Zürich Oerlikon"),
-        ("Jyväskylä – Seppälä", "Jyväskylä – Seppälä"),
         ("18’’ wheels", "18’’ wheels"),
         (None, MISSING),
-        ("", MISSING),
         ("   ", MISSING),
         ("None", MISSING),
         ("null", MISSING),
@@ -52,77 +52,6 @@ def test_format_text(value: object, expected: str) -> None:
 
 def test_format_text_cuts_runaway_values() -> None:
     assert format_text("x" * 1000) == "x" * 299 + "…"
-    assert format_text("abcdef", max_chars=4) == "abc…"
-    assert format_text("abcd", max_chars=4) == "abcd"
-
-
-def test_format_count() -> None:
-    assert format_count(0) == "0"
-    assert format_count(1204) == "1,204"
-    assert format_count(None) == MISSING
-
-
-def test_miles_to_unit() -> None:
-    assert miles_to_unit(1, DistanceUnit.KM) == pytest.approx(1.609344)
-    assert miles_to_unit(1, "mi") == 1
-
-
-@pytest.mark.parametrize(
-    ("miles", "unit", "expected"),
-    [
-        (10000, DistanceUnit.KM, "16,093 km"),
-        (10000, DistanceUnit.MI, "10,000 mi"),
-        (250.3, "km", "403 km"),
-        (250.3, "mi", "250 mi"),
-        (0, DistanceUnit.KM, "0 km"),
-        (1_000_000, DistanceUnit.KM, "1,609,344 km"),
-    ],
-)
-def test_format_distance_converts_miles_to_owner_unit(miles: float, unit: str, expected: str) -> None:
-    assert format_distance(miles, unit) == expected
-
-
-def test_format_distance_unknown_unit_is_not_guessed_as_km() -> None:
-    assert format_distance(100, "furlong") == "100 mi"
-
-
-@pytest.mark.parametrize("bad", BAD_NUMBERS)
-def test_numeric_formatters_show_missing_for_unusable_values(bad: object) -> None:
-    assert format_distance(bad, DistanceUnit.KM) == MISSING  # type: ignore[arg-type]
-    assert format_percent(bad) == MISSING  # type: ignore[arg-type]
-    assert format_energy(bad) == MISSING  # type: ignore[arg-type]
-    assert format_money(bad, "EUR") == MISSING  # type: ignore[arg-type]
-    assert format_count(bad) == MISSING  # type: ignore[arg-type]
-
-
-def test_format_percent() -> None:
-    assert format_percent(78) == "78%"
-    assert format_percent(79.6) == "80%"
-    assert format_percent(0) == "0%"
-
-
-def test_format_energy() -> None:
-    assert format_energy(45.26) == "45.3 kWh"
-    assert format_energy(1234.5) == "1,234.5 kWh"
-    assert format_energy(0) == "0.0 kWh"
-    assert format_energy(12.346, decimals=2) == "12.35 kWh"
-
-
-@pytest.mark.parametrize(
-    ("amount", "currency", "expected"),
-    [
-        (12.5, "EUR", "12.50 EUR"),
-        (1234.5, "eur", "1,234.50 EUR"),
-        (212.4, "NOK", "212.40 NOK"),
-        (1234.6, "JPY", "1,235 JPY"),
-        (-3.2, "EUR", "-3.20 EUR"),
-        (-0.001, "EUR", "0.00 EUR"),
-        (3, None, "3.00 (currency unknown)"),
-        (3, "<invalid>", "3.00 (currency unknown)"),
-    ],
-)
-def test_format_money(amount: float, currency: str | None, expected: str) -> None:
-    assert format_money(amount, currency) == expected
 
 
 def test_totals_by_currency_sums_within_a_currency_only() -> None:
@@ -130,40 +59,135 @@ def test_totals_by_currency_sums_within_a_currency_only() -> None:
     assert totals == (Money(currency="EUR", amount=3.5), Money(currency="NOK", amount=2.0))
 
 
-def test_format_money_list_keeps_currencies_apart() -> None:
-    amounts = (Money(currency="EUR", amount=12.5), Money(currency="NOK", amount=150))
-    assert format_money_list(amounts) == "12.50 EUR, 150.00 NOK"
-    assert format_money_list(amounts, separator="\n") == "12.50 EUR\n150.00 NOK"
-    assert format_money_list(()) == MISSING
+def test_as_utc_treats_naive_as_utc() -> None:
+    assert as_utc(datetime(2024, 1, 1, 12)) == datetime(2024, 1, 1, 12, tzinfo=UTC)
+
+
+def test_unit_conversions() -> None:
+    assert miles_to(1, DistanceUnit.KM) == pytest.approx(1.609344)
+    assert miles_to(5, DistanceUnit.MI) == 5
+    assert km_to(1.609344, DistanceUnit.MI) == pytest.approx(1)
+    assert celsius_to(21.5, TemperatureUnit.F) == pytest.approx(70.7)
+    assert celsius_to(-40, TemperatureUnit.F) == pytest.approx(-40)
+    assert bar_to(2.9, PressureUnit.PSI) == pytest.approx(42.06102)
+    assert mph_to(69, DistanceUnit.KM) == pytest.approx(111.04, abs=0.01)
+
+
+@pytest.mark.parametrize(("language", "expected"), [("en", "16,093 km"), ("de", "16.093 km"), ("fi", "16 093 km")])
+def test_distance_in_km_per_locale(language: str, expected: str) -> None:
+    text, raw = fmt(language).distance(10000)
+    assert plain(text) == expected
+    assert raw == pytest.approx(16093.4)
+
+
+def test_distance_stays_in_miles_for_a_miles_owner() -> None:
+    assert plain(fmt("en", US).distance(10000)[0]) == "10,000 mi"
+    assert plain(fmt("en", US).distance(16093.44, DistanceUnit.KM)[0]) == "10,000 mi"
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"),
+    ("language", "units", "celsius", "bar", "mph"),
     [
-        (datetime(2024, 5, 3, 14, 22, tzinfo=timezone(timedelta(hours=2))), "2024-05-03 14:22 UTC+02:00"),
-        (
-            datetime(2024, 5, 3, 14, 22, tzinfo=timezone(timedelta(hours=-5, minutes=-30))),
-            "2024-05-03 14:22 UTC-05:30",
-        ),
-        (
-            datetime(2024, 5, 3, 14, 22, tzinfo=timezone(timedelta(hours=5, minutes=45))),
-            "2024-05-03 14:22 UTC+05:45",
-        ),
-        (datetime(2024, 5, 3, 14, 22, tzinfo=UTC), "2024-05-03 14:22 UTC"),
-        (datetime(2024, 5, 3, 14, 22), "2024-05-03 14:22"),
-        (None, MISSING),
+        ("en", METRIC, "21.5°C", "2.90 bar", "111 km/h"),
+        ("de", METRIC, "21,5 °C", "2,90 bar", "111 km/h"),
+        ("fi", METRIC, "21,5 °C", "2,90 bar", "111 km/h"),
+        ("en", US, "70.7°F", "42.1 psi", "69 mph"),
     ],
 )
-def test_format_datetime_keeps_own_offset(value: datetime | None, expected: str) -> None:
-    assert format_datetime(value) == expected
+def test_temperature_pressure_speed(language: str, units: Units, celsius: str, bar: str, mph: str) -> None:
+    f = fmt(language, units)
+    assert plain(f.temperature(21.5)[0]) == celsius
+    assert plain(f.pressure(2.9)[0]) == bar
+    assert plain(f.speed(69)[0]) == mph
 
 
-def test_format_datetime_utc_converts() -> None:
-    value = datetime(2024, 5, 3, 1, 30, tzinfo=timezone(timedelta(hours=2)))
-    assert format_datetime_utc(value) == "2024-05-02 23:30 UTC"
-    assert format_datetime_utc(datetime(2024, 5, 3, 1, 30)) == "2024-05-03 01:30 UTC"
-    assert format_datetime_utc(None) == MISSING
+@pytest.mark.parametrize(
+    ("language", "amount", "currency", "expected"),
+    [
+        ("en", 18.72, "EUR", "€18.72"),
+        ("de", 18.72, "EUR", "18,72 €"),
+        ("fi", 1212.4, "EUR", "1 212,40 €"),
+        ("en", 212.4, "NOK", "NOK 212.40"),
+        ("de", 212.4, "nok", "212,40 NOK"),
+        ("en", 18.4, "USD", "$18.40"),
+        ("en", -0.001, "EUR", "€0.00"),
+        ("en", 3, None, "3.00 (currency unknown)"),
+        ("en", 3, "<invalid>", "3.00 (currency unknown)"),
+    ],
+)
+def test_money_in_its_own_currency(language: str, amount: float, currency: str | None, expected: str) -> None:
+    assert plain(fmt(language).money(amount, currency)) == expected
 
 
-def test_as_utc_treats_naive_as_utc() -> None:
-    assert as_utc(datetime(2024, 1, 1, 12)) == datetime(2024, 1, 1, 12, tzinfo=UTC)
+@pytest.mark.parametrize("bad", BAD_NUMBERS)
+def test_unusable_numbers_are_missing(bad: object) -> None:
+    f = fmt()
+    assert f.distance(bad) == (MISSING, None)
+    assert f.temperature(bad) == (MISSING, None)
+    assert f.pressure(bad) == (MISSING, None)
+    assert f.percent(bad) == MISSING
+    assert f.energy(bad) == MISSING
+    assert f.money(bad, "EUR") == MISSING
+    assert f.number(bad) == MISSING
+
+
+def test_percent_and_energy() -> None:
+    assert fmt("en").percent(78) == "78%"
+    assert plain(fmt("de").percent(96.5, 1)) == "96,5 %"
+    assert plain(fmt("en").energy(1234.56)) == "1,234.6 kWh"
+    assert plain(fmt("fi").days(932)) == "932 päivää"
+
+
+SESSION_TIME = datetime(2026, 1, 4, 16, 12, tzinfo=timezone(timedelta(hours=1)))
+
+
+@pytest.mark.parametrize(
+    ("language", "units", "expected"),
+    [
+        ("en", METRIC, "Jan 4, 2026, 16:12 UTC+1"),
+        ("en", US, "Jan 4, 2026, 4:12 PM UTC+1"),
+        ("de", METRIC, "04.01.2026, 16:12 UTC+1"),
+        ("fi", METRIC, "4.1.2026 16.12 UTC+1"),
+    ],
+)
+def test_a_datetime_can_keep_its_own_offset(language: str, units: Units, expected: str) -> None:
+    text, iso = fmt(language, units).fmt_datetime(SESSION_TIME, keep_offset=True)
+    assert plain(text) == expected
+    assert iso == "2026-01-04T16:12:00+01:00"
+
+
+def test_instants_are_shown_in_the_vehicle_offset() -> None:
+    text, iso = fmt("en", offset=7200).fmt_datetime(datetime(2026, 3, 12, 7, 12, tzinfo=UTC))
+    assert plain(text) == "Mar 12, 2026, 09:12 UTC+2"
+    assert iso == "2026-03-12T09:12:00+02:00"
+
+
+def test_a_naive_time_is_taken_as_vehicle_local_time() -> None:
+    assert plain(fmt("en", offset=-19800).fmt_datetime(datetime(2026, 3, 12, 9, 12))[0]).endswith("09:12 UTC-5:30")
+    assert plain(fmt("en", offset=None).fmt_datetime(datetime(2026, 3, 12, 9, 12))[0]).endswith("09:12 UTC")
+
+
+def test_an_impossible_vehicle_offset_is_ignored() -> None:
+    assert fmt(offset=10**9).vehicle_tz is None
+
+
+def test_months_countries() -> None:
+    assert fmt("en").month("2026-05") == ("May", "2026")
+    assert fmt("de").month("2026-05") == ("Mai", "2026")
+    assert fmt("en").month("garbage") == ("garbage", "")
+    assert fmt("de").country("DE") == "Deutschland"
+    assert fmt("fi").country("cn") == "Kiina"
+    assert fmt("en").country("XX") == "XX"
+
+
+def test_units_of_an_older_snapshot_follow_its_distance_unit_and_region() -> None:
+    older = VehicleSnapshot(
+        report_id="r",
+        generated_at=datetime(2026, 1, 1, tzinfo=UTC),
+        identity=Identity(vin="V"),
+        distance_unit="mi",
+        region="na",
+    )
+    assert display_units(older) == US
+    explicit = older.model_copy(update={"units": METRIC})
+    assert display_units(explicit) == METRIC

@@ -1,258 +1,328 @@
-"""Tests for the vehicle PDF report: content read back with pypdf, never by eye."""
+"""The vehicle PDF report, read back with pypdf: content, units, currencies, attribution, gaps."""
 
 from __future__ import annotations
 
 import io
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from functools import cache
 
 import pytest
 from pypdf import PdfReader
 
 from carpulse.domain.snapshot import (
     Battery,
-    ChargingFee,
-    ChargingSession,
     ChargingSummary,
-    DistanceUnit,
+    DataSource,
     Identity,
     Money,
     SectionNote,
     SectionState,
+    ServiceStatus,
+    Software,
     VehicleSnapshot,
 )
+from carpulse.report import fonts
+from carpulse.report.i18n import LANGUAGES, Catalog
+from carpulse.report.localfmt import Formatter
 from carpulse.report.pdf import render_vehicle_pdf
+from carpulse.report.units import display_units
+from tests.report_samples import (
+    EU_VIN,
+    GENERATED,
+    OTHER_VIN,
+    all_none,
+    full_eu,
+    many_sessions,
+    session,
+    us_owner,
+    without,
+    without_all,
+)
 
-VIN = "5YJ3E7EB2NF000001"
-CEST = timezone(timedelta(hours=2))
-GENERATED = datetime(2024, 5, 31, 6, 0, tzinfo=UTC)
-UNICODE_SITES = ("Jyväskylä – Seppälä", "Zürich", "Kraków", "Gdańsk – Łódź", "København Ø")
-
-
-def _session(i: int, *, site: str = "München – Freiham", currency: str = "EUR", vin: str = VIN) -> ChargingSession:
-    start = datetime(2024, 5, 1, 8, 15, tzinfo=CEST) + timedelta(days=i % 28, minutes=i)
-    return ChargingSession(
-        session_id=f"s{i}",
-        vin=vin,
-        site=site,
-        country="DE",
-        started_at=start,
-        stopped_at=start + timedelta(minutes=30),
-        energy_kwh=20 + i,
-        fees=(ChargingFee(fee_type="CHARGING", currency=currency, total_due=10 + i, usage=20 + i, unit="kwh"),),
-    )
-
-
-def _snapshot(**changes: object) -> VehicleSnapshot:
-    base = VehicleSnapshot(
-        report_id="rpt-test-0001",
-        generated_at=GENERATED,
-        data_as_of=datetime(2024, 5, 31, 7, 58, tzinfo=CEST),
-        region="eu",
-        distance_unit=DistanceUnit.KM,
-        identity=Identity(
-            vin=VIN,
-            display_name="Blue Thunder",
-            model="Model 3",
-            trim="Long Range AWD 18’’ wheels",
-            state="online",
-        ),
-        software_version="2024.14.9",
-        odometer_mi=10000,
-        battery=Battery(
-            level_percent=78,
-            usable_level_percent=76,
-            rated_range_mi=250.3,
-            estimated_range_mi=221.9,
-            charge_limit_percent=80,
-            charging_state="Disconnected",
-        ),
-        charging=ChargingSummary(
-            session_count=2,
-            energy_kwh=61.5,
-            cost_by_currency=(Money(currency="EUR", amount=123.45), Money(currency="NOK", amount=212.4)),
-        ),
-        sessions=(_session(1), _session(2, site="Bergen – Danmarksplass", currency="NOK")),
-    )
-    return base.model_copy(update=changes)
+PARTS = (
+    "vehicle_data",
+    "charging_history",
+    "recent_alerts",
+    "service_data",
+    "warranty",
+    "release_notes",
+    "options",
+    "specs",
+    "fleet_status",
+)
+# Words that mean a Python value or an API sentinel leaked into the report.
+LEAKS = re.compile(r"\bNone\b|\bnull\b|<invalid>|\bnan\b|\binf\b|Money\(|datetime\(|\{[a-z_]+\}|\bTrue\b|\bFalse\b")
+RAW_ENUMS = ("DeepBlue", "car_in_repair", "Photon18", "Black2", "NEW_MFG_WARRANTY", "Disconnected", "FanOnly")
 
 
-def _pages(pdf: bytes) -> list[str]:
-    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+def pages_of(pdf: bytes) -> list[str]:
+    """Each page's text with non-breaking spaces read as spaces."""
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+    return [p.replace("\u00a0", " ").replace("\u202f", " ") for p in pages]
 
 
-def _text(pdf: bytes) -> str:
-    return "\n".join(_pages(pdf))
+def text_of(pdf: bytes) -> str:
+    return "\n".join(pages_of(pdf))
 
 
-def test_renders_a_pdf_with_identity() -> None:
-    pdf = render_vehicle_pdf(_snapshot())
+@cache
+def rendered(name: str, language: str) -> str:
+    builders = {"eu": full_eu, "us": us_owner, "none": all_none}
+    return text_of(render_vehicle_pdf(builders[name](language=language)))
+
+
+def assert_clean(text: str) -> None:
+    leak = LEAKS.search(text)
+    assert leak is None, text[max(0, leak.start() - 80) : leak.end() + 80]
+
+
+def test_pdf_metadata_and_determinism() -> None:
+    pdf = render_vehicle_pdf(full_eu())
     assert pdf.startswith(b"%PDF-")
-    text = _text(pdf)
-    assert "Car Pulse Tracker — Vehicle report" in text
-    assert VIN in text
-    assert "Blue Thunder" in text
-    assert "Model 3" in text
-    assert "2024.14.9" in text
-    assert "78%" in text
-    assert "76%" in text
-    assert "Disconnected" in text
-
-
-def test_metadata() -> None:
-    meta = PdfReader(io.BytesIO(render_vehicle_pdf(_snapshot()))).metadata
+    meta = PdfReader(io.BytesIO(pdf)).metadata
     assert meta is not None
     assert meta.author == "Car Pulse Tracker"
-    assert VIN in (meta.title or "")
+    assert EU_VIN in (meta.title or "")
     assert meta.creation_date == GENERATED
+    assert render_vehicle_pdf(full_eu()) == pdf
 
 
-def test_output_is_deterministic() -> None:
-    assert render_vehicle_pdf(_snapshot()) == render_vehicle_pdf(_snapshot())
+def test_the_font_cache_changes_nothing_in_the_output() -> None:
+    snapshot = full_eu(language="fi")
+    fast = render_vehicle_pdf(snapshot)
+    fonts._state["fast"] = False
+    try:
+        slow = render_vehicle_pdf(snapshot)
+    finally:
+        fonts._state["fast"] = True
+    assert fast == slow
 
 
-def test_distances_converted_to_km_for_km_owner() -> None:
-    text = _text(render_vehicle_pdf(_snapshot(distance_unit=DistanceUnit.KM)))
-    assert "16,093 km" in text  # odometer 10,000 mi
-    assert "403 km" in text  # rated range 250.3 mi
-    assert "357 km" in text  # estimated range 221.9 mi
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_section_title_is_there_in_the_report_language(language: str) -> None:
+    text, cat = rendered("eu", language), Catalog(language)
+    for key in ("identity", "battery", "charging", "alerts", "service", "software", "tyres", "security", "sources"):
+        assert cat.text(f"section.{key}") in text
+    assert cat.text("summary.missing_title") in text
+    pages = len(pages_of(render_vehicle_pdf(full_eu(language=language))))
+    assert cat.template("report.page").format(page=pages, pages=pages) in text
+
+
+@pytest.mark.parametrize(
+    ("language", "odometer", "rated", "inside", "tyre", "speed"),
+    [
+        ("en", "16,093 km", "403 km", "21.5°C", "2.90 bar", "111 km/h"),
+        ("de", "16.093 km", "403 km", "21,5 °C", "2,90 bar", "111 km/h"),
+        ("fi", "16 093 km", "403 km", "21,5 °C", "2,90 bar", "111 km/h"),
+    ],
+)
+def test_an_eu_owner_reads_km_celsius_and_bar(
+    language: str, odometer: str, rated: str, inside: str, tyre: str, speed: str
+) -> None:
+    text = rendered("eu", language)
+    for expected in (odometer, rated, inside, tyre, speed):
+        assert expected in text
     assert "10,000 mi" not in text
+    assert "psi" not in text.replace("psi)", "")
 
 
-def test_distances_left_in_miles_for_mi_owner() -> None:
-    text = _text(render_vehicle_pdf(_snapshot(distance_unit=DistanceUnit.MI)))
-    assert "10,000 mi" in text
-    assert "250 mi" in text
-    assert "222 mi" in text
+def test_a_us_owner_reads_miles_fahrenheit_psi_and_12_hour_times() -> None:
+    text = rendered("us", "en")
+    for expected in ("10,000 mi", "250 mi", "70.7°F", "42.1 psi", "69 mph", "$18.40"):
+        assert expected in text
+    assert re.search(r"\d{1,2}:\d{2} [AP]M UTC-8", text)
     assert "16,093" not in text
+    assert "km/h" not in text
 
 
-def test_cost_totals_are_per_currency_never_summed() -> None:
-    text = _text(render_vehicle_pdf(_snapshot()))
-    assert "123.45 EUR" in text
-    assert "212.40 NOK" in text
-    assert "335.85" not in text  # 123.45 + 212.40 would be a meaningless number
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_costs_are_totalled_per_currency_and_never_across(language: str) -> None:
+    snapshot = full_eu(language=language)
+    text = rendered("eu", language)
+    f = Formatter(language, display_units(snapshot), snapshot.utc_offset_seconds)
+    fees = [fee for s in snapshot.sessions for fee in s.fees]
+    eur = sum(fee.total_due for fee in fees if fee.currency == "EUR")
+    nok = sum(fee.total_due for fee in fees if fee.currency == "NOK")
+    assert eur
+    assert nok
+    for expected in (f.money(eur, "EUR"), f.money(nok, "NOK")):
+        assert expected.replace("\u00a0", " ") in text
+    for mixed in (f.money(eur + nok, "EUR"), f.money(eur + nok, "NOK")):
+        assert mixed.replace("\u00a0", " ") not in text
 
 
-def test_all_sessions_of_this_vin_are_listed() -> None:
-    sites = [f"Site number {i:02d}" for i in range(12)]
-    snapshot = _snapshot(sessions=tuple(_session(i, site=site) for i, site in enumerate(sites)))
-    text = _text(render_vehicle_pdf(snapshot))
-    for site in sites:
-        assert site in text
-    assert "2024-05-01 08:15 UTC+02:00" in text  # the session's own offset, not converted
-
-
-def test_sessions_of_another_vin_are_left_out_and_said_so() -> None:
-    snapshot = _snapshot(sessions=(_session(1, site="Mine"), _session(2, site="Theirs", vin="OTHERVIN0000000")))
-    text = _text(render_vehicle_pdf(snapshot))
-    assert "Mine" in text
+def test_sessions_of_another_vin_never_appear() -> None:
+    mine = session(1, site="Mine – Oulu", kwh=12.3)
+    theirs = session(2, vin=OTHER_VIN, site="Theirs – Kalajoki", kwh=77.7, currency="SEK")
+    text = text_of(render_vehicle_pdf(full_eu(sessions=(mine, theirs))))
+    assert "Mine – Oulu" in text
     assert "Theirs" not in text
-    assert "another vehicle" in text
+    assert "77.7 kWh" not in text
+    assert "SEK" not in text
+    assert "1 session(s) recorded for another vehicle were left out" in text
 
 
-def test_unicode_site_names_survive_extraction() -> None:
-    snapshot = _snapshot(sessions=tuple(_session(i, site=site) for i, site in enumerate(UNICODE_SITES)))
-    text = _text(render_vehicle_pdf(snapshot))
-    for site in UNICODE_SITES:
-        assert site in text
-    assert "18’’ wheels" in text
+def test_a_session_keeps_the_offset_of_where_it_charged() -> None:
+    cet = timezone(timedelta(hours=1))
+    stop = session(1, site="Hamburg", start=datetime(2026, 1, 5, 8, 15, tzinfo=cet))
+    text = text_of(render_vehicle_pdf(full_eu(sessions=(stop,))))
+    assert re.search(r"Jan 5, 2026\s+08:15 UTC\+1", text)  # date over time in the table; not converted to UTC+2
 
 
-def test_long_site_name_wraps_inside_the_table() -> None:
-    long_site = "Berlin Schönefeld Supercharger at Flughafen BER Terminal 5 long parking garage level 2 " * 2
-    pdf = render_vehicle_pdf(_snapshot(sessions=(_session(1, site=long_site), _session(2, site="X" * 160))))
-    words = set(re.findall(r"\w+", _text(pdf)))
-    assert {"Schönefeld", "Flughafen", "garage"} <= words
+@pytest.mark.parametrize("part", PARTS)
+@pytest.mark.parametrize("failed", [False, True])
+def test_each_endpoint_missing_or_failed_in_turn(part: str, failed: bool) -> None:
+    snapshot = without(full_eu(), part, failed=failed)
+    text = text_of(render_vehicle_pdf(snapshot))
+    assert_clean(text)
+    note = snapshot.notes[-1]
+    assert Catalog("en").reason(note.reason, note.detail) in text
+    assert ("Failed" if failed else "Not available") in text or "Partly available" in text
 
 
-def test_many_sessions_flow_onto_pages_with_footer_and_repeated_heading() -> None:
-    snapshot = _snapshot(sessions=tuple(_session(i, site=f"Station {i:03d}") for i in range(120)))
-    pages = _pages(render_vehicle_pdf(snapshot))
-    total = len(pages)
-    assert total >= 3
-    for number, page in enumerate(pages, start=1):
-        assert f"page {number} of {total}" in page
-        assert "rpt-test-0001" in page
-        assert "2024-05-31 06:00 UTC" in page
-    for page in pages[1:-1]:
-        assert re.search(r"Started\s*Site\s*Country\s*Energy\s*Cost", page)  # heading row repeated
-    text = "\n".join(pages)
-    for i in range(120):
-        assert f"Station {i:03d}" in text
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("failed", [False, True])
+def test_every_endpoint_missing_at_once(language: str, failed: bool) -> None:
+    text = text_of(render_vehicle_pdf(without_all(full_eu(language=language), failed=failed)))
+    assert_clean(text)
+    cat = Catalog(language)
+    assert cat.text("state.failed" if failed else "state.missing") in text
+    assert cat.text("text.identity.specs_missing") in text
+    assert EU_VIN in text
 
 
-def test_notes_are_listed() -> None:
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_snapshot_with_nothing_but_a_vin_renders_and_explains(language: str) -> None:
+    text, cat = rendered("none", language), Catalog(language)
+    assert_clean(text)
+    assert EU_VIN in text
+    assert cat.text("report.unnamed_vehicle") in text
+    assert cat.text("note.no_reason") in text
+    assert cat.text("text.sources.times_utc").split(";")[0] in text.replace("\n", " ")
+
+
+@pytest.mark.parametrize("name", ["eu", "us", "none"])
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_python_values_or_raw_enums_are_printed(name: str, language: str) -> None:
+    text = rendered(name, language)
+    assert_clean(text)
+    for raw in RAW_ENUMS:
+        assert raw not in text
+
+
+def test_empty_and_missing_read_differently() -> None:
+    empty = text_of(render_vehicle_pdf(full_eu(alerts=(), tyres=(), sessions=(), charging=ChargingSummary())))
+    assert "The vehicle reported no recent alerts." in empty
+    assert "No Supercharger sessions were recorded for this vehicle." in empty
+    assert "The vehicle reported no tyre pressure readings." in empty
+    missing = text_of(render_vehicle_pdf(full_eu(alerts=None, tyres=None, charging=None, sessions=())))
+    assert "The vehicle reported no recent alerts." not in missing
+    assert missing.count("No data arrived for this section and no reason was recorded.") >= 3
+
+
+def test_notes_in_older_english_and_for_unknown_parts_are_shown() -> None:
     notes = (
         SectionNote(section="Location", state=SectionState.MISSING, reason="The location scope was not granted."),
-        SectionNote(section="Charging history", state=SectionState.FAILED, reason="Tesla returned HTTP 500."),
+        SectionNote(
+            section="charging", state=SectionState.FAILED, reason="reason.tesla_status", detail={"status": "503"}
+        ),
     )
-    text = _text(render_vehicle_pdf(_snapshot(notes=notes)))
-    assert "Missing or failed data" in text
+    text = text_of(render_vehicle_pdf(full_eu(language="de", notes=notes)))
     assert "The location scope was not granted." in text
-    assert "Tesla returned HTTP 500." in text
-    assert "Failed" in text
-
-
-def test_no_notes_block_without_notes() -> None:
-    assert "Missing or failed data" not in _text(render_vehicle_pdf(_snapshot()))
-
-
-FORBIDDEN = ("None", "null", "<invalid>", "nan", "inf", "Money(", "datetime")
-
-
-def _assert_clean(text: str) -> None:
-    for word in FORBIDDEN:
-        assert word not in text, word
-
-
-def test_everything_missing_still_renders() -> None:
-    snapshot = VehicleSnapshot(report_id="rpt-empty", generated_at=GENERATED, identity=Identity(vin=VIN))
-    pdf = render_vehicle_pdf(snapshot)
-    pages = _pages(pdf)
-    text = "\n".join(pages)
-    _assert_clean(text)
-    assert VIN in text
-    assert "—" in text
-    assert "No charging sessions" in text
-    assert "Battery and charge data were not available" in text
-    assert "page 1 of 1" in text
+    assert "Location" in text
+    assert "Tesla antwortete mit Status 503." in text
 
 
 def test_garbage_values_never_print_as_python_values() -> None:
     snapshot = VehicleSnapshot(
         report_id="rpt-garbage",
-        generated_at=datetime(2024, 1, 1, 12, 0),  # naive: taken as UTC
-        distance_unit=DistanceUnit.MI,
-        identity=Identity(vin=VIN, display_name="🚗 Blue Thunder", model="<invalid>", trim="null", state="None"),
+        generated_at=datetime(2024, 1, 1, 12, 0),  # naive
+        language="sv",  # not supported: English
+        utc_offset_seconds=10**9,  # not a place on Earth
+        identity=Identity(vin=EU_VIN, display_name="🚗 Blue Thunder", model="<invalid>", trim="null", state="None"),
         software_version="  ",
         odometer_mi=float("nan"),
-        battery=Battery(rated_range_mi=float("inf"), charging_state="<invalid>"),
-        charging=ChargingSummary(cost_by_currency=(Money(currency="", amount=3),)),
-        sessions=(
-            ChargingSession(session_id="a", vin=VIN),
-            ChargingSession(session_id="b", vin=VIN, started_at=datetime(2024, 3, 1), fees=()),
-        ),
+        battery=Battery(rated_range_mi=float("inf"), charging_state="<invalid>", level_percent=None),
+        charging=ChargingSummary(cost_by_currency=(Money(currency="", amount=3),), energy_by_month=(("oops", 1.0),)),
+        sessions=(session(1, currency="", kwh=float("nan")),),
+        service=ServiceStatus(status="awaiting_parts", in_service=True),
+        software=Software(update_status="", release_notes=()),
         notes=(SectionNote(section="", state=SectionState.FAILED, reason="null"),),
     )
-    text = _text(render_vehicle_pdf(snapshot))
-    _assert_clean(text)
+    text = text_of(render_vehicle_pdf(snapshot))
+    assert_clean(text)
     assert "Blue Thunder" in text
-    assert "2024-01-01 12:00 UTC" in text
-
-
-@pytest.mark.parametrize("battery", [None, Battery()])
-def test_empty_battery_variants(battery: Battery | None) -> None:
-    text = _text(render_vehicle_pdf(_snapshot(battery=battery, odometer_mi=None, sessions=())))
-    _assert_clean(text)
-    assert "Rated range" in text
+    assert "🚗" not in text
+    assert "Awaiting parts" in text
+    assert "currency unknown" in text
 
 
 def test_runaway_text_does_not_break_the_layout() -> None:
-    snapshot = _snapshot(
+    snapshot = full_eu(
         report_id="r" * 5000,
         identity=Identity(vin="V" * 3000, display_name="name " * 20000),
-        sessions=(_session(1, site="s" * 10000),),
+        sessions=(session(1, site="s" * 10000),),
         notes=(SectionNote(section="x" * 500, state=SectionState.FAILED, reason="word " * 5000),),
     )
-    assert _text(render_vehicle_pdf(snapshot))
+    assert text_of(render_vehicle_pdf(snapshot))
+
+
+def test_500_sessions_flow_over_pages_with_headings_and_footers() -> None:
+    snapshot = many_sessions(500)
+    pages = pages_of(render_vehicle_pdf(snapshot))
+    total = len(pages)
+    for number, page in enumerate(pages, start=1):
+        assert f"Page {number} of {total}" in page
+        assert "rpt-many-0001" in page
+    heading = re.compile(r"Started\s*Site\s*Country\s*Energy\s*Duration\s*Fees\s*Total\s*Paid")
+    assert sum(1 for page in pages if heading.search(page)) >= 10
+    invoices = set(re.findall(r"\b(4\d{5})_FI\.pdf", "\n".join(pages)))
+    assert len(invoices) == 500  # every session's invoice is listed, so every session is in the report
+    assert "The last 24 of" in "\n".join(pages)  # the month chart keeps to two years
+
+
+def test_unknown_language_falls_back_to_english() -> None:
+    assert "Battery and charging state" in text_of(render_vehicle_pdf(full_eu(language="xx")))
+
+
+def test_generated_time_is_in_the_vehicle_offset() -> None:
+    assert "generated Mar 14, 2026, 12:00 UTC+2" in rendered("eu", "en")
+    assert "erstellt 14.03.2026, 12:00 UTC+2" in rendered("eu", "de")
+    assert "luotu 14.3.2026 12.00 UTC+2" in rendered("eu", "fi")
+
+
+def test_generated_at_in_utc_without_vehicle_offset() -> None:
+    text = text_of(render_vehicle_pdf(all_none(generated_at=datetime(2026, 3, 14, 10, 0, tzinfo=UTC))))
+    assert "generated Mar 14, 2026, 10:00 UTC" in text
+
+
+def test_sections_are_bookmarked_for_navigation() -> None:
+    outline = PdfReader(io.BytesIO(render_vehicle_pdf(full_eu(language="de")))).outline
+    titles = [item.title for item in outline if not isinstance(item, list)]
+    assert titles[:3] == ["Zusammenfassung", "Fahrzeugidentität", "Akku und Ladezustand"]
+    assert titles[-1] == "Anhang: Datenquellen"
+
+
+def test_repeated_calls_of_one_endpoint_are_grouped_in_the_appendix() -> None:
+    base = full_eu()
+    invoices = tuple(
+        DataSource(endpoint="invoice", status=200, fetched_at=GENERATED - timedelta(seconds=i), region="eu")
+        for i in range(14)
+    )
+    failed = DataSource(endpoint="invoice", status=500, fetched_at=GENERATED, region="eu")
+    text = text_of(render_vehicle_pdf(base.model_copy(update={"sources": (*base.sources, *invoices, failed)})))
+    assert "Charging invoices ×14 OK" in text
+    assert "Charging invoices Tesla error (500)" in text
+
+
+def test_a_note_on_a_part_names_the_part_and_repeats_are_said_once() -> None:
+    notes = (
+        SectionNote(section="specs", state=SectionState.MISSING, reason="reason.partner_token_required"),
+        SectionNote(section="service", state=SectionState.FAILED, reason="reason.tesla_unavailable"),
+        SectionNote(section="service", state=SectionState.FAILED, reason="reason.tesla_unavailable"),
+    )
+    snapshot = full_eu(language="de", notes=notes, service=None, warranties=None)
+    text = text_of(render_vehicle_pdf(snapshot))
+    assert "Spezifikationen (Partner): Tesla liefert dies nur mit einem Partner-Token" in text
+    assert text.count("Tesla hat nicht rechtzeitig geantwortet.") == 3  # notice, summary line, appendix

@@ -18,8 +18,8 @@ from carpulse.domain.snapshot import (
     WarrantyKind,
 )
 from carpulse.report.context import Context
-from carpulse.report.formatting import MISSING, format_text, totals_by_currency
-from carpulse.report.localfmt import NBSP, finite
+from carpulse.report.formatting import MISSING, finite, format_text, totals_by_currency
+from carpulse.report.localfmt import NBSP
 from carpulse.report.model import Raw
 from carpulse.report.schema import ColumnSpec, Kind, at, format_value, money_raw
 
@@ -124,8 +124,15 @@ INVOICES: tuple[ColumnSpec, ...] = (
 
 # --- identity -------------------------------------------------------------------------------
 
+
+def _code(ctx: Context, value: Any) -> tuple[str, Raw]:
+    # Tesla writes option codes with and without "$" depending on the endpoint; show them one way.
+    code = format_text(getattr(value, "code", None))
+    return (code.lstrip("$") or MISSING, code) if code != MISSING else (MISSING, None)
+
+
 OPTIONS: tuple[ColumnSpec, ...] = (
-    ColumnSpec("code", Kind.TEXT, at("code"), 18),
+    ColumnSpec("code", Kind.CUSTOM, at("code"), 18, render=_code),
     ColumnSpec("name", Kind.TEXT, at("name"), 82),
 )
 
@@ -140,7 +147,7 @@ def _price(ctx: Context, row: tuple[Any, str | None]) -> tuple[str, Raw]:
 
 
 EQUIPMENT: tuple[ColumnSpec, ...] = (
-    ColumnSpec("code", Kind.TEXT, lambda row: row[0].code, 18),
+    ColumnSpec("code", Kind.CUSTOM, lambda row: row[0].code, 18, render=lambda ctx, row: _code(ctx, row[0])),
     ColumnSpec("name", Kind.TEXT, lambda row: row[0].name, 60),
     ColumnSpec("price", Kind.CUSTOM, lambda row: row, 22, "R", render=_price),
 )
@@ -259,7 +266,11 @@ TYRES: tuple[ColumnSpec, ...] = (
 
 def _endpoint(ctx: Context, source: Any) -> tuple[str, Raw]:
     name = format_text(source.endpoint)
-    return (ctx.endpoint_label(name), name) if name != MISSING else (MISSING, None)
+    if name == MISSING:
+        return MISSING, None
+    label = ctx.endpoint_label(name)
+    count = getattr(source, "count", 1)
+    return (f"{label} ×{count}" if count > 1 else label), name
 
 
 def _status(ctx: Context, source: Any) -> tuple[str, Raw]:

@@ -68,6 +68,7 @@ _ENDPOINT_PATTERNS: tuple[tuple[str, str], ...] = (
 
 
 _SECTION_KEYS = frozenset(s.value for s in Section)
+_LIVE_SECTIONS = (Section.BATTERY, Section.TYRES, Section.SECURITY)
 
 
 def endpoint_key(name: str) -> str:
@@ -123,7 +124,9 @@ class Context:
 
     def stray_notes(self) -> list[SectionNote]:
         """Notes that name no report section (older snapshots: "Location", …)."""
-        return [n for key, notes in self._notes.items() if key not in _SECTION_KEYS for n in notes]
+        return [
+            n for key, notes in self._notes.items() if key not in _SECTION_KEYS and key != "vehicle_data" for n in notes
+        ]
 
     def note_text(self, note: SectionNote) -> str:
         """A note's reason in the report's language (older English sentences kept as they are)."""
@@ -132,20 +135,35 @@ class Context:
 
     def notices(self, section: Section) -> list[TextView]:
         """The section's notes as notices a reader sees under its title."""
-        views = []
-        for note in self.notes_for(section):
-            tone = Tone.WARNING if note.state is SectionState.FAILED else Tone.INFO
-            views.append(TextView(f"note.{section.value}", self.note_text(note), tone))
-        return views
+        return [self._notice(section, note) for note in self.notes_for(section)]
+
+    def _notice(self, section: Section, note: SectionNote) -> TextView:
+        tone = Tone.WARNING if note.state is SectionState.FAILED else Tone.INFO
+        text = self.note_text(note)
+        part = re.sub(r"[^a-z0-9]+", "_", note.section.strip().lower()).strip("_")
+        if part in _NOTE_ALIASES and self.cat.has(f"endpoint.{endpoint_key(part)}"):
+            # A note filed under a part ("specs") says which part of the section it explains.
+            text = f"{self.endpoint_label(part)}: {text}"
+        return TextView(f"note.{section.value}", text, tone)
+
+    def explaining_notes(self, section: Section) -> list[SectionNote]:
+        """The section's own notes; else, for a section fed by vehicle_data, the note on vehicle_data."""
+        own = self.notes_for(section)
+        if own or section not in _LIVE_SECTIONS:
+            return own
+        # One vehicle_data call feeds battery, tyres and security; the worker files its note under battery.
+        return self.notes_for("vehicle_data") or next(
+            (self.notes_for(s) for s in _LIVE_SECTIONS if s is not section and self.notes_for(s)), []
+        )
 
     def absent_state(self, section: Section) -> State:
         """How a section without data came out: failed if a note says so, else missing."""
-        failed = any(n.state is SectionState.FAILED for n in self.notes_for(section))
+        failed = any(n.state is SectionState.FAILED for n in self.explaining_notes(section))
         return State.FAILED if failed else State.MISSING
 
     def absent_notices(self, section: Section, what: str | None = None) -> list[TextView]:
         """Notices for a section (or part) without data; says so even when no reason was recorded."""
-        notices = self.notices(section)
+        notices = [self._notice(section, n) for n in self.explaining_notes(section)]
         if notices:
             return notices
         text = self.cat.text(what) if what else self.cat.text("note.no_reason")

@@ -14,8 +14,7 @@ from datetime import datetime
 
 from carpulse.domain.snapshot import ChargingSession, VehicleSnapshot
 from carpulse.report.columns import paid_status, session_minutes, session_totals
-from carpulse.report.formatting import MISSING, format_text
-from carpulse.report.localfmt import finite
+from carpulse.report.formatting import MISSING, finite, format_text
 
 FIXED_COLUMNS = (
     "vin",

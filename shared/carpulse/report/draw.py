@@ -32,7 +32,7 @@ _LABEL = Style(colour=MUTED)
 _VALUE = Style(bold=True)
 _QUIET = Style(colour=MUTED)
 _PLAIN = Style()
-_GRID = Layout(widths=(40, 50, 40, 50), aligns=("L",) * 4, font_size=8.5, line_height=4.2, pad_y=1.3, rule=LINE)
+_GRID = Layout(widths=(38, 50, 4, 38, 50), aligns=("L",) * 5, font_size=8.5, line_height=4.2, pad_y=1.3, rule=LINE)
 _LONG_TOKEN = re.compile(r"\S{16,}")
 
 
@@ -120,8 +120,10 @@ def field_group(pdf: ReportPDF, group: FieldGroup) -> None:
     for i in range(0, len(fields), 2):
         cells: list[tuple[str, Style]] = []
         for field in fields[i : i + 2]:
+            # An empty gutter column keeps a long left value visibly apart from the right label.
+            cells += [("", _QUIET)] if cells else []
             cells += [(field.label, _LABEL), (field.value, _QUIET if field.value == MISSING else _VALUE)]
-        rows.append(cells + [("", _QUIET)] * (4 - len(cells)))
+        rows.append(cells + [("", _QUIET)] * (5 - len(cells)))
     draw_table(pdf, _GRID, rows)
 
 

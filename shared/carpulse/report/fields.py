@@ -8,7 +8,7 @@ Getters read the snapshot in Tesla's units; conversion and localisation happen i
 from __future__ import annotations
 
 from carpulse.domain.snapshot import Section, VehicleSnapshot
-from carpulse.report.schema import FieldSpec, Kind, at
+from carpulse.report.schema import FieldSpec, Getter, Kind, at
 
 _SUM, _ID, _BAT, _CHG = Section.SUMMARY, Section.IDENTITY, Section.BATTERY, Section.CHARGING
 _SRV, _SW, _SEC = Section.SERVICE, Section.SOFTWARE, Section.SECURITY
@@ -38,6 +38,42 @@ def _service_status(s: VehicleSnapshot) -> object:
     if s.service is None:
         return None
     return s.service.status or ("no_visit" if not s.service.in_service else None)
+
+
+def _charge_rate(s: VehicleSnapshot) -> object:
+    # "0 kW" next to "Not plugged in" is noise; the power only means something while charging.
+    battery = s.battery
+    if battery is None or battery.charge_rate_kw is None:
+        return None
+    charging = battery.charging_state in ("Charging", "Starting")
+    return battery.charge_rate_kw if charging or battery.charge_rate_kw > 0 else None
+
+
+def _download(s: VehicleSnapshot) -> object:
+    # Tesla keeps stale percentages (install 1 % while idle); they only mean something mid-update.
+    active = s.software and s.software.update_status in (
+        "downloading",
+        "downloading_wifi_wait",
+        "available",
+        "scheduled",
+    )
+    return s.software.download_percent if active and s.software else None
+
+
+def _install(s: VehicleSnapshot) -> object:
+    return s.software.install_percent if s.software and s.software.update_status == "installing" else None
+
+
+def _opened(attribute: str) -> Getter:
+    def get(s: VehicleSnapshot) -> object:
+        if s.security is None:
+            return None
+        opened = getattr(s.security, attribute)
+        # The tuple defaults to empty; without the lock state, vehicle_state was not read and
+        # "all closed" would be a guess presented as a fact.
+        return opened if opened or s.security.locked is not None else None
+
+    return get
 
 
 def _time_format(s: VehicleSnapshot) -> object:
@@ -129,7 +165,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "battery.charge_limit_standard", _BAT, "level", Kind.PERCENT, at("battery.charge_limit_standard_percent")
     ),
     FieldSpec("battery.charging_state", _BAT, "level", Kind.ENUM, at("battery.charging_state"), enum="charging_state"),
-    FieldSpec("battery.charge_rate", _BAT, "level", Kind.POWER, at("battery.charge_rate_kw"), optional=True),
+    FieldSpec("battery.charge_rate", _BAT, "level", Kind.POWER, _charge_rate, optional=True),
     FieldSpec("battery.rated_range", _BAT, "range", Kind.DISTANCE, at("battery.rated_range_mi")),
     FieldSpec("battery.ideal_range", _BAT, "range", Kind.DISTANCE, at("battery.ideal_range_mi")),
     FieldSpec("battery.estimated_range", _BAT, "range", Kind.DISTANCE, at("battery.estimated_range_mi")),
@@ -161,8 +197,8 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("software.version", _SW, "software", Kind.TEXT, _software_version),
     FieldSpec("software.update_status", _SW, "software", Kind.ENUM, _update_status, enum="update_status"),
     FieldSpec("software.pending_version", _SW, "software", Kind.TEXT, at("software.pending_version"), optional=True),
-    FieldSpec("software.download", _SW, "software", Kind.PERCENT, at("software.download_percent"), optional=True),
-    FieldSpec("software.install", _SW, "software", Kind.PERCENT, at("software.install_percent"), optional=True),
+    FieldSpec("software.download", _SW, "software", Kind.PERCENT, _download, optional=True),
+    FieldSpec("software.install", _SW, "software", Kind.PERCENT, _install, optional=True),
     # --- security -----------------------------------------------------------------------------
     FieldSpec("security.locked", _SEC, "security", Kind.BOOL, at("security.locked"), enum="locked"),
     FieldSpec("security.sentry_mode", _SEC, "security", Kind.BOOL, at("security.sentry_mode"), enum="on_off"),
@@ -176,7 +212,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         _SEC,
         "security",
         Kind.ENUM_LIST,
-        at("security.open_doors"),
+        _opened("open_doors"),
         enum="door",
         empty="value.all_closed",
     ),
@@ -185,7 +221,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         _SEC,
         "security",
         Kind.ENUM_LIST,
-        at("security.open_windows"),
+        _opened("open_windows"),
         enum="window",
         empty="value.all_closed",
     ),

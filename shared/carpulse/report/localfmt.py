@@ -7,7 +7,6 @@ A non-breaking space joins a number to its unit so a table cell never wraps "16 
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -17,7 +16,7 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from babel.units import format_unit
 
 from carpulse.domain.snapshot import DistanceUnit, PressureUnit, TemperatureUnit, Units
-from carpulse.report.formatting import MISSING
+from carpulse.report.formatting import MISSING, finite
 from carpulse.report.units import bar_to, celsius_to, distance_to, mph_to
 
 NBSP = "\u00a0"
@@ -29,15 +28,6 @@ _PRESSURE_UNIT = {PressureUnit.BAR: "pressure-bar", PressureUnit.PSI: "pressure-
 # Babel writes "NOK1,212.40" in English; CLDR's currency spacing rule wants a space after a letter code.
 _CODE_THEN_DIGIT = re.compile(r"([A-Z]{2,3})(?=[\d\-−])")
 _SPACES = re.compile(r"[ \u202f]")
-
-
-def finite(value: object) -> float | None:
-    """Value as a finite float; None for None, bools, non-numbers, NaN and infinities."""
-    # bool is an int subclass; True would otherwise print as "1 %".
-    if value is None or isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
 
 
 def _pattern(decimals: int) -> str:

@@ -14,8 +14,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from carpulse.domain.snapshot import DistanceUnit, Money, Section
-from carpulse.report.formatting import MISSING, format_text
-from carpulse.report.localfmt import finite
+from carpulse.report.formatting import MISSING, finite, format_text
 from carpulse.report.model import CellView, ColumnView, FieldGroup, FieldView, Raw, TableView
 
 if TYPE_CHECKING:
@@ -166,7 +165,8 @@ def format_value(
             Kind.DAYS: lambda: fmt.days(number),
             Kind.YEARS: lambda: fmt.years(number),
         }[kind]()
-        raw = int(number) if kind is Kind.INT and decimals == 0 else round(number, max(decimals, 3))
+        integral = kind in (Kind.INT, Kind.PERCENT, Kind.DAYS) and float(number).is_integer()
+        raw = int(number) if integral else round(number, max(decimals, 3))
         return text, raw, _UNIT_OF_KIND.get(kind)
     if kind is Kind.MONEY:
         if not isinstance(value, Money) or finite(value.amount) is None:

@@ -26,6 +26,7 @@ from carpulse.tesla.errors import (
     TeslaServerError,
     TokenExpiredError,
     UnexpectedResponseError,
+    VehicleOfflineError,
     WrongRegionError,
     error_for,
 )
@@ -370,7 +371,8 @@ class FleetClient:
                 return False
             self.sleep(wait)
             return True
-        if isinstance(error, TeslaServerError):
+        # 408 is retryable too, but later and by the task (a sleeping car does not wake in seconds).
+        if error.retryable and not isinstance(error, VehicleOfflineError):
             ceiling = min(self.retry.max_delay, self.retry.base_delay * 2 ** (attempt - 1))
             self.sleep(random.uniform(ceiling / 2, ceiling))  # jitter: spread retries of parallel tasks
             return True

@@ -6,7 +6,7 @@ from carpulse.domain.snapshot import ChargingSession, InvoiceRef, Section
 from carpulse.report import columns
 from carpulse.report.chart import nice_ticks
 from carpulse.report.context import Context
-from carpulse.report.localfmt import finite
+from carpulse.report.formatting import finite
 from carpulse.report.model import Bar, Block, ChartView, SectionView, State, Tone
 from carpulse.report.schema import build_table
 from carpulse.report.sections.common import absent, group, make_section, remark
@@ -16,12 +16,28 @@ _S = Section.CHARGING
 MAX_MONTHS = 24
 
 
+def _continuous(months: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """Months in order with the months without charging between them as zero (a time axis has no gaps)."""
+    values = dict(months)
+    try:
+        first, last = (tuple(int(p) for p in key.split("-")) for key in (min(values), max(values)))
+    except ValueError:
+        return months  # not "YYYY-MM" keys: show them as they came
+    out = []
+    year, month = first
+    while (year, month) <= last and len(out) < 1200:
+        key = f"{year:04d}-{month:02d}"
+        out.append((key, float(values.get(key, 0.0))))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
 def _chart(ctx: Context) -> Block | None:
     summary = ctx.snapshot.charging
     months = [(m, v) for m, v in (summary.energy_by_month if summary else ()) if finite(v) is not None]
     if not months:
         return None
-    shown = months[-MAX_MONTHS:]
+    shown = _continuous(months)[-MAX_MONTHS:]
     bars = []
     previous_year = None
     for key, kwh in shown:

@@ -20,7 +20,7 @@ def make_section(
     new_page: bool = False,
 ) -> SectionView:
     """A section view with its title, state, source line and notices (its notes unless given)."""
-    shown = list(ctx.notices(key) if notices is None else notices)
+    shown = _unique(ctx.notices(key) if notices is None else notices)
     # A note on a section that has data means a part of it is missing (e.g. specs without a partner token).
     if state is State.OK and ctx.notes_for(key):
         state = State.PARTIAL
@@ -36,6 +36,12 @@ def make_section(
     )
 
 
+def _unique(notices: Sequence[TextView]) -> list[TextView]:
+    # Two modules failing the same way (service data and warranty: 500) need saying once.
+    seen: set[str] = set()
+    return [n for n in notices if not (n.text in seen or seen.add(n.text))]
+
+
 def absent(ctx: Context, key: Section, what: str | None = None) -> SectionView:
     """A section without data: says why (its notes) or that no reason was recorded."""
     return make_section(ctx, key, ctx.absent_state(key), (), ctx.absent_notices(key, what))
@@ -44,7 +50,7 @@ def absent(ctx: Context, key: Section, what: str | None = None) -> SectionView:
 def group(ctx: Context, section: Section, name: str, titled: bool = True) -> FieldGroup | None:
     """The schema's field group, titled "group.<section>.<name>" unless untitled."""
     title = ctx.cat.text(f"group.{section.value}.{name}") if titled else None
-    return build_group(ctx, fields_of(section, name), f"{section.value}.{name}", title)
+    return build_group(ctx, fields_of(section, name), f"{section.value}:{name}", title)
 
 
 def remark(ctx: Context, key: str, tone: Tone = Tone.MUTED, **values: object) -> TextView:

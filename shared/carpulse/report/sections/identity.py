@@ -50,7 +50,16 @@ def _specs(ctx: Context) -> list[Block]:
 
 def build(ctx: Context) -> SectionView:
     """The identity section; always present, since a report is always about one VIN."""
-    blocks: list[Block | None] = [group(ctx, _S, "vehicle", titled=False), group(ctx, _S, "config")]
+    config = group(ctx, _S, "config")
+    if config is not None and all(f.missing for f in config.fields):
+        # Without live data every configuration line would be a dash; one sentence says it better.
+        config = None
+        blocks: list[Block | None] = [
+            group(ctx, _S, "vehicle", titled=False),
+            remark(ctx, "text.identity.config_missing"),
+        ]
+    else:
+        blocks = [group(ctx, _S, "vehicle", titled=False), config]
     blocks += _options(ctx)
     blocks += _specs(ctx)
     # Page 1 is the summary; the sections start on a page of their own.

@@ -24,5 +24,6 @@ def build(ctx: Context) -> SectionView:
         group(ctx, _S, "climate") if snapshot.climate else remark(ctx, "text.security.climate_missing"),
         group(ctx, _S, "display"),
     ]
-    state = State.OK if snapshot.security is not None and snapshot.climate is not None else State.PARTIAL
-    return make_section(ctx, _S, state, blocks)
+    if snapshot.security is not None and snapshot.climate is not None:
+        return make_section(ctx, _S, State.OK, blocks)
+    return make_section(ctx, _S, State.PARTIAL, blocks, ctx.absent_notices(_S, "note.partial"))

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
-from carpulse.domain.snapshot import Section
+from carpulse.domain.snapshot import DataSource, Section
 from carpulse.report import columns
-from carpulse.report.context import Context
+from carpulse.report.context import Context, endpoint_key
+from carpulse.report.formatting import as_utc
 from carpulse.report.i18n import humanize
 from carpulse.report.model import Block, MissingItem, Raw, SectionView, State
 from carpulse.report.schema import ColumnSpec, Kind, at, build_table
@@ -52,14 +55,37 @@ def _conventions(ctx: Context) -> list[Block]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    """Calls of one endpoint with one outcome (an invoice download per session would be a page of rows)."""
+
+    endpoint: str
+    status: int | None
+    fetched_at: datetime
+    region: str | None
+    count: int
+
+
+def grouped_sources(sources: Sequence[DataSource]) -> list[SourceRow]:
+    """Calls grouped by endpoint, status and region, in the order first seen, with the latest time."""
+    groups: dict[tuple[str, int | None, str | None], list[DataSource]] = {}
+    for source in sources:
+        groups.setdefault((endpoint_key(source.endpoint), source.status, source.region), []).append(source)
+    return [
+        SourceRow(calls[0].endpoint, status, max((c.fetched_at for c in calls), key=as_utc), region, len(calls))
+        for (_, status, region), calls in groups.items()
+    ]
+
+
 def build(ctx: Context, left_out: Sequence[MissingItem]) -> SectionView:
     """The appendix; it always renders, since it explains everything else."""
     snapshot = ctx.snapshot
     blocks: list[Block] = []
     calls_title = ctx.cat.text("group.sources.calls")
     if snapshot.sources:
-        rows = sorted(snapshot.sources, key=lambda s: s.fetched_at.timestamp() if s.fetched_at.tzinfo else 0)
-        blocks.append(build_table(ctx, "sources", columns.SOURCES, rows, title=calls_title))
+        blocks.append(
+            build_table(ctx, "sources", columns.SOURCES, grouped_sources(snapshot.sources), title=calls_title)
+        )
     else:
         blocks.append(remark(ctx, "text.sources.no_calls"))
     left_out_title = ctx.cat.text("group.sources.left_out")
