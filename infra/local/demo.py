@@ -41,7 +41,7 @@ def tesla_requests_per_vehicle(log: list[dict[str, Any]]) -> dict[str, dict[str,
     return {key: dict(value) for key, value in counts.items()}
 
 
-def run(scenario: Path, out_dir: Path) -> int:
+def run(scenario: Path, out_dir: Path, language: str = "en") -> int:
     """The demo; returns the process exit code."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in [*out_dir.glob("*.pdf"), *out_dir.glob("*.csv"), *out_dir.glob("*.zip")]:
@@ -61,7 +61,7 @@ def run(scenario: Path, out_dir: Path) -> int:
         for v in vehicles:
             _say(f"  {v['display_name'] or '(no name)':<20} …{v['vin'][-6:]}  {v['state']}")
         _say(f"▶ requesting a report for {len(vehicles)} vehicle(s) …")
-        response = api.request_report([v["vin"] for v in vehicles])
+        response = api.request_report([v["vin"] for v in vehicles], language=language)
         if response.status_code != 202:
             raise FlowError(f"report request refused: {response.status_code} {response.text[:300]}")
         report_id = response.json()["response"]["report_id"]
@@ -107,9 +107,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="Run the whole Car Pulse Tracker flow locally")
     parser.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO)
     parser.add_argument("--out", type=Path, default=ROOT / "out")
+    parser.add_argument("--language", choices=("en", "de", "fi"), default="en")
     args = parser.parse_args()
     try:
-        return run(args.scenario.resolve(), args.out.resolve())
+        return run(args.scenario.resolve(), args.out.resolve(), args.language)
     except (FlowError, StackError, requests.RequestException) as exc:
         print(f"demo failed: {exc}", file=sys.stderr)
         return 1

@@ -101,7 +101,7 @@ def test_vehicle_error_540_fails_the_live_data_and_the_report_goes_on(stack, app
     report, snapshot = _report(stack, app, api)
     assert report["status"] == "complete"
     assert snapshot["battery"] is None
-    assert _note(snapshot, "battery")["reason"] == "reason.vehicle_error"
+    assert _note(snapshot, "vehicle_data")["reason"] == "reason.vehicle_error"
     assert snapshot["alerts"]  # other modules still fetched
 
 
@@ -109,7 +109,7 @@ def test_offline_408_is_asked_again_later_then_explained(stack, app, api):
     _fault(stack, VEHICLE_DATA, 408, count=20)
     report, snapshot = _report(stack, app, api)
     assert report["status"] == "complete"
-    assert _note(snapshot, "battery")["reason"] == "reason.vehicle_unavailable"
+    assert _note(snapshot, "vehicle_data")["reason"] == "reason.vehicle_unavailable"
     assert len(_calls(stack, "/vehicle_data")) == 4  # first try + 3 re-scheduled rounds, no sleeping in between
 
 

@@ -297,8 +297,8 @@ class Security(_Model):
     valet_mode: bool | None = None
     speed_limit_active: bool | None = None
     speed_limit_mph: float | None = None
-    open_doors: tuple[str, ...] = ()  # df, dr, pf, pr, ft (frunk), rt (trunk)
-    open_windows: tuple[str, ...] = ()
+    open_doors: tuple[str, ...] | None = None  # df, dr, pf, pr, ft (frunk), rt (trunk); None: not read
+    open_windows: tuple[str, ...] | None = None
     keys_paired: bool | None = None  # from fleet_status
     command_protocol_required: bool | None = None
     total_keys: int | None = None

@@ -68,10 +68,8 @@ def _opened(attribute: str) -> Getter:
     def get(s: VehicleSnapshot) -> object:
         if s.security is None:
             return None
-        opened = getattr(s.security, attribute)
-        # The tuple defaults to empty; without the lock state, vehicle_state was not read and
-        # "all closed" would be a guess presented as a fact.
-        return opened if opened or s.security.locked is not None else None
+        # None: vehicle_state was not read, so "all closed" would be a guess presented as a fact.
+        return getattr(s.security, attribute)
 
     return get
 

@@ -47,24 +47,19 @@ class FetchedVehicle(BaseModel):
     notes: list[SectionNote] = []
 
 
-def note_for(section: Section, exc: TeslaError) -> SectionNote:
-    """The reader-facing reason for a failed module."""
+def note_for(part: str, exc: TeslaError) -> SectionNote:
+    """The reader-facing reason for a failed module; `part` is a section or an endpoint name."""
     if isinstance(exc, VehicleError):
-        return SectionNote(section=section.value, state=SectionState.FAILED, reason="reason.vehicle_error")
+        return SectionNote(section=part, state=SectionState.FAILED, reason="reason.vehicle_error")
     if isinstance(exc, ScopeOrTokenError):
+        scope = "vehicle_charging_cmds" if part in ("charging_history", "invoices") else "vehicle_device_data"
         return SectionNote(
-            section=section.value,
-            state=SectionState.MISSING,
-            reason="reason.scope_missing",
-            detail={"scope": "vehicle_device_data"},
+            section=part, state=SectionState.MISSING, reason="reason.scope_missing", detail={"scope": scope}
         )
     if exc.retryable:
-        return SectionNote(section=section.value, state=SectionState.FAILED, reason="reason.tesla_unavailable")
+        return SectionNote(section=part, state=SectionState.FAILED, reason="reason.tesla_unavailable")
     return SectionNote(
-        section=section.value,
-        state=SectionState.FAILED,
-        reason="reason.tesla_status",
-        detail={"status": str(exc.status or "?")},
+        section=part, state=SectionState.FAILED, reason="reason.tesla_status", detail={"status": str(exc.status or "?")}
     )
 
 
@@ -82,26 +77,26 @@ class ModuleFetcher:
     def run(self, vin: str, sessions: list[schemas.ChargingSession]) -> FetchedVehicle:
         """Every module once; a rate limit stops the task (it is re-scheduled), other errors are notes."""
         f = self.fetched
-        f.service = self._module(Section.SERVICE, lambda: self.fleet.service_data(vin))
-        f.warranty = self._module(Section.SERVICE, lambda: self.fleet.warranty(vin))
-        f.alerts = self._module(Section.ALERTS, lambda: self.fleet.recent_alerts(vin))
-        f.release_notes = self._module(Section.SOFTWARE, lambda: self.fleet.release_notes(vin))
-        f.fleet_status = self._module(Section.SECURITY, lambda: self.fleet.fleet_status(vin))
-        f.options = self._cached(vin, "options", dx.VehicleOptions, lambda: self.fleet.options(vin), Section.IDENTITY)
+        f.service = self._module("service_data", lambda: self.fleet.service_data(vin))
+        f.warranty = self._module("warranty", lambda: self.fleet.warranty(vin))
+        f.alerts = self._module(Section.ALERTS.value, lambda: self.fleet.recent_alerts(vin))
+        f.release_notes = self._module("release_notes", lambda: self.fleet.release_notes(vin))
+        f.fleet_status = self._module("fleet_status", lambda: self.fleet.fleet_status(vin))
+        f.options = self._cached(vin, "options", dx.VehicleOptions, lambda: self.fleet.options(vin))
         f.specs = self._specs(vin)
         f.stored_invoices = self._invoices(vin, sessions)
         return f
 
-    def _module(self, section: Section, call: Callable[[], M]) -> M | None:
+    def _module(self, part: str, call: Callable[[], M]) -> M | None:
         try:
             return call()
         except RateLimitedError:
             raise
         except TeslaError as exc:
-            self.fetched.notes.append(note_for(section, exc))
+            self.fetched.notes.append(note_for(part, exc))
             return None
 
-    def _cached(self, vin: str, name: str, model: type[M], call: Callable[[], M], section: Section) -> M | None:
+    def _cached(self, vin: str, name: str, model: type[M], call: Callable[[], M]) -> M | None:
         key = layout.vin_cache_object(self.account_id, vin, f"{name}.json")
         raw = self.blobs.get(key)
         if raw is not None:
@@ -109,7 +104,7 @@ class ModuleFetcher:
             fetched_at = datetime.fromisoformat(cached["fetched_at"])
             if self.clock() - fetched_at < timedelta(days=CACHE_DAYS[name]):
                 return model.model_validate(cached["body"])
-        value = self._module(section, call)
+        value = self._module(name, call)
         if value is not None:
             record = {"fetched_at": self.clock().isoformat(), "body": value.model_dump(mode="json")}
             self.blobs.put(key, json.dumps(record).encode(), "application/json")
@@ -133,7 +128,7 @@ class ModuleFetcher:
                 )
             )
             return None
-        return self._cached(vin, "specs", dx.VehicleSpecs, lambda: partner.specs(vin), Section.IDENTITY)
+        return self._cached(vin, "specs", dx.VehicleSpecs, lambda: partner.specs(vin))
 
     def _invoices(self, vin: str, sessions: list[schemas.ChargingSession]) -> frozenset[str]:
         """Download each invoice once per account (they never change); returns the stored ids."""
@@ -160,7 +155,7 @@ class ModuleFetcher:
             log.warning("invoices not downloaded", extra=log_fields(vin=mask_vin(vin), failed=failed))
             self.fetched.notes.append(
                 SectionNote(
-                    section=Section.CHARGING.value,
+                    section="invoices",
                     state=SectionState.FAILED,
                     reason="reason.invoices_failed",
                     detail={"count": str(failed)},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -32,6 +32,7 @@ _MODEL_NAMES = {
     "lychee": "Model S",
     "tamarind": "Model X",
 }
+_REGION_CURRENCY = {"na": "USD", "eu": "EUR", "cn": "CNY"}
 # VIN position 4 is the model line for Tesla VINs.
 _MODEL_BY_VIN_CHAR = {"3": "Model 3", "Y": "Model Y", "S": "Model S", "X": "Model X", "C": "Cybertruck"}
 
@@ -170,7 +171,7 @@ def build_snapshot(
     state = data.vehicle_state if data else None
     units = sections.units_of(data, region)
     odometer = state.odometer if state else None
-    currencies = {f.currency for s in own or [] for f in s.fees if f.currency != "—"}
+    currencies = Counter(f.currency for s in own or [] for f in s.fees if f.currency != "—")
     identity = Identity(
         vin=vin,
         display_name=(state.vehicle_name if state else None)
@@ -190,8 +191,10 @@ def build_snapshot(
         state=(summary.state if summary else None) or (data.state if data else None),
         vin_facts=decode_vin(vin),
         options=sections.options_of(options),
-        # A price without a currency is meaningless; take the one the owner pays charging in.
-        specs=sections.specs_of(specs, next(iter(currencies)) if len(currencies) == 1 else None),
+        # Specs prices come without a currency: take the one the owner charges in most, else the region's.
+        specs=sections.specs_of(
+            specs, currencies.most_common(1)[0][0] if currencies else _REGION_CURRENCY.get(region or "")
+        ),
     )
     software = sections.software_of(state, release_notes, fleet_status, vin)
     return VehicleSnapshot(

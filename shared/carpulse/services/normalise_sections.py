@@ -210,7 +210,8 @@ def software_of(
         )
     return Software(
         version=version,
-        update_status=update.status if update else None,
+        # Tesla's "" means nothing pending: a fact worth saying, unlike a missing software_update.
+        update_status=(update.status or "") if update else None,
         pending_version=(update.version if update else None) or (notes.staged_version if notes else None),
         download_percent=update.download_perc if update else None,
         install_percent=update.install_perc if update else None,
@@ -253,8 +254,8 @@ def security_of(state: schemas.VehicleState | None, fleet: dx.FleetStatus | None
         valet_mode=state.valet_mode if state else None,
         speed_limit_active=limit.active if limit else None,
         speed_limit_mph=limit.current_limit_mph if limit else None,
-        open_doors=tuple(d for d in _DOORS if state and getattr(state, d)),
-        open_windows=tuple(w.removesuffix("_window") for w in _WINDOWS if state and getattr(state, w)),
+        open_doors=tuple(d for d in _DOORS if getattr(state, d)) if state else None,
+        open_windows=tuple(w.removesuffix("_window") for w in _WINDOWS if getattr(state, w)) if state else None,
         keys_paired=(vin in fleet.key_paired_vins)
         if fleet and (fleet.key_paired_vins or fleet.unpaired_vins)
         else None,

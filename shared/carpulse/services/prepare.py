@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from carpulse.domain.models import Account, ReportRequest, ReportStatus, VinStatus
-from carpulse.domain.snapshot import DataSource, Section, SectionNote, SectionState
+from carpulse.domain.snapshot import DataSource, SectionNote, SectionState
 from carpulse.domain.tasks import TaskKind, WorkerTask
 from carpulse.errors import ReconnectRequiredError
 from carpulse.gcp.ports import AccountStore, BlobStore, ReportStore, TaskQueue
@@ -91,7 +91,7 @@ class PrepareService:
             sessions = fleet.charging_history()
         except ScopeOrTokenError:
             note = SectionNote(
-                section=Section.CHARGING.value,
+                section="charging_history",
                 state=SectionState.MISSING,
                 reason="reason.scope_missing",
                 detail={"scope": "vehicle_charging_cmds"},
@@ -102,7 +102,7 @@ class PrepareService:
         except TeslaError as exc:
             if exc.retryable:
                 raise
-            return [], note_for(Section.CHARGING, exc)
+            return [], note_for("charging_history", exc)
         return sessions, None
 
     def fail_report(self, report_id: str, reason: str) -> None:

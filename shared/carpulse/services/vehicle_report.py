@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from carpulse.domain.models import Account, ReportRequest, VinStatus
-from carpulse.domain.snapshot import DataSource, Section, SectionNote, SectionState, VehicleSnapshot
+from carpulse.domain.snapshot import DataSource, SectionNote, SectionState, VehicleSnapshot
 from carpulse.domain.tasks import TaskKind, WorkerTask
 from carpulse.errors import ReconnectRequiredError
 from carpulse.gcp.ports import AccountStore, BlobStore, Clock, ReportStore, TaskQueue
@@ -140,7 +140,7 @@ class VehicleReportService:
                 if not report.options.allow_wake:
                     notes.append(
                         SectionNote(
-                            section=Section.BATTERY.value,
+                            section="vehicle_data",
                             state=SectionState.MISSING,
                             reason="reason.vehicle_unavailable",
                         )
@@ -149,7 +149,7 @@ class VehicleReportService:
             except TeslaError as exc:
                 if exc.retryable:
                     raise
-                notes.append(note_for(Section.BATTERY, exc))
+                notes.append(note_for("vehicle_data", exc))
                 return None, notes
         if report.options.allow_wake and task.wait_round < self.max_wait_rounds:
             fleet.wake_up(vin)
@@ -157,7 +157,7 @@ class VehicleReportService:
         reason = "reason.vehicle_not_woken" if report.options.allow_wake else "reason.vehicle_asleep"
         notes.append(
             SectionNote(
-                section=Section.BATTERY.value,
+                section="vehicle_data",
                 state=SectionState.MISSING,
                 reason=reason,
                 detail={"state": summary.state or "unavailable"},
@@ -228,7 +228,7 @@ class VehicleReportService:
     ) -> tuple[list[ChargingSession] | None, SectionNote | None, list[DataSource]]:
         raw = self.blobs.get(layout.charging_partition(account.account_id, report.report_id, vin))
         if raw is None:
-            note = SectionNote(section=Section.CHARGING.value, state=SectionState.FAILED, reason="reason.not_prepared")
+            note = SectionNote(section="charging_history", state=SectionState.FAILED, reason="reason.not_prepared")
             return None, note, []
         body = json.loads(raw)
         sources = [DataSource.model_validate(s) for s in body.get("sources", [])]
