@@ -86,9 +86,16 @@ def test_report_vin_finishes_exactly_once_and_last_vin_closes_the_report(app):
     app.reports.update_vin(report_id, vins[0], {"step": "late duplicate"})
     assert {p.vin: p.step for p in app.reports.progress(report_id)}[vins[0]] != "late duplicate"
     app.reports.finish_vin(report_id, vins[1], VinStatus.FAILED, {"error": "x"})
+    finalising = app.reports.get(report_id)
+    assert (finalising.status, finalising.outcome, finalising.remaining) == (
+        ReportStatus.FINALISING,
+        ReportStatus.PARTIAL,
+        0,
+    )
+    assert app.reports.complete(report_id, {"csv_object": "x.csv"}).status is ReportStatus.PARTIAL
+    assert app.reports.complete(report_id, {"csv_object": "again.csv"}) is None  # only once
     final = app.reports.get(report_id)
-    assert final.status is ReportStatus.PARTIAL
-    assert final.remaining == 0
+    assert (final.status, final.csv_object) == (ReportStatus.PARTIAL, "x.csv")
     assert final.completed_at is not None
 
 
