@@ -182,3 +182,14 @@ def test_every_response_is_observed_raw():
     client.vehicle("V")
     assert [x.status for x in seen] == [503, 200]
     assert seen[0].endpoint == "vehicle"
+
+
+def test_location_is_asked_for_only_when_granted():
+    http = ScriptedHttp(_response(200, {"response": {}}), _response(200, {"response": {}}))
+    client = _client(http)
+    client.vehicle_data("V")
+    client.vehicle_data("V", with_location=True)
+    first, second = (call[2]["params"]["endpoints"].split(";") for call in http.calls)
+    assert "location_data" not in first
+    assert "location_data" in second
+    assert "charge_state" in first

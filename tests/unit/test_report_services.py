@@ -38,7 +38,7 @@ class FakeFleet:
         self.calls.append(("vehicle", vin))
         return VehicleSummary(vin=vin, state=self.states[vin], display_name=f"car {vin[-1]}")
 
-    def vehicle_data(self, vin):
+    def vehicle_data(self, vin, with_location=False):
         self.calls.append(("vehicle_data", vin))
         if self.fail_vehicle_data:
             raise TeslaServerError("down", status=503)
@@ -344,7 +344,7 @@ def test_rate_limit_defers_the_task_after_retry_after(world):
     world.worker.handle(prepare, 0)
     task, _ = world.queue.tasks.popitem()[1]
 
-    def limited(vin):
+    def limited(vin, with_location=False):
         raise RateLimitedError("slow down", status=429, retry_after=120)
 
     world.fleet.vehicle_data = limited
@@ -361,7 +361,7 @@ def test_unreachable_online_car_is_asked_again_later_then_explained(world):
     world.vehicle.max_wait_rounds = 1
     view = world.api.request_report(world.account, ReportCreate(vins=[VIN_A]))
 
-    def offline(vin):
+    def offline(vin, with_location=False):
         raise VehicleOfflineError("408", status=408)
 
     world.fleet.vehicle_data = offline

@@ -132,7 +132,8 @@ class VehicleReportService:
         notes: list[SectionNote] = []
         if summary.state == "online":
             try:
-                return fleet.vehicle_data(vin), notes
+                # Location only when the owner granted it (firmware 2023.38+ needs the scope).
+                return fleet.vehicle_data(vin, with_location="vehicle_location" in self._scopes(report)), notes
             except VehicleOfflineError:
                 # Fell asleep or lost connectivity since the cheap check: ask again a bit later.
                 if task.wait_round < self.max_wait_rounds and not report.options.allow_wake:
@@ -164,6 +165,10 @@ class VehicleReportService:
             )
         )
         return None, notes
+
+    def _scopes(self, report: ReportRequest) -> tuple[str, ...]:
+        account = self.accounts.get(report.account_id)
+        return account.scopes if account else ()
 
     def _reschedule(self, report: ReportRequest, task: WorkerTask, delay: float, step: str) -> _Rescheduled:
         self.queue.enqueue(task.model_copy(update={"wait_round": task.wait_round + 1}), delay_seconds=delay)

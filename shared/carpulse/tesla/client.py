@@ -1,35 +1,12 @@
-"""Fleet API client: typed endpoints over one injected HTTP session and token provider.
-
-Transport policy lives here (refresh once on an expired token, bounded retries with backoff and
-jitter on 5xx and timeouts, short Retry-After waits); business decisions (wake or not, re-region,
-mark a section failed) are left to the services that call it.
-"""
+"""Fleet API client: every documented endpoint, typed, over the transport in transport.py."""
 
 from __future__ import annotations
 
-import random
-import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, Protocol, TypeVar
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-import requests
-from pydantic import BaseModel, ValidationError
-
-from carpulse.errors import ReconnectRequiredError
-from carpulse.tesla.errors import (
-    LoginRequiredError,
-    PartnerNotRegisteredError,
-    RateLimitedError,
-    TeslaError,
-    TeslaServerError,
-    TokenExpiredError,
-    UnexpectedResponseError,
-    VehicleOfflineError,
-    WrongRegionError,
-    error_for,
-)
+from carpulse.tesla.errors import UnexpectedResponseError
 from carpulse.tesla.schemas import (
     ChargingHistoryPage,
     ChargingSession,
@@ -51,6 +28,15 @@ from carpulse.tesla.schemas_dx import (
     VehicleSpecs,
     WarrantyDetails,
 )
+from carpulse.tesla.transport import (
+    FleetTransport,
+    RawExchange,
+    RetryPolicy,
+    TokenProvider,
+    response_object,
+)
+
+__all__ = ["FleetClient", "RawExchange", "RetryPolicy", "TokenProvider"]
 
 VEHICLE_DATA_ENDPOINTS = (
     "charge_state",
@@ -61,65 +47,12 @@ VEHICLE_DATA_ENDPOINTS = (
     "vehicle_config",
     "vehicle_state",
 )
-M = TypeVar("M", bound=BaseModel)
 MAX_HISTORY_PAGES = 500  # 25,000 sessions: a bound, so a server that never says "no more" cannot loop us
 
 
-class TokenProvider(Protocol):
-    """Where the client gets a bearer token, and asks for a fresh one after a 401."""
-
-    def access_token(self) -> str:
-        """The current access token."""
-        ...
-
-    def refresh_after_expiry(self, stale_token: str) -> str:
-        """A new access token, refreshing only if `stale_token` is still the current one."""
-        ...
-
-    def revoked(self) -> None:
-        """Tesla said login_required: the grant is gone (mark the account for re-consent)."""
-        ...
-
-
-@dataclass(frozen=True)
-class RawExchange:
-    """One Tesla response as received, kept so reports can be re-rendered without Tesla."""
-
-    endpoint: str
-    method: str
-    path: str
-    status: int
-    received_at: datetime
-    content_type: str
-    body: bytes
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Bounded retries for transient failures."""
-
-    attempts: int = 3
-    base_delay: float = 0.5
-    max_delay: float = 8.0
-    max_wait_for_retry_after: float = 10.0  # longer waits are the caller's decision, not a sleep
-
-
 @dataclass
-class FleetClient:
+class FleetClient(FleetTransport):
     """The Fleet API at one region's base URL, on behalf of one token provider."""
-
-    base_url: str
-    tokens: TokenProvider
-    http: requests.Session
-    timeout: float = 20.0
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    observer: Callable[[RawExchange], None] | None = None
-    sleep: Callable[[float], None] = time.sleep
-    region: str | None = None
-    # Called on 421 with the error; returns the base URL to retry at (after persisting it).
-    on_wrong_region: Callable[[WrongRegionError], str] | None = None
-
-    # --- endpoints -----------------------------------------------------------------------------
 
     def user_region(self) -> UserRegion:
         """GET /api/1/users/region: the user's region and base URL."""
@@ -186,7 +119,7 @@ class FleetClient:
     def fleet_status(self, vin: str) -> FleetStatus:
         """POST /api/1/vehicles/fleet_status for one VIN (Tesla recommends one at a time)."""
         response = self._send("POST", "fleet_status", "/api/1/vehicles/fleet_status", json_body={"vins": [vin]})
-        return self._parse(FleetStatus, _response_object(response, "fleet_status"))
+        return self._parse(FleetStatus, response_object(response, "fleet_status"))
 
     def invoice(self, content_id: str) -> bytes:
         """GET /api/1/dx/charging/invoice/{contentId}: the invoice PDF's bytes."""
@@ -199,7 +132,7 @@ class FleetClient:
     def register_partner(self, domain: str) -> dict[str, Any]:
         """POST /api/1/partner_accounts (partner token): Tesla fetches our key from the domain."""
         response = self._send("POST", "partner_accounts", "/api/1/partner_accounts", json_body={"domain": domain})
-        return _response_object(response, "partner_accounts")
+        return response_object(response, "partner_accounts")
 
     def partner_public_key(self, domain: str) -> str | None:
         """GET /api/1/partner_accounts/public_key: the key Tesla holds for the domain (hex point)."""
@@ -285,122 +218,6 @@ class FleetClient:
             if not page.data or not _has_more(page, len(sessions), page_size) or stale_pages >= 2:
                 break
         return list(sessions.values())
-
-    # --- transport -----------------------------------------------------------------------------
-
-    def _get_model(self, endpoint: str, path: str, model: type[M], params: Mapping[str, Any] | None = None) -> M:
-        body = self._get_json(endpoint, path, params=params)
-        response = body.get("response")
-        return self._parse(model, response if isinstance(response, dict) else {})
-
-    @staticmethod
-    def _parse(model: type[M], data: Any) -> M:
-        try:
-            return model.model_validate(data)
-        except ValidationError as exc:
-            raise UnexpectedResponseError(f"unreadable {model.__name__} from Tesla") from exc
-
-    def _get_json(self, endpoint: str, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        response = self._send("GET", endpoint, path, params=params)
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise UnexpectedResponseError(f"{endpoint}: Tesla returned a body that is not JSON") from exc
-        if not isinstance(body, dict):
-            raise UnexpectedResponseError(f"{endpoint}: Tesla returned JSON that is not an object")
-        return body
-
-    def _send(
-        self,
-        method: str,
-        endpoint: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json_body: Any = None,
-    ) -> requests.Response:
-        token = self.tokens.access_token()
-        refreshed = re_regioned = False
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                response = self.http.request(
-                    method,
-                    f"{self.base_url.rstrip('/')}{path}",
-                    params=params,
-                    json=json_body,
-                    headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-                    timeout=self.timeout,
-                )
-            except requests.RequestException as exc:
-                error: TeslaError = TeslaServerError(f"{endpoint}: no answer from Tesla ({type(exc).__name__})")
-            else:
-                self._observe(endpoint, method, path, response)
-                if response.status_code < 300:
-                    return response
-                error = error_for(response.status_code, response.content, response.headers)
-            if isinstance(error, TokenExpiredError) and not refreshed:
-                token = self.tokens.refresh_after_expiry(token)
-                refreshed = True
-                continue
-            if isinstance(error, WrongRegionError) and self.on_wrong_region and not re_regioned:
-                self.base_url = self.on_wrong_region(error)
-                re_regioned = True
-                continue
-            if isinstance(error, LoginRequiredError):
-                self.tokens.revoked()
-                raise ReconnectRequiredError("Tesla revoked access: the owner must connect again") from error
-            if isinstance(error, PartnerNotRegisteredError):
-                region = self.region or self.base_url
-                raise PartnerNotRegisteredError(
-                    f"our partner domain is not registered with Tesla in region {region!r}; "
-                    f"ops: run `make register-partner REGION={self.region or 'all'}`",
-                    status=error.status,
-                    tesla_error=error.tesla_error,
-                    body=error.body,
-                ) from error
-            if attempt < self.retry.attempts and self._wait_before_retry(error, attempt):
-                continue
-            raise error
-
-    def _wait_before_retry(self, error: TeslaError, attempt: int) -> bool:
-        if isinstance(error, RateLimitedError):
-            wait = error.retry_after if error.retry_after is not None else self.retry.base_delay
-            if wait > self.retry.max_wait_for_retry_after:
-                return False
-            self.sleep(wait)
-            return True
-        # 408 is retryable too, but later and by the task (a sleeping car does not wake in seconds).
-        if error.retryable and not isinstance(error, VehicleOfflineError):
-            ceiling = min(self.retry.max_delay, self.retry.base_delay * 2 ** (attempt - 1))
-            self.sleep(random.uniform(ceiling / 2, ceiling))  # jitter: spread retries of parallel tasks
-            return True
-        return False
-
-    def _observe(self, endpoint: str, method: str, path: str, response: requests.Response) -> None:
-        if self.observer is None:
-            return
-        self.observer(
-            RawExchange(
-                endpoint=endpoint,
-                method=method,
-                path=path,
-                status=response.status_code,
-                received_at=datetime.now(UTC),
-                content_type=response.headers.get("Content-Type", ""),
-                body=response.content,
-            )
-        )
-
-
-def _response_object(response: requests.Response, endpoint: str) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError as exc:
-        raise UnexpectedResponseError(f"{endpoint}: Tesla returned a body that is not JSON") from exc
-    inner = body.get("response") if isinstance(body, dict) else None
-    return inner if isinstance(inner, dict) else {}
 
 
 def _has_more(page: ChargingHistoryPage, seen: int, page_size: int) -> bool:

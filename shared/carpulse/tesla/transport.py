@@ -1,0 +1,204 @@
+"""Fleet API transport: one injected HTTP session and token provider, and the policy for answers.
+
+Refresh once on an expired token, re-region once on 421, bounded retries with backoff and jitter on
+transient errors, short Retry-After waits in place; every response is shown to an observer first
+(raw-first). Business decisions (wake or not, mark a section failed) belong to the services.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol, TypeVar
+
+import requests
+from pydantic import BaseModel, ValidationError
+
+from carpulse.errors import ReconnectRequiredError
+from carpulse.tesla.errors import (
+    LoginRequiredError,
+    PartnerNotRegisteredError,
+    RateLimitedError,
+    TeslaError,
+    TeslaServerError,
+    TokenExpiredError,
+    UnexpectedResponseError,
+    VehicleOfflineError,
+    WrongRegionError,
+    error_for,
+)
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class TokenProvider(Protocol):
+    """Where the client gets a bearer token, and asks for a fresh one after a 401."""
+
+    def access_token(self) -> str:
+        """The current access token."""
+        ...
+
+    def refresh_after_expiry(self, stale_token: str) -> str:
+        """A new access token, refreshing only if `stale_token` is still the current one."""
+        ...
+
+    def revoked(self) -> None:
+        """Tesla said login_required: the grant is gone (mark the account for re-consent)."""
+        ...
+
+
+@dataclass(frozen=True)
+class RawExchange:
+    """One Tesla response as received, kept so reports can be re-rendered without Tesla."""
+
+    endpoint: str
+    method: str
+    path: str
+    status: int
+    received_at: datetime
+    content_type: str
+    body: bytes
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded retries for transient failures."""
+
+    attempts: int = 3
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    max_wait_for_retry_after: float = 10.0  # longer waits are the caller's decision, not a sleep
+
+
+@dataclass
+class FleetTransport:
+    """HTTP to one region's base URL with one token provider, and the policy for Tesla's answers."""
+
+    base_url: str
+    tokens: TokenProvider
+    http: requests.Session
+    timeout: float = 20.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    observer: Callable[[RawExchange], None] | None = None
+    sleep: Callable[[float], None] = time.sleep
+    region: str | None = None
+    # Called on 421 with the error; returns the base URL to retry at (after persisting it).
+    on_wrong_region: Callable[[WrongRegionError], str] | None = None
+
+    def _get_model(self, endpoint: str, path: str, model: type[M], params: Mapping[str, Any] | None = None) -> M:
+        body = self._get_json(endpoint, path, params=params)
+        response = body.get("response")
+        return self._parse(model, response if isinstance(response, dict) else {})
+
+    @staticmethod
+    def _parse(model: type[M], data: Any) -> M:
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            raise UnexpectedResponseError(f"unreadable {model.__name__} from Tesla") from exc
+
+    def _get_json(self, endpoint: str, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        response = self._send("GET", endpoint, path, params=params)
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise UnexpectedResponseError(f"{endpoint}: Tesla returned a body that is not JSON") from exc
+        if not isinstance(body, dict):
+            raise UnexpectedResponseError(f"{endpoint}: Tesla returned JSON that is not an object")
+        return body
+
+    def _send(
+        self,
+        method: str,
+        endpoint: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+    ) -> requests.Response:
+        token = self.tokens.access_token()
+        refreshed = re_regioned = False
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self.http.request(
+                    method,
+                    f"{self.base_url.rstrip('/')}{path}",
+                    params=params,
+                    json=json_body,
+                    headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+                    timeout=self.timeout,
+                )
+            except requests.RequestException as exc:
+                error: TeslaError = TeslaServerError(f"{endpoint}: no answer from Tesla ({type(exc).__name__})")
+            else:
+                self._observe(endpoint, method, path, response)
+                if response.status_code < 300:
+                    return response
+                error = error_for(response.status_code, response.content, response.headers)
+            if isinstance(error, TokenExpiredError) and not refreshed:
+                token = self.tokens.refresh_after_expiry(token)
+                refreshed = True
+                continue
+            if isinstance(error, WrongRegionError) and self.on_wrong_region and not re_regioned:
+                self.base_url = self.on_wrong_region(error)
+                re_regioned = True
+                continue
+            if isinstance(error, LoginRequiredError):
+                self.tokens.revoked()
+                raise ReconnectRequiredError("Tesla revoked access: the owner must connect again") from error
+            if isinstance(error, PartnerNotRegisteredError):
+                region = self.region or self.base_url
+                raise PartnerNotRegisteredError(
+                    f"our partner domain is not registered with Tesla in region {region!r}; "
+                    f"ops: run `make register-partner REGION={self.region or 'all'}`",
+                    status=error.status,
+                    tesla_error=error.tesla_error,
+                    body=error.body,
+                ) from error
+            if attempt < self.retry.attempts and self._wait_before_retry(error, attempt):
+                continue
+            raise error
+
+    def _wait_before_retry(self, error: TeslaError, attempt: int) -> bool:
+        if isinstance(error, RateLimitedError):
+            wait = error.retry_after if error.retry_after is not None else self.retry.base_delay
+            if wait > self.retry.max_wait_for_retry_after:
+                return False
+            self.sleep(wait)
+            return True
+        # 408 is retryable too, but later and by the task (a sleeping car does not wake in seconds).
+        if error.retryable and not isinstance(error, VehicleOfflineError):
+            ceiling = min(self.retry.max_delay, self.retry.base_delay * 2 ** (attempt - 1))
+            self.sleep(random.uniform(ceiling / 2, ceiling))  # jitter: spread retries of parallel tasks
+            return True
+        return False
+
+    def _observe(self, endpoint: str, method: str, path: str, response: requests.Response) -> None:
+        if self.observer is None:
+            return
+        self.observer(
+            RawExchange(
+                endpoint=endpoint,
+                method=method,
+                path=path,
+                status=response.status_code,
+                received_at=datetime.now(UTC),
+                content_type=response.headers.get("Content-Type", ""),
+                body=response.content,
+            )
+        )
+
+
+def response_object(response: requests.Response, endpoint: str) -> dict[str, Any]:
+    """The `response` object of a JSON body ({} when it is not an object)."""
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise UnexpectedResponseError(f"{endpoint}: Tesla returned a body that is not JSON") from exc
+    inner = body.get("response") if isinstance(body, dict) else None
+    return inner if isinstance(inner, dict) else {}
