@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from flask import Flask, Response, jsonify, request
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 log = logging.getLogger(__name__)
 
@@ -139,10 +139,17 @@ def add_api_routes(app: Flask, prefix: str, routes: list[Route], lock: AbstractC
 class ThreadedHttpServer:
     """Runs a WSGI app with werkzeug's threaded server on a background thread."""
 
-    def __init__(self, app: Callable[..., Any], host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        app: Callable[..., Any],
+        host: str = "127.0.0.1",
+        port: int = 0,
+        request_handler: type[WSGIRequestHandler] | None = None,
+    ) -> None:
         self._app = app
         self._host = host
         self._port = port
+        self._request_handler = request_handler
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -155,14 +162,17 @@ class ThreadedHttpServer:
 
     @property
     def url(self) -> str:
-        """Base URL, e.g. http://127.0.0.1:8123."""
-        return f"http://{self._host}:{self.port}"
+        """Base URL, e.g. http://127.0.0.1:8123 (IPv6 hosts bracketed)."""
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"http://{host}:{self.port}"
 
     def start(self) -> None:
         """Bind the socket and serve on a daemon thread; returns once the port is bound."""
         if self._server is not None:
             return
-        self._server = make_server(self._host, self._port, self._app, threaded=True)
+        self._server = make_server(
+            self._host, self._port, self._app, threaded=True, request_handler=self._request_handler
+        )
         # A short poll interval keeps stop() fast; the default 0.5s adds up across test fixtures.
         self._thread = threading.Thread(
             target=self._server.serve_forever,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 
 from flask import Flask
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import WSGIRequestHandler
+
+from infra.local._http_server import ThreadedHttpServer
 
 from .app import create_app
 from .config import SimulatorConfig
@@ -37,8 +38,7 @@ class SimulatorServer:
     ) -> None:
         self.config = config or SimulatorConfig()
         self.app: Flask = create_app(self.config, scenario=scenario, clock=clock)
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
+        self._http = ThreadedHttpServer(self.app, self.config.host, self.config.port, request_handler=_QuietHandler)
 
     @property
     def state(self) -> SimState:
@@ -49,36 +49,16 @@ class SimulatorServer:
     @property
     def url(self) -> str:
         """Base URL, e.g. http://127.0.0.1:54321 (valid after start())."""
-        if self._server is None:
-            raise RuntimeError("server not started")
-        host = self.config.host
-        host = f"[{host}]" if ":" in host else host
-        return f"http://{host}:{self._server.server_port}"
+        return self._http.url
 
     def start(self) -> SimulatorServer:
         """Bind and serve on a daemon thread; returns self so `SimulatorServer(cfg).start()` chains."""
-        if self._server is not None:
-            return self
-        self._server = make_server(
-            self.config.host, self.config.port, self.app, threaded=True, request_handler=_QuietHandler
-        )
-        server = self._server
-        # A short poll interval makes stop() return quickly (the default waits up to 0.5 s).
-        self._thread = threading.Thread(
-            target=lambda: server.serve_forever(poll_interval=0.05), name="fleet-simulator", daemon=True
-        )
-        self._thread.start()
+        self._http.start()
         return self
 
     def stop(self) -> None:
         """Stop serving and release the port."""
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server, self._thread = None, None
+        self._http.stop()
 
     def __enter__(self) -> SimulatorServer:
         return self.start()

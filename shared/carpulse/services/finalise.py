@@ -48,6 +48,10 @@ class FinaliseService:
         self.reports.complete(report_id, artifacts)
         log.info("report finalised", extra=log_fields(report=report_id, vehicles=len(snapshots)))
 
+    def close_without_files(self, report_id: str, reason: str) -> None:
+        """Close a report whose files could not be built: the PDFs are still there."""
+        self.reports.complete(report_id, {"error": f"report files incomplete: {reason}"})
+
     def _invoice_zip(self, account_id: str, snapshots: list[VehicleSnapshot]) -> bytes | None:
         """One folder per VIN, invoices under Tesla's file names; None when there is no invoice."""
         buffer = io.BytesIO()

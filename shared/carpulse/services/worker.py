@@ -66,5 +66,5 @@ class Worker:
         elif task.kind is TaskKind.VEHICLE:
             self.vehicle.fail(task.report_id, task.vin or "", reason)
         else:
-            self.finalise.reports.complete(task.report_id, {"error": f"report files incomplete: {reason}"})
+            self.finalise.close_without_files(task.report_id, reason)
         return "failed"
