@@ -370,3 +370,23 @@ def test_unreachable_online_car_is_asked_again_later_then_explained(world):
     assert status.status is ReportStatus.COMPLETE
     assert world.rendered[-1].notes[0].reason == "reason.vehicle_unavailable"
     assert world.rendered[-1].battery is None
+
+
+def test_finalise_failing_on_its_last_attempt_still_closes_the_report(world):
+    def broken(snapshots):
+        raise RuntimeError("csv writer broke")
+
+    world.worker.finalise.sessions_csv = broken
+    view = world.api.request_report(world.account, ReportCreate(vins=[VIN_A]))
+    while world.queue.tasks:
+        task, _ = world.queue.tasks.pop(next(iter(world.queue.tasks)))
+        if task.kind is TaskKind.FINALISE:
+            with pytest.raises(RuntimeError):
+                world.worker.handle(task, 0)
+            assert world.worker.handle(task, 2) == "failed"
+        else:
+            world.worker.handle(task, 0)
+    status = world.api.report_status(world.account, view.report_id)
+    assert status.status is ReportStatus.COMPLETE  # the PDF exists; only the files are missing
+    assert "files incomplete" in status.error
+    assert status.vehicles[0].download_url
