@@ -199,8 +199,7 @@ class LocalStack:
                 str(self.scenario),
                 "--client-id",
                 CLIENT_ID,
-                "--client-secret",
-                self.client_secret,
+                f"--client-secret={self.client_secret}",  # "=": a token may start with "-"
                 "--wake-seconds",
                 str(self.wake_seconds),
                 "--access-token-ttl",

@@ -31,15 +31,29 @@ def _account(account_id: str) -> Account:
     )
 
 
-def test_oauth_state_is_consumed_exactly_once_under_concurrency(app):
-    key = uuid.uuid4().hex
-    app.states.put(key, OAuthState(binding_hash="b", created_at=NOW, expires_at=NOW + timedelta(minutes=5)))
-    winners = []
-    threads = [threading.Thread(target=lambda: winners.append(app.states.consume(key))) for _ in range(6)]
+def _race(n, action):
+    """Run `action` in n threads at once; results in any order. A thread's exception fails the test."""
+    results, errors = [], []
+
+    def run():
+        try:
+            results.append(action())
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    assert not errors, errors
+    return results
+
+
+def test_oauth_state_is_consumed_exactly_once_under_concurrency(app):
+    key = uuid.uuid4().hex
+    app.states.put(key, OAuthState(binding_hash="b", created_at=NOW, expires_at=NOW + timedelta(minutes=5)))
+    winners = _race(6, lambda: app.states.consume(key))
     assert sum(1 for w in winners if w is not None) == 1
     assert app.states.consume(key) is None
 
@@ -72,15 +86,7 @@ def test_report_vin_finishes_exactly_once_and_last_vin_closes_the_report(app):
         ReportRequest(report_id=report_id, account_id="x", vins=vins, remaining=2, created_at=NOW, updated_at=NOW),
         [VinProgress(vin=v, updated_at=NOW) for v in vins],
     )
-    results = []
-    threads = [
-        threading.Thread(target=lambda: results.append(app.reports.finish_vin(report_id, vins[0], VinStatus.DONE, {})))
-        for _ in range(4)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = _race(4, lambda: app.reports.finish_vin(report_id, vins[0], VinStatus.DONE, {}))
     assert sum(1 for r in results if r is not None) == 1
     assert app.reports.get(report_id).status is ReportStatus.RUNNING
     app.reports.update_vin(report_id, vins[0], {"step": "late duplicate"})

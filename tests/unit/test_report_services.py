@@ -390,3 +390,23 @@ def test_finalise_failing_on_its_last_attempt_still_closes_the_report(world):
     assert status.status is ReportStatus.COMPLETE  # the PDF exists; only the files are missing
     assert "files incomplete" in status.error
     assert status.vehicles[0].download_url
+
+
+def test_a_retried_vehicle_task_reuses_the_stored_snapshot_without_calling_tesla(world):
+    view = world.api.request_report(world.account, ReportCreate(vins=[VIN_A]))
+    prepare, _ = world.queue.tasks.popitem()[1]
+    world.worker.handle(prepare, 0)
+    task, _ = world.queue.tasks.popitem()[1]
+    original_finish = world.reports.finish_vin
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("transaction aborted")
+
+    world.reports.finish_vin = crash
+    with pytest.raises(RuntimeError):
+        world.worker.handle(task, 0)
+    calls_before = len(world.fleet.calls)
+    world.reports.finish_vin = original_finish
+    world.worker.handle(task, 1)
+    assert len(world.fleet.calls) == calls_before  # the retry rendered from the stored snapshot
+    assert world.reports.vins[view.report_id][VIN_A].status is VinStatus.DONE

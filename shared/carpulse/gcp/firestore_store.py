@@ -24,6 +24,9 @@ ACCOUNTS = "accounts"
 SESSIONS = "sessions"
 REPORTS = "reports"
 VEHICLES = "vehicles"
+# Every VIN task of a report updates the report document: under a 50-VIN fan-out the default of 5
+# attempts can run out, and a failed finish would redo the VIN's Tesla calls on the task's retry.
+MAX_TRANSACTION_ATTEMPTS = 25
 _TERMINAL_REPORT = {ReportStatus.COMPLETE, ReportStatus.PARTIAL, ReportStatus.FAILED}
 
 
@@ -71,7 +74,7 @@ class FirestoreOAuthStateStore:
             tx.delete(ref)
             return OAuthState.model_validate(snap.to_dict())
 
-        return take(self._db.transaction())
+        return take(self._db.transaction(max_attempts=MAX_TRANSACTION_ATTEMPTS))
 
 
 class FirestoreAccountStore:
@@ -107,7 +110,7 @@ class FirestoreAccountStore:
             tx.set(ref, _doc(stored))
             return stored
 
-        return save(self._db.transaction())
+        return save(self._db.transaction(max_attempts=MAX_TRANSACTION_ATTEMPTS))
 
     def acquire_refresh_lease(self, account_id: str, now: datetime, lease_seconds: float) -> Account | None:
         """Take the refresh lease unless another refresher holds a live one."""
@@ -125,7 +128,7 @@ class FirestoreAccountStore:
             tx.update(ref, {"refresh_lease_until": until})
             return account.model_copy(update={"refresh_lease_until": until})
 
-        return lease(self._db.transaction())
+        return lease(self._db.transaction(max_attempts=MAX_TRANSACTION_ATTEMPTS))
 
     def store_rotated_tokens(self, account_id: str, expected_generation: int, changes: dict[str, object]) -> bool:
         """Write rotated tokens only if nobody else rotated them since we read the account."""
@@ -139,7 +142,7 @@ class FirestoreAccountStore:
             tx.update(ref, _plain({**changes, "token_generation": expected_generation + 1}))
             return True
 
-        return swap(self._db.transaction())
+        return swap(self._db.transaction(max_attempts=MAX_TRANSACTION_ATTEMPTS))
 
     def update(self, account_id: str, changes: dict[str, object]) -> None:
         """Patch fields of an account."""
@@ -225,7 +228,7 @@ class FirestoreReportStore:
                 changes["completed_at"] = firestore.SERVER_TIMESTAMP
             tx.update(ref, changes)
 
-        move(self._db.transaction())
+        move(self._db.transaction(max_attempts=MAX_TRANSACTION_ATTEMPTS))
 
     def update_vin(self, report_id: str, vin: str, changes: dict[str, object]) -> None:
         """Patch a VIN's progress unless it is already terminal."""
@@ -238,7 +241,7 @@ class FirestoreReportStore:
                 return
             tx.update(ref, _plain({**changes, "updated_at": firestore.SERVER_TIMESTAMP}))
 
-        patch(self._db.transaction())
+        patch(self._db.transaction(max_attempts=MAX_TRANSACTION_ATTEMPTS))
 
     def complete(self, report_id: str, artifacts: dict[str, object]) -> ReportRequest | None:
         """Finalising → outcome (complete, partial or failed), once."""
@@ -266,7 +269,7 @@ class FirestoreReportStore:
             )
             return report.model_copy(update={"status": outcome})
 
-        return close(self._db.transaction())
+        return close(self._db.transaction(max_attempts=MAX_TRANSACTION_ATTEMPTS))
 
     def finish_vin(
         self, report_id: str, vin: str, status: VinStatus, changes: dict[str, object]
@@ -304,4 +307,4 @@ class FirestoreReportStore:
             tx.update(report_ref, update)
             return report.model_copy(update={"remaining": remaining, "status": new_status})
 
-        return finish(self._db.transaction())
+        return finish(self._db.transaction(max_attempts=MAX_TRANSACTION_ATTEMPTS))

@@ -64,6 +64,12 @@ class VehicleReportService:
         if account is None:
             self.fail(report.report_id, vin, "the Tesla account was disconnected")
             return
+        stored = self.blobs.get(layout.snapshot_object(account.account_id, report.report_id, vin))
+        if stored is not None:
+            # An earlier attempt fetched everything and died before finishing: no Tesla call again.
+            snapshot = VehicleSnapshot.model_validate_json(stored)
+            self._finish(account, report, vin, snapshot, current.tesla_requests)
+            return
         self.reports.update_vin(
             report.report_id,
             vin,
@@ -96,13 +102,21 @@ class VehicleReportService:
         snapshot = self._snapshot(
             account, report, vin, summary, data, sessions, notes, fetched, account_sources, recorder
         )
+        self.blobs.put(
+            layout.snapshot_object(account.account_id, report.report_id, vin),
+            snapshot.model_dump_json(indent=2).encode(),
+            "application/json",
+        )
+        self._finish(account, report, vin, snapshot, current.tesla_requests + recorder.request_count)
+
+    def _finish(
+        self, account: Account, report: ReportRequest, vin: str, snapshot: VehicleSnapshot, tesla_requests: int
+    ) -> None:
+        """Render from the stored snapshot, upload, and mark the VIN done."""
         self.reports.update_vin(report.report_id, vin, {"status": VinStatus.RENDERING.value, "step": "rendering PDF"})
         names = self._store(account, report, vin, snapshot)
         finished = self.reports.finish_vin(
-            report.report_id,
-            vin,
-            VinStatus.DONE,
-            {"step": "done", **names, "tesla_requests": current.tesla_requests + recorder.request_count},
+            report.report_id, vin, VinStatus.DONE, {"step": "done", **names, "tesla_requests": tesla_requests}
         )
         self.after_finish(finished)
         log.info("vehicle report done", extra=log_fields(report=report.report_id, vin=mask_vin(vin)))
@@ -216,12 +230,11 @@ class VehicleReportService:
         )
 
     def _store(self, account: Account, report: ReportRequest, vin: str, snapshot: VehicleSnapshot) -> dict[str, str]:
-        """Snapshot first (re-render source), then JSON view and PDF; returns the object names."""
+        """JSON view and PDF from the (already stored) snapshot; returns the object names."""
         names = {
             "snapshot_object": layout.snapshot_object(account.account_id, report.report_id, vin),
             "pdf_object": layout.pdf_object(account.account_id, report.report_id, vin),
         }
-        self.blobs.put(names["snapshot_object"], snapshot.model_dump_json(indent=2).encode(), "application/json")
         if self.render_json is not None:
             view = json.dumps(self.render_json(snapshot), ensure_ascii=False, indent=2).encode()
             self.blobs.put(layout.json_view_object(account.account_id, report.report_id, vin), view, "application/json")
