@@ -7,7 +7,6 @@ normaliser is meant to, so the report's figures can be checked against independe
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -18,7 +17,6 @@ from carpulse.domain.snapshot import (
     Battery,
     ChargingFee,
     ChargingSession,
-    ChargingSummary,
     Climate,
     DataSource,
     DistanceUnit,
@@ -44,6 +42,7 @@ from carpulse.domain.snapshot import (
     Warranty,
     WarrantyKind,
 )
+from carpulse.services.normalise import summarise  # the totals exactly as the worker computes them
 
 EU_VIN = "LRW3E7EK4RC123456"
 US_VIN = "5YJ3E1EA7KF000001"
@@ -118,31 +117,6 @@ def session(
         billing_type="IMMEDIATE",
         fees=tuple(fees),
         invoices=(invoice,),
-    )
-
-
-def summarise(sessions: Iterable[ChargingSession]) -> ChargingSummary:
-    """Totals the way normalisation computes them: per currency, per fee type and currency, per month."""
-    items = list(sessions)
-    cost: dict[str, float] = defaultdict(float)
-    by_type: dict[tuple[str, str], float] = defaultdict(float)
-    unpaid: dict[str, float] = defaultdict(float)
-    months: dict[str, float] = defaultdict(float)
-    for s in items:
-        for fee in s.fees:
-            cost[fee.currency] += fee.total_due
-            by_type[(fee.fee_type, fee.currency)] += fee.total_due
-            if fee.is_paid is False:
-                unpaid[fee.currency] += fee.total_due
-        if s.started_at and s.energy_kwh:
-            months[s.started_at.strftime("%Y-%m")] += s.energy_kwh
-    return ChargingSummary(
-        session_count=len(items),
-        energy_kwh=round(sum(s.energy_kwh or 0 for s in items), 3),
-        cost_by_currency=tuple(Money(currency=c, amount=round(a, 2)) for c, a in sorted(cost.items())),
-        cost_by_fee_type=tuple((t, Money(currency=c, amount=round(a, 2))) for (t, c), a in sorted(by_type.items())),
-        energy_by_month=tuple((m, round(v, 1)) for m, v in sorted(months.items())),
-        unpaid=tuple(Money(currency=c, amount=round(a, 2)) for c, a in sorted(unpaid.items())),
     )
 
 
