@@ -11,8 +11,9 @@ import shutil
 import sys
 from pathlib import Path
 
+from infra.functions import FUNCTIONS
+
 ROOT = Path(__file__).resolve().parents[2]
-FUNCTIONS = ("oauth_initiate", "oauth_callback", "public_key", "reports", "report_worker", "token_refresh")
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo")
 
 

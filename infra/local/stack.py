@@ -25,6 +25,8 @@ from pathlib import Path
 
 import requests
 
+from infra.functions import FUNCTIONS
+
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SCENARIO = ROOT / "infra" / "simulator" / "scenarios" / "default"
 FIRESTORE_JAR_CANDIDATES = (
@@ -37,7 +39,6 @@ LOCATION = "europe-west1"
 QUEUE = "report-work"
 BUCKET = "carpulse-local-reports"
 CLIENT_ID = "carpulse-local-client"
-FUNCTIONS = ("oauth_initiate", "oauth_callback", "public_key", "reports", "report_worker", "token_refresh")
 TASK_MAX_ATTEMPTS = 5
 
 
