@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 from functools import cache
 
@@ -89,6 +90,16 @@ def test_the_font_cache_changes_nothing_in_the_output() -> None:
     finally:
         fonts._state["fast"] = True
     assert fast == slow
+
+
+def test_concurrent_renders_give_the_same_bytes_as_a_lone_render() -> None:
+    # A worker instance renders several VINs at once; one shared font object once numbered another
+    # document's PDF objects (KeyError in fpdf's output, or silently different bytes).
+    snapshots = [full_eu(), us_owner(), full_eu(language="de"), many_sessions(40)]
+    alone = [render_vehicle_pdf(s) for s in snapshots]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda i: render_vehicle_pdf(snapshots[i % 4]), range(16)))
+    assert [i for i, pdf in enumerate(together) if pdf != alone[i % 4]] == []
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
