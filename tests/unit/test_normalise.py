@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from carpulse.domain.snapshot import DistanceUnit
 from carpulse.services.normalise import build_snapshot, model_name, partition_sessions
-from carpulse.tesla.schemas import ChargingSession, VehicleData
+from carpulse.tesla.schemas import ChargingHistoryPage, ChargingSession, VehicleData
 
 VIN_A = "5YJ3E7EB0PF000001"
 VIN_B = "7SAYGDEE0PF000002"
@@ -85,3 +85,62 @@ def test_model_names():
     assert model_name("modely", VIN_B) == "Model Y"
     assert model_name(None, VIN_B) == "Model Y"
     assert model_name(None, "XXX") is None
+
+
+def _snap(sessions, **kw):
+    return build_snapshot(
+        report_id="r1",
+        generated_at=datetime(2026, 3, 14, tzinfo=UTC),
+        region="eu",
+        vin=VIN_A,
+        summary=None,
+        data=kw.pop("data", None),
+        sessions=sessions,
+        **kw,
+    )
+
+
+def test_a_fee_that_cannot_be_read_is_left_out_and_counted_the_rest_totalled():
+    bad = _session(1, VIN_A, "USD", total=12.0)
+    bad = ChargingSession.model_validate(
+        {**bad.model_dump(mode="json"), "fees": [*bad.model_dump(mode="json")["fees"], {"totalDue": "NaN"}, "oops"]}
+    )
+    snap = _snap([bad, _session(2, VIN_A, "USD", total=8.0)])
+    assert [(m.currency, m.amount) for m in snap.charging.cost_by_currency] == [("USD", 23.0)]
+    assert snap.unreadable == {"fees": 2}
+    # The snapshot survives the JSON round trip the finalise task makes (a NaN once did not).
+    assert type(snap).model_validate_json(snap.model_dump_json()) == snap
+
+
+def test_sessions_naming_no_vehicle_reach_every_part_and_are_counted_not_shown():
+    page = ChargingHistoryPage.model_validate(
+        {"data": [_session(1, VIN_A).model_dump(mode="json"), 7, {"sessionId": 9}]}
+    )
+    parts = partition_sessions(page.data, vins=[VIN_A, VIN_B])
+    assert len(parts[VIN_A]) == 3
+    assert len(parts[VIN_B]) == 2
+    snap = _snap(parts[VIN_A])
+    assert [s.session_id for s in snap.sessions] == ["1"]
+    assert snap.unreadable == {"sessions": 2}
+
+
+def test_mixed_offsets_naive_times_and_timestamps_in_seconds_or_ms():
+    naive = _session(1, VIN_A, start="2026-03-01T08:00:00")
+    aware = _session(2, VIN_A, start="2026-03-01T09:00:00+02:00")  # 07:00 UTC: first
+    snap = _snap(
+        [naive, aware],
+        data=VehicleData.model_validate(
+            {
+                "charge_state": {"timestamp": 1773480000},  # seconds
+                "vehicle_state": {
+                    "timestamp": 1773480060000,
+                    "tpms_pressure_fl": 2.9,
+                    "tpms_last_seen_pressure_time_fl": 1773480000000,
+                },
+            }
+        ),
+    )
+    assert [s.session_id for s in snap.sessions] == ["2", "1"]
+    assert snap.sessions[1].started_at.utcoffset().total_seconds() == 0
+    assert snap.data_as_of == datetime(2026, 3, 14, 9, 21, tzinfo=UTC)
+    assert snap.tyres[0].last_seen == datetime(2026, 3, 14, 9, 20, tzinfo=UTC)

@@ -6,6 +6,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from pydantic import BaseModel
+
 from carpulse.domain.snapshot import (
     ChargingFee,
     ChargingSession,
@@ -21,6 +23,7 @@ from carpulse.domain.vin import decode_vin
 from carpulse.services import normalise_sections as sections
 from carpulse.tesla import schemas
 from carpulse.tesla import schemas_dx as dx
+from carpulse.tesla.lenient import epoch_datetime
 
 _MODEL_NAMES = {
     "model3": "Model 3",
@@ -37,12 +40,27 @@ _REGION_CURRENCY = {"na": "USD", "eu": "EUR", "cn": "CNY"}
 _MODEL_BY_VIN_CHAR = {"3": "Model 3", "Y": "Model Y", "S": "Model S", "X": "Model X", "C": "Cybertruck"}
 
 
-def partition_sessions(sessions: Iterable[schemas.ChargingSession]) -> dict[str, list[schemas.ChargingSession]]:
-    """Account-level charging history split by the VIN each session carries."""
+def partition_sessions(
+    sessions: Iterable[schemas.ChargingSession], vins: Iterable[str] = ()
+) -> dict[str, list[schemas.ChargingSession]]:
+    """Account-level charging history split by the VIN each session carries.
+
+    A session without a VIN (unreadable, or Tesla left it out) belongs to no vehicle we can name;
+    every vehicle's part gets it (the given VINs and every VIN seen), so each report can say that
+    one of the account's sessions could not be read. build_snapshot counts it and never shows it.
+    """
     by_vin: dict[str, list[schemas.ChargingSession]] = defaultdict(list)
+    orphans = []
     for session in sessions:
         if session.vin:
             by_vin[session.vin.upper()].append(session)
+        else:
+            orphans.append(session)
+    for vin in vins:
+        by_vin.setdefault(vin.upper(), [])
+    if orphans:
+        for part in by_vin.values():
+            part.extend(orphans)
     return dict(by_vin)
 
 
@@ -55,7 +73,13 @@ def model_name(car_type: str | None, vin: str) -> str | None:
     return None
 
 
+def _readable_fee(fee: schemas.ChargingFee) -> bool:
+    # An amount that could not be read would silently lower the totals; the fee is left out and counted.
+    return fee.totalDue is not None or (fee.pricingType or "").upper() == "NO_CHARGE"
+
+
 def _session(vin: str, raw: schemas.ChargingSession, stored_invoices: frozenset[str]) -> ChargingSession:
+    readable = [fee for fee in raw.fees if _readable_fee(fee)]
     fees = tuple(
         ChargingFee(
             fee_type=(fee.feeType or "OTHER").upper(),
@@ -68,14 +92,14 @@ def _session(vin: str, raw: schemas.ChargingSession, stored_invoices: frozenset[
             pricing_type=fee.pricingType,
             is_paid=fee.isPaid,
         )
-        for fee in raw.fees
+        for fee in readable
     )
     energy = sum(
         fee.usageBase or 0.0
-        for fee in raw.fees
+        for fee in readable
         if (fee.feeType or "").upper() == "CHARGING" and (fee.uom or "").lower() == "kwh"
     )
-    has_energy = any((fee.uom or "").lower() == "kwh" for fee in raw.fees)
+    has_energy = any((fee.uom or "").lower() == "kwh" for fee in readable)
     return ChargingSession(
         session_id=str(raw.sessionId) if raw.sessionId is not None else "—",
         vin=vin,
@@ -97,6 +121,41 @@ def _session(vin: str, raw: schemas.ChargingSession, stored_invoices: frozenset[
             if inv.contentId
         ),
     )
+
+
+def _unread_charging(vin: str, sessions: list[schemas.ChargingSession]) -> Counter[str]:
+    """Sessions of the account that name no vehicle, and this VIN's fees and invoices left out."""
+    counts: Counter[str] = Counter()
+    for raw in sessions:
+        if not raw.vin:
+            counts["sessions"] += 1
+        elif raw.vin.upper() == vin:
+            counts["fees"] += raw.unreadable.get("fees", 0) + sum(1 for f in raw.fees if not _readable_fee(f))
+            counts["invoices"] += raw.unreadable.get("invoices", 0) + sum(1 for i in raw.invoices if not i.contentId)
+    return counts
+
+
+def _unread(model: BaseModel | None, *fields: str) -> int:
+    counts = getattr(model, "unreadable", None) or {}
+    return sum(counts.get(name, 0) for name in fields)
+
+
+def unreadable_counts(
+    vin: str,
+    sessions: list[schemas.ChargingSession] | None,
+    modules: dict[str, BaseModel | None],
+    dropped: dict[str, int],
+) -> dict[str, int]:
+    """How many elements of each list Tesla sent could not be read and were left out (zeros omitted)."""
+    counts = _unread_charging(vin, sessions or [])
+    counts["alerts"] += _unread(modules.get("alerts"), "recent_alerts")
+    counts["options"] += _unread(modules.get("options"), "codes")
+    counts["release_notes"] += _unread(modules.get("release_notes"), "release_notes")
+    counts["warranties"] += _unread(modules.get("warranty"), "activeWarranty", "upcomingWarranty", "expiredWarranty")
+    counts["fleet_status"] += _unread(modules.get("fleet_status"), "key_paired_vins", "unpaired_vins", "vehicle_info")
+    counts["equipment"] += _unread(modules.get("specs"), "equipmentPrice")
+    counts.update(dropped)
+    return {key: count for key, count in sorted(counts.items()) if count > 0}
 
 
 def summarise(sessions: Iterable[ChargingSession]) -> ChargingSummary:
@@ -129,12 +188,20 @@ def summarise(sessions: Iterable[ChargingSession]) -> ChargingSummary:
 def _as_of(data: schemas.VehicleData | None) -> datetime | None:
     if data is None:
         return None
+    # Tesla stamps these in milliseconds; seconds are read too, and an implausible stamp is ignored.
     stamps = [
-        part.timestamp
+        instant
         for part in (data.charge_state, data.vehicle_state, data.gui_settings, data.vehicle_config)
-        if part is not None and part.timestamp
+        if part is not None and (instant := epoch_datetime(part.timestamp)) is not None
     ]
-    return datetime.fromtimestamp(max(stamps) / 1000, tz=UTC) if stamps else None
+    return max(stamps) if stamps else None
+
+
+def _start_key(session: ChargingSession) -> datetime:
+    started = session.started_at
+    if started is None:
+        return datetime.min.replace(tzinfo=UTC)
+    return started.replace(tzinfo=UTC) if started.tzinfo is None else started
 
 
 def build_snapshot(
@@ -162,11 +229,8 @@ def build_snapshot(
 
     `sessions=None` means the charging history was unavailable (not: no sessions).
     """
-    own = (
-        None
-        if sessions is None
-        else [_session(vin, s, stored_invoices) for s in sessions if (s.vin or "").upper() == vin]
-    )
+    given = None if sessions is None else list(sessions)
+    own = None if given is None else [_session(vin, s, stored_invoices) for s in given if (s.vin or "").upper() == vin]
     config = data.vehicle_config if data else None
     state = data.vehicle_state if data else None
     units = sections.units_of(data, region)
@@ -197,6 +261,8 @@ def build_snapshot(
         ),
     )
     software = sections.software_of(state, release_notes, fleet_status, vin)
+    modules = {"alerts": alerts, "options": options, "release_notes": release_notes, "warranty": warranty}
+    modules |= {"fleet_status": fleet_status, "specs": specs}
     return VehicleSnapshot(
         report_id=report_id,
         generated_at=generated_at,
@@ -211,7 +277,7 @@ def build_snapshot(
         odometer_mi=odometer,
         battery=sections.battery_of(data.charge_state if data else None),
         charging=summarise(own) if own is not None else None,
-        sessions=tuple(sorted(own or [], key=lambda s: s.started_at or datetime.min.replace(tzinfo=UTC))),
+        sessions=tuple(sorted(own or [], key=_start_key)),
         alerts=sections.alerts_of(alerts),
         service=sections.service_of(service, summary),
         warranties=sections.warranties_of(warranty, generated_at, odometer),
@@ -221,4 +287,5 @@ def build_snapshot(
         climate=sections.climate_of(data.climate_state if data else None),
         notes=tuple(notes),
         sources=tuple(sources),
+        unreadable=unreadable_counts(vin, given, modules, sections.dropped_items(alerts, options, release_notes)),
     )

@@ -28,6 +28,7 @@ from carpulse.domain.snapshot import (
 )
 from carpulse.tesla import schemas
 from carpulse.tesla import schemas_dx as dx
+from carpulse.tesla.lenient import epoch_datetime
 
 MI_PER_KM = 1 / 1.609344
 _NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
@@ -120,6 +121,17 @@ def specs_of(specs: dx.VehicleSpecs | None, currency: str | None) -> Specs | Non
         original_price=price,
         equipment=tuple(EquipmentItem(code=e.code, name=e.name, price=e.price) for e in specs.equipmentPrice),
     )
+
+
+def dropped_items(
+    alerts: dx.RecentAlerts | None, options: dx.VehicleOptions | None, notes: dx.ReleaseNotes | None
+) -> dict[str, int]:
+    """Elements that were objects but carry nothing a report can show (no code, no name, no title)."""
+    return {
+        "alerts": sum(1 for a in alerts.recent_alerts if not (a.name or a.user_text)) if alerts else 0,
+        "options": sum(1 for o in options.codes if not o.code) if options else 0,
+        "release_notes": sum(1 for n in notes.release_notes if not n.title) if notes else 0,
+    }
 
 
 def alerts_of(alerts: dx.RecentAlerts | None) -> tuple[Alert, ...] | None:
@@ -234,7 +246,8 @@ def tyres_of(state: schemas.VehicleState | None) -> tuple[Tyre, ...] | None:
                 recommended_bar=state.tpms_rcp_front_value if p.startswith("f") else state.tpms_rcp_rear_value,
                 soft_warning=getattr(state, f"tpms_soft_warning_{p}"),
                 hard_warning=getattr(state, f"tpms_hard_warning_{p}"),
-                last_seen=datetime.fromtimestamp(seen, tz=UTC) if seen else None,
+                # Tesla sends seconds here; milliseconds (as in the part timestamps) are read too.
+                last_seen=epoch_datetime(seen),
             )
         )
     if all(t.pressure_bar is None and t.recommended_bar is None for t in tyres):

@@ -1,89 +1,76 @@
 """Typed, tolerant models of Fleet API responses.
 
 Tesla's payloads mix types (`sun_roof_installed: 1`), use sentinels (`"<invalid>"`), omit keys and
-add new ones at will. Every field here is optional and coerced leniently: a value that cannot be
-read becomes None rather than failing the whole response.
+add new ones at will. Every field here is optional and coerced leniently (lenient.py): a value that
+cannot be read becomes None rather than failing the whole response, and one element of a list that
+cannot be read is dropped and counted in `unreadable` rather than failing the list.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from functools import cache
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-_SENTINELS = {"<invalid>", "", " ", "null", "None"}
+from carpulse.tesla.lenient import (
+    Bool,
+    Celsius,
+    DateTime,
+    Elements,
+    EpochTime,
+    Float,
+    Int,
+    NonNegative,
+    Objects,
+    Percent,
+    Str,
+    lenient_list,
+    readable_elements,
+)
 
+__all__ = ["Bool", "DateTime", "Elements", "Float", "Int", "Str", "TeslaModel", "_lenient_list"]
 
-def _lenient_str(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        stripped = value.strip()
-        return None if value in _SENTINELS or not stripped else stripped
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-def _lenient_float(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            return None
-    return None
+_lenient_list = lenient_list  # the name schemas_dx and older callers import
 
 
-def _lenient_int(value: Any) -> int | None:
-    number = _lenient_float(value)
-    return int(number) if number is not None else None
-
-
-def _lenient_bool(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
-        return bool(value)
-    if isinstance(value, str):
-        lowered = value.strip().lower()
-        if lowered in ("true", "yes", "1"):
-            return True
-        if lowered in ("false", "no", "0"):
-            return False
-    return None
-
-
-def _lenient_datetime(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and value.strip():
-        try:
-            return datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    return None
-
-
-def _lenient_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-Str = Annotated[str | None, BeforeValidator(_lenient_str)]
-Float = Annotated[float | None, BeforeValidator(_lenient_float)]
-Int = Annotated[int | None, BeforeValidator(_lenient_int)]
-Bool = Annotated[bool | None, BeforeValidator(_lenient_bool)]
-DateTime = Annotated[datetime | None, BeforeValidator(_lenient_datetime)]
+@cache
+def _element_fields(model: type[BaseModel]) -> dict[str, Elements]:
+    """The list fields of a model whose elements are checked one by one (marked with Elements)."""
+    return {
+        name: kind for name, info in model.model_fields.items() for kind in info.metadata if isinstance(kind, Elements)
+    }
 
 
 class TeslaModel(BaseModel):
-    """Base for Tesla payloads: unknown fields kept, nothing required."""
+    """Base for Tesla payloads: unknown fields kept, nothing required, unreadable list elements counted."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    # Per list field, how many elements could not be read and were dropped ({"fees": 1}).
+    unreadable: dict[str, int] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_elements(cls, data: Any) -> Any:
+        fields = _element_fields(cls)
+        if not isinstance(data, dict) or (not fields and "unreadable" not in data):
+            return data
+        previous = data.get("unreadable")
+        counts = {
+            k: v
+            for k, v in (previous.items() if isinstance(previous, dict) else ())
+            if isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v > 0
+        }
+        out = dict(data)
+        for name, kind in fields.items():
+            raw = data.get(name)
+            if isinstance(raw, list):
+                out[name], dropped = readable_elements(kind, raw)
+                if dropped:
+                    counts[name] = counts.get(name, 0) + dropped
+        out["unreadable"] = counts
+        return out
 
 
 # --- users -------------------------------------------------------------------------------------
@@ -121,40 +108,40 @@ class Pagination(TeslaModel):
 
 
 class ChargeState(TeslaModel):
-    battery_level: Int = None
-    usable_battery_level: Int = None
-    battery_range: Float = None
-    ideal_battery_range: Float = None
-    est_battery_range: Float = None
-    charge_limit_soc: Int = None
-    charge_limit_soc_std: Int = None
+    battery_level: Percent = None
+    usable_battery_level: Percent = None
+    battery_range: NonNegative = None
+    ideal_battery_range: NonNegative = None
+    est_battery_range: NonNegative = None
+    charge_limit_soc: Percent = None
+    charge_limit_soc_std: Percent = None
     charging_state: Str = None
-    charger_power: Float = None
-    charge_energy_added: Float = None
-    energy_remaining: Float = None
-    lifetime_energy_used: Float = None
-    module_temp_min: Float = None
-    module_temp_max: Float = None
+    charger_power: NonNegative = None
+    charge_energy_added: NonNegative = None
+    energy_remaining: NonNegative = None
+    lifetime_energy_used: NonNegative = None
+    module_temp_min: Celsius = None
+    module_temp_max: Celsius = None
     battery_heater_on: Bool = None
-    timestamp: Int = None
+    timestamp: EpochTime = None
 
 
 class SoftwareUpdate(TeslaModel):
     status: Str = None
     version: Str = None
-    download_perc: Int = None
-    install_perc: Int = None
+    download_perc: Percent = None
+    install_perc: Percent = None
     expected_duration_sec: Int = None
 
 
 class SpeedLimitMode(TeslaModel):
     active: Bool = None
-    current_limit_mph: Float = None
+    current_limit_mph: NonNegative = None
     pin_code_set: Bool = None
 
 
 class VehicleState(TeslaModel):
-    odometer: Float = None
+    odometer: NonNegative = None
     car_version: Str = None
     vehicle_name: Str = None
     locked: Bool = None
@@ -170,12 +157,12 @@ class VehicleState(TeslaModel):
     fp_window: Int = None
     rd_window: Int = None
     rp_window: Int = None
-    tpms_pressure_fl: Float = None
-    tpms_pressure_fr: Float = None
-    tpms_pressure_rl: Float = None
-    tpms_pressure_rr: Float = None
-    tpms_rcp_front_value: Float = None
-    tpms_rcp_rear_value: Float = None
+    tpms_pressure_fl: NonNegative = None
+    tpms_pressure_fr: NonNegative = None
+    tpms_pressure_rl: NonNegative = None
+    tpms_pressure_rr: NonNegative = None
+    tpms_rcp_front_value: NonNegative = None
+    tpms_rcp_rear_value: NonNegative = None
     tpms_soft_warning_fl: Bool = None
     tpms_soft_warning_fr: Bool = None
     tpms_soft_warning_rl: Bool = None
@@ -184,17 +171,17 @@ class VehicleState(TeslaModel):
     tpms_hard_warning_fr: Bool = None
     tpms_hard_warning_rl: Bool = None
     tpms_hard_warning_rr: Bool = None
-    tpms_last_seen_pressure_time_fl: Int = None
-    tpms_last_seen_pressure_time_fr: Int = None
-    tpms_last_seen_pressure_time_rl: Int = None
-    tpms_last_seen_pressure_time_rr: Int = None
+    tpms_last_seen_pressure_time_fl: EpochTime = None
+    tpms_last_seen_pressure_time_fr: EpochTime = None
+    tpms_last_seen_pressure_time_rl: EpochTime = None
+    tpms_last_seen_pressure_time_rr: EpochTime = None
     software_update: Annotated[SoftwareUpdate | None, BeforeValidator(lambda v: v if isinstance(v, dict) else None)] = (
         None
     )
     speed_limit_mode: Annotated[
         SpeedLimitMode | None, BeforeValidator(lambda v: v if isinstance(v, dict) else None)
     ] = None
-    timestamp: Int = None
+    timestamp: EpochTime = None
 
 
 class GuiSettings(TeslaModel):
@@ -203,7 +190,7 @@ class GuiSettings(TeslaModel):
     gui_tirepressure_units: Str = None
     gui_range_display: Str = None
     gui_24_hour_time: Bool = None
-    timestamp: Int = None
+    timestamp: EpochTime = None
 
 
 class VehicleConfig(TeslaModel):
@@ -219,17 +206,17 @@ class VehicleConfig(TeslaModel):
     ece_restrictions: Bool = None
     rhd: Bool = None
     utc_offset: Int = None
-    timestamp: Int = None
+    timestamp: EpochTime = None
 
 
 class ClimateState(TeslaModel):
-    inside_temp: Float = None
-    outside_temp: Float = None
-    driver_temp_setting: Float = None
-    passenger_temp_setting: Float = None
+    inside_temp: Celsius = None
+    outside_temp: Celsius = None
+    driver_temp_setting: Celsius = None
+    passenger_temp_setting: Celsius = None
     is_climate_on: Bool = None
     cabin_overheat_protection: Str = None
-    timestamp: Int = None
+    timestamp: EpochTime = None
 
 
 class DriveState(TeslaModel):
@@ -238,7 +225,7 @@ class DriveState(TeslaModel):
     heading: Int = None
     shift_state: Str = None
     speed: Float = None
-    timestamp: Int = None
+    timestamp: EpochTime = None
 
 
 def _object_or_none(value: Any) -> Any:
@@ -269,7 +256,7 @@ class ChargingFee(TeslaModel):
     currencyCode: Str = None  # noqa: N815
     pricingType: Str = None  # noqa: N815
     rateBase: Float = None  # noqa: N815
-    usageBase: Float = None  # noqa: N815
+    usageBase: NonNegative = None  # noqa: N815
     totalDue: Float = None  # noqa: N815
     netDue: Float = None  # noqa: N815
     uom: Str = None
@@ -295,14 +282,18 @@ class ChargingSession(TeslaModel):
     countryCode: Str = None  # noqa: N815
     billingType: Str = None  # noqa: N815
     vehicleMakeType: Str = None  # noqa: N815
-    fees: Annotated[list[ChargingFee], BeforeValidator(_lenient_list)] = Field(default_factory=list)
-    invoices: Annotated[list[ChargingInvoice], BeforeValidator(_lenient_list)] = Field(default_factory=list)
+    fees: Objects[ChargingFee] = Field(default_factory=list)
+    invoices: Objects[ChargingInvoice] = Field(default_factory=list)
 
 
 class ChargingHistoryPage(TeslaModel):
     """One page of dx/charging/history."""
 
-    data: Annotated[list[ChargingSession], BeforeValidator(_lenient_list)] = Field(default_factory=list)
+    # A session that is not an object stays as an empty one marked unreadable: the history is
+    # account-level, so the reports of the account's vehicles can say that one could not be read.
+    data: Annotated[list[ChargingSession], BeforeValidator(lenient_list), Elements.PLACEHOLDERS] = Field(
+        default_factory=list
+    )
     totalResults: Int = None  # noqa: N815
     hasMoreData: Bool = None  # noqa: N815
     pageNo: Int = None  # noqa: N815

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import Field, model_validator
 
-from carpulse.tesla.schemas import Bool, DateTime, Float, Int, Str, TeslaModel, _lenient_list
+from carpulse.tesla.lenient import NonNegative, Objects, Texts
+from carpulse.tesla.schemas import Bool, DateTime, Float, Int, Str, TeslaModel
 
 
 class ServiceData(TeslaModel):
@@ -21,12 +22,12 @@ class ServiceData(TeslaModel):
 class RecentAlert(TeslaModel):
     name: Str = None
     time: DateTime = None
-    audience: Annotated[list[str], BeforeValidator(_lenient_list)] = Field(default_factory=list)
+    audience: Texts = Field(default_factory=list)
     user_text: Str = None
 
 
 class RecentAlerts(TeslaModel):
-    recent_alerts: Annotated[list[RecentAlert], BeforeValidator(_lenient_list)] = Field(default_factory=list)
+    recent_alerts: Objects[RecentAlert] = Field(default_factory=list)
 
 
 class ReleaseNote(TeslaModel):
@@ -40,7 +41,7 @@ class ReleaseNote(TeslaModel):
 class ReleaseNotes(TeslaModel):
     """release_notes arrives nested (response.response.release_notes) or flat; both land here."""
 
-    release_notes: Annotated[list[ReleaseNote], BeforeValidator(_lenient_list)] = Field(default_factory=list)
+    release_notes: Objects[ReleaseNote] = Field(default_factory=list)
     deployed_version: Str = None
     staged_version: Str = None
     release_notes_version: Str = None
@@ -57,16 +58,16 @@ class WarrantyItem(TeslaModel):
     warrantyType: Str = None  # noqa: N815 - Tesla's field names
     warrantyDisplayName: Str = None  # noqa: N815
     expirationDate: DateTime = None  # noqa: N815
-    expirationOdometer: Float = None  # noqa: N815
+    expirationOdometer: NonNegative = None  # noqa: N815
     odometerUnit: Str = None  # noqa: N815
     warrantyExpiredOn: DateTime = None  # noqa: N815
-    coverageAgeInYears: Float = None  # noqa: N815
+    coverageAgeInYears: NonNegative = None  # noqa: N815
 
 
 class WarrantyDetails(TeslaModel):
-    activeWarranty: Annotated[list[WarrantyItem], BeforeValidator(_lenient_list)] = Field(default_factory=list)  # noqa: N815
-    upcomingWarranty: Annotated[list[WarrantyItem], BeforeValidator(_lenient_list)] = Field(default_factory=list)  # noqa: N815
-    expiredWarranty: Annotated[list[WarrantyItem], BeforeValidator(_lenient_list)] = Field(default_factory=list)  # noqa: N815
+    activeWarranty: Objects[WarrantyItem] = Field(default_factory=list)  # noqa: N815
+    upcomingWarranty: Objects[WarrantyItem] = Field(default_factory=list)  # noqa: N815
+    expiredWarranty: Objects[WarrantyItem] = Field(default_factory=list)  # noqa: N815
 
 
 class OptionItem(TeslaModel):
@@ -77,7 +78,7 @@ class OptionItem(TeslaModel):
 
 
 class VehicleOptions(TeslaModel):
-    codes: Annotated[list[OptionItem], BeforeValidator(_lenient_list)] = Field(default_factory=list)
+    codes: Objects[OptionItem] = Field(default_factory=list)
 
 
 class EquipmentPrice(TeslaModel):
@@ -107,7 +108,7 @@ class VehicleSpecs(TeslaModel):
     maxPowerInKw: Str = None  # noqa: N815
     batteryRangeInKm: Str = None  # noqa: N815
     autopilotSoftwareCode: Str = None  # noqa: N815
-    equipmentPrice: Annotated[list[EquipmentPrice], BeforeValidator(_lenient_list)] = Field(default_factory=list)  # noqa: N815
+    equipmentPrice: Objects[EquipmentPrice] = Field(default_factory=list)  # noqa: N815
 
 
 class FleetVehicleInfo(TeslaModel):
@@ -119,19 +120,24 @@ class FleetVehicleInfo(TeslaModel):
 
 
 class FleetStatus(TeslaModel):
-    key_paired_vins: Annotated[list[str], BeforeValidator(_lenient_list)] = Field(default_factory=list)
-    unpaired_vins: Annotated[list[str], BeforeValidator(_lenient_list)] = Field(default_factory=list)
+    key_paired_vins: Texts = Field(default_factory=list)
+    unpaired_vins: Texts = Field(default_factory=list)
     vehicle_info: dict[str, FleetVehicleInfo] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
     def _drop_bad_info(cls, data: Any) -> Any:
-        if isinstance(data, dict) and not isinstance(data.get("vehicle_info"), dict):
+        if not isinstance(data, dict):
+            return data
+        raw = data.get("vehicle_info")
+        if not isinstance(raw, dict):
             return {**data, "vehicle_info": {}}
-        if isinstance(data, dict):
-            info = {k: v for k, v in data["vehicle_info"].items() if isinstance(v, dict)}
-            return {**data, "vehicle_info": info}
-        return data
+        info = {k: v for k, v in raw.items() if isinstance(v, dict)}
+        if len(info) == len(raw):
+            return data
+        previous = data.get("unreadable") if isinstance(data.get("unreadable"), dict) else {}
+        unreadable = {**previous, "vehicle_info": len(raw) - len(info)}
+        return {**data, "vehicle_info": info, "unreadable": unreadable}
 
 
 class UserMe(TeslaModel):
