@@ -16,7 +16,18 @@ from carpulse.report.json_view import SCHEMA, render_vehicle_json
 from carpulse.report.pdf import render_vehicle_pdf
 from tests.report_samples import EU_VIN, OTHER_VIN, all_none, full_eu, session, us_owner, without_all
 
-SECTIONS = ["identity", "battery", "charging", "alerts", "service", "software", "tyres", "security", "sources"]
+SECTIONS = [
+    "identity",
+    "battery",
+    "battery_health",
+    "charging",
+    "alerts",
+    "service",
+    "software",
+    "tyres",
+    "security",
+    "sources",
+]
 
 
 def _squash(text: str) -> str:

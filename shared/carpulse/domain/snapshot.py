@@ -36,6 +36,7 @@ class Section(StrEnum):
     SUMMARY = "summary"
     IDENTITY = "identity"
     BATTERY = "battery"
+    BATTERY_HEALTH = "battery_health"
     CHARGING = "charging"
     ALERTS = "alerts"
     SERVICE = "service"
@@ -259,6 +260,47 @@ class Warranty(_Model):
     remaining_distance: float | None = None  # in `distance_unit`, from the odometer
 
 
+class BatteryWarranty(_Model):
+    """The battery warranty as Tesla reports it, with the capacity floor its terms state."""
+
+    name: str | None = None
+    kind: WarrantyKind | None = None
+    expires_on: date | None = None
+    remaining_days: int | None = None  # from the report date; negative when past
+    remaining_distance: float | None = None  # in `distance_unit`, from the odometer
+    distance_unit: DistanceUnit | None = None
+    capacity_floor_percent: float | None = None  # None: no floor stated for this model and year
+
+
+class BatteryHealth(_Model):
+    """State of health: Tesla's own figure, and our estimate with the method (docs/battery-health.md).
+
+    Set during the vehicle task from the other parts of the snapshot; None in older snapshots.
+    Ranges in miles, like Battery. `missing_reason` (a catalog key) says why there is no estimate.
+    """
+
+    method: str  # the published method's version, e.g. "bh-1"
+    tesla_soh_percent: float | None = None
+    tesla_soh_as_of: datetime | None = None
+    estimate_percent: float | None = None
+    estimate_band_points: float | None = None  # ± from the integer battery level alone
+    missing_reason: str | None = None
+    range_at_100_mi: float | None = None
+    reference_range_mi: float | None = None
+    reference_standard: str | None = None  # "specs", "epa" or "wltp"
+    reference_label: str | None = None  # e.g. "Model 3 Long Range AWD, 2024"
+    reference_source: str | None = None  # where the reference figure comes from
+    level_percent: int | None = None
+    usable_level_percent: int | None = None
+    rated_range_mi: float | None = None
+    module_temp_min_c: float | None = None
+    charging_state: str | None = None
+    software_version: str | None = None
+    measured_at: datetime | None = None
+    distortions: tuple[str, ...] = ()  # catalog keys of what may bend this reading
+    warranty: BatteryWarranty | None = None
+
+
 class ReleaseNote(_Model):
     title: str
     subtitle: str | None = None
@@ -351,3 +393,4 @@ class VehicleSnapshot(_Model):
     # Elements of Tesla's lists that could not be read and were left out, per kind ("sessions",
     # "fees", "invoices", "alerts", "options", "release_notes", "warranties", "fleet_status", "equipment").
     unreadable: dict[str, int] = Field(default_factory=dict)
+    battery_health: BatteryHealth | None = None  # None: not assessed (a snapshot older than the method)

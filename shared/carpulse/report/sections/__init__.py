@@ -9,6 +9,7 @@ from carpulse.report.model import SectionView
 from carpulse.report.sections import (
     alerts,
     battery,
+    battery_health,
     charging,
     identity,
     security,
@@ -21,6 +22,7 @@ from carpulse.report.sections import (
 BUILDERS: tuple[Callable[[Context], SectionView], ...] = (
     identity.build,
     battery.build,
+    battery_health.build,
     charging.build,
     alerts.build,
     service.build,
