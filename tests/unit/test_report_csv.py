@@ -12,7 +12,8 @@ from tests.report_samples import EU_VIN, OTHER_VIN, US_VIN, all_none, full_eu, s
 
 
 def rows_of(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
-    reader = csv.DictReader(io.StringIO(data.decode("utf-8")))
+    assert data.startswith(b"\xef\xbb\xbf")  # the BOM that makes Excel read UTF-8
+    reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
     rows = list(reader)
     return list(reader.fieldnames or []), rows
 
@@ -70,7 +71,7 @@ def test_no_sessions_gives_just_the_header() -> None:
     header, rows = rows_of(sessions_csv([all_none()]))
     assert rows == []
     assert header == [*FIXED_COLUMNS, "paid", "invoices"]
-    assert sessions_csv([]).decode().strip() == ",".join([*FIXED_COLUMNS, "paid", "invoices"])
+    assert sessions_csv([]).decode("utf-8-sig").strip() == ",".join([*FIXED_COLUMNS, "paid", "invoices"])
 
 
 def test_missing_values_are_empty_cells() -> None:
@@ -85,3 +86,23 @@ def test_missing_values_are_empty_cells() -> None:
     assert rows[0]["paid"] == ""
     assert rows[1]["started_at"] == "2026-01-01T08:00:00"
     assert rows[2]["started_at"] == "2026-01-01T08:00:00-05:00"
+
+
+def test_cells_that_look_like_formulas_stay_text_and_numbers_stay_numbers() -> None:
+    refund = ChargingFee(fee_type="CHARGING", currency="EUR", total_due=-3.5)
+    odd = [
+        session(i, site=site).model_copy(update={"fees": (refund,)})
+        for i, site in enumerate(["=1+2", "+x", "@A", "-B", "Zürich"])
+    ]
+    _, rows = rows_of(sessions_csv([full_eu(sessions=tuple(odd))]))
+    assert [r["site"] for r in rows] == ["'=1+2", "'+x", "'@A", "'-B", "Zürich"]
+    assert {r["total_eur"] for r in rows} == {"-3.50"}
+
+
+def test_amounts_have_their_currencys_minor_units() -> None:
+    fees = {
+        code: ChargingFee(fee_type="CHARGING", currency=code, total_due=1234.5678) for code in ("JPY", "BHD", "EUR")
+    }
+    sessions = tuple(session(i).model_copy(update={"fees": (fee,)}) for i, fee in enumerate(fees.values()))
+    _, rows = rows_of(sessions_csv([full_eu(sessions=sessions)]))
+    assert (rows[0]["total_jpy"], rows[1]["total_bhd"], rows[2]["total_eur"]) == ("1235", "1234.568", "1234.57")

@@ -162,9 +162,40 @@ def test_instants_are_shown_in_the_vehicle_offset() -> None:
     assert iso == "2026-03-12T09:12:00+02:00"
 
 
-def test_a_naive_time_is_taken_as_vehicle_local_time() -> None:
-    assert plain(fmt("en", offset=-19800).fmt_datetime(datetime(2026, 3, 12, 9, 12))[0]).endswith("09:12 UTC-5:30")
+def test_a_naive_time_is_taken_as_utc() -> None:
+    # Tesla's servers send UTC; a time without an offset is read that way (the appendix says so).
+    assert plain(fmt("en", offset=-19800).fmt_datetime(datetime(2026, 3, 12, 9, 12))[0]).endswith("03:42 UTC-5:30")
     assert plain(fmt("en", offset=None).fmt_datetime(datetime(2026, 3, 12, 9, 12))[0]).endswith("09:12 UTC")
+
+
+@pytest.mark.parametrize(
+    ("value", "vehicle", "expected"),
+    [
+        # The car is in Finland (UTC+2); the sessions happened abroad, around midnight there.
+        ("2025-03-25T21:00:00-04:00", 7200, "Mar 25, 2025 21:00 UTC-4"),
+        ("2025-09-05T06:00:00+09:00", 7200, "Sep 5, 2025 06:00 UTC+9"),
+        ("2025-09-05T06:00:00+09:00", -25200, "Sep 5, 2025 06:00 UTC+9"),
+    ],
+)
+def test_a_sessions_date_time_and_offset_are_all_its_own(value: str, vehicle: int, expected: str) -> None:
+    moment = datetime.fromisoformat(value)
+    text, iso = fmt("en", offset=vehicle).fmt_datetime(moment, keep_offset=True, stacked=True)
+    assert plain(text).replace("\n", " ") == expected
+    assert iso == moment.isoformat()
+    assert fmt("en", offset=vehicle).fmt_date(moment, keep_offset=True) == expected.rsplit(" ", 2)[0]
+
+
+@pytest.mark.parametrize("value", [1e28, -1e30, 10**400, 1e15 + 1])
+def test_formatting_never_raises_on_absurd_numbers(value: float) -> None:
+    f = fmt("de")
+    texts = [f.number(value), f.percent(value), f.money(value, "EUR"), f.energy(value), f.distance(value)[0]]
+    texts += [f.days(value), f.years(value), f.temperature(value)[0], f.pressure(value)[0], f.money(value, None)]
+    assert set(texts) == {MISSING}
+
+
+@pytest.mark.parametrize(("currency", "expected"), [("JPY", "¥1,235"), ("BHD", "BHD 1,234.568"), ("EUR", "€1,234.57")])
+def test_money_has_its_currencys_minor_units(currency: str, expected: str) -> None:
+    assert plain(fmt("en").money(1234.5678, currency)) == expected
 
 
 def test_an_impossible_vehicle_offset_is_ignored() -> None:

@@ -19,7 +19,6 @@ from carpulse.domain.snapshot import (
 )
 from carpulse.report.context import Context
 from carpulse.report.formatting import MISSING, finite, format_text, totals_by_currency
-from carpulse.report.localfmt import NBSP
 from carpulse.report.model import Raw
 from carpulse.report.schema import ColumnSpec, Kind, at, format_value, money_raw
 
@@ -30,9 +29,9 @@ def _started(ctx: Context, session: ChargingSession) -> tuple[str, Raw]:
     value = session.started_at
     if not isinstance(value, datetime):
         return MISSING, None
-    local = ctx.fmt.localise(value, keep_offset=True)
-    # Date over time keeps the column narrow; the session's own offset is kept (where it charged).
-    return f"{ctx.fmt.fmt_date(local)}\n{ctx.fmt.time(local)}{NBSP}{ctx.fmt.offset_label(local)}", local.isoformat()
+    # Date over time keeps the column narrow; date, time and offset are all the session's own
+    # (where it charged), never the date in the car's zone beside the session's clock time.
+    return ctx.fmt.fmt_datetime(value, keep_offset=True, stacked=True)
 
 
 def session_minutes(session: ChargingSession) -> float | None:
@@ -111,7 +110,7 @@ def _invoice_date(ctx: Context, row: tuple[ChargingSession, Any]) -> tuple[str, 
     if not isinstance(started, datetime):
         return MISSING, None
     local = ctx.fmt.localise(started, keep_offset=True)
-    return ctx.fmt.fmt_date(local), local.date().isoformat()
+    return ctx.fmt.fmt_date(local.date()), local.date().isoformat()
 
 
 INVOICES: tuple[ColumnSpec, ...] = (

@@ -1,5 +1,10 @@
 """Charging sessions as CSV: machine-readable (ISO times with offsets, dot decimals, no localisation).
 
+Written for spreadsheets too: UTF-8 with a byte-order mark (without it Excel reads "Zürich" as
+Latin-1), and a text cell that begins like a formula (=, +, -, @, tab, CR) gets a leading apostrophe,
+so a site name such as "=HYPERLINK(...)" stays text. Amounts carry their currency's minor units
+(ISO 4217 via CLDR: JPY 0, EUR 2, BHD 3 decimals).
+
 One row per session. Fees get one column per fee type and currency (fee_charging_eur, …) and
 totals one per currency (total_eur, total_nok), so amounts in different currencies never share a
 column and are never added up.
@@ -11,6 +16,8 @@ import csv
 import io
 from collections.abc import Sequence
 from datetime import datetime
+
+from babel.numbers import get_currency_precision
 
 from carpulse.domain.snapshot import ChargingSession, VehicleSnapshot
 from carpulse.report.columns import paid_status, session_minutes, session_totals
@@ -28,6 +35,8 @@ FIXED_COLUMNS = (
     "duration_minutes",
 )
 TAIL_COLUMNS = ("paid", "invoices")
+BOM = "\ufeff"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _number(value: object, decimals: int) -> str:
@@ -38,14 +47,28 @@ def _number(value: object, decimals: int) -> str:
     return "0" if float(text) == 0 else text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _money(value: float) -> str:
+def minor_units(currency: str) -> int:
+    """Decimals of a currency's amounts (ISO 4217 minor units); 2 for a code CLDR does not know."""
+    try:
+        return get_currency_precision(currency.strip().upper())
+    except (KeyError, ValueError, AttributeError):
+        return 2
+
+
+def _money(value: float, currency: str) -> str:
     number = finite(value)
-    return "" if number is None else f"{0.0 if round(number, 2) == 0 else number:.2f}"
+    if number is None:
+        return ""
+    decimals = minor_units(currency)
+    return f"{0.0 if round(number, decimals) == 0 else number:.{decimals}f}"
 
 
 def _text(value: object) -> str:
     text = format_text(value, max_chars=500)
-    return "" if text == MISSING else text
+    if text == MISSING:
+        return ""
+    # A spreadsheet would run "=cmd|..." as a formula: a leading apostrophe keeps it text.
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
 
 
 def _key(name: str) -> str:
@@ -63,7 +86,7 @@ def _own(snapshot: VehicleSnapshot) -> list[ChargingSession]:
 
 
 def sessions_csv(snapshots: Sequence[VehicleSnapshot]) -> bytes:
-    """UTF-8 CSV with a header row of all sessions of the given snapshots, each under its own VIN."""
+    """UTF-8 CSV (with BOM) with a header row of all sessions of the given snapshots, each under its own VIN."""
     sessions = [s for snapshot in snapshots for s in _own(snapshot)]
     fee_columns = sorted({f"fee_{_key(f.fee_type)}_{_key(f.currency)}" for s in sessions for f in s.fees})
     total_columns = sorted({f"total_{_key(m.currency)}" for s in sessions for m in session_totals(s)})
@@ -73,7 +96,7 @@ def sessions_csv(snapshots: Sequence[VehicleSnapshot]) -> bytes:
     writer.writeheader()
     for session in sessions:
         row = {
-            "vin": session.vin.strip().upper(),
+            "vin": _text(session.vin.strip().upper()),
             "session_id": _text(session.session_id),
             "started_at": _when(session.started_at),
             "stopped_at": _when(session.stopped_at),
@@ -85,12 +108,12 @@ def sessions_csv(snapshots: Sequence[VehicleSnapshot]) -> bytes:
             "paid": {"paid": "true", "unpaid": "false", "partly": "partly"}.get(paid_status(session) or "", ""),
             "invoices": ";".join(_text(i.file_name) for i in session.invoices),
         }
-        fees: dict[str, float] = {}
+        fees: dict[str, tuple[float, str]] = {}
         for fee in session.fees:
             if finite(fee.total_due) is not None:
                 column = f"fee_{_key(fee.fee_type)}_{_key(fee.currency)}"
-                fees[column] = fees.get(column, 0.0) + fee.total_due
-        row.update({column: _money(amount) for column, amount in fees.items()})
-        row.update({f"total_{_key(m.currency)}": _money(m.amount) for m in session_totals(session)})
+                fees[column] = (fees.get(column, (0.0, ""))[0] + fee.total_due, fee.currency)
+        row.update({column: _money(amount, currency) for column, (amount, currency) in fees.items()})
+        row.update({f"total_{_key(m.currency)}": _money(m.amount, m.currency) for m in session_totals(session)})
         writer.writerow(row)
-    return buffer.getvalue().encode("utf-8")
+    return (BOM + buffer.getvalue()).encode("utf-8")

@@ -14,6 +14,9 @@ from datetime import UTC, datetime
 from carpulse.domain.snapshot import Money
 
 MISSING = "—"
+# Beyond this no figure of a report is real (see tesla/lenient.py); Babel's decimal formatting
+# also fails from 1e28 on. Such a value reads as not reported.
+MAX_MAGNITUDE = 1e15
 
 # Upstream APIs (Tesla among them) send these strings in place of a value; printing them
 # verbatim would tell the reader nothing, so they count as missing.
@@ -23,12 +26,15 @@ _WHITESPACE = re.compile(r"[\s\x00-\x1f\x7f]+")
 
 
 def finite(value: object) -> float | None:
-    """Return value as a finite float, or None for None, bools, non-numbers, NaN and infinities."""
+    """Value as a finite float, or None for None, bools, non-numbers, NaN, infinities and absurd magnitudes."""
     # bool is an int subclass; True would otherwise count as 1.
     if value is None or isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    number = float(value)
-    return number if math.isfinite(number) else None
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond any float
+        return None
+    return number if math.isfinite(number) and abs(number) <= MAX_MAGNITUDE else None
 
 
 def format_text(value: object, max_chars: int = 300) -> str:
@@ -57,4 +63,9 @@ def totals_by_currency(items: Iterable[tuple[str | None, float | None]]) -> tupl
 
 def as_utc(value: datetime) -> datetime:
     """The same instant in UTC; a naive value is taken to be UTC already."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if value.tzinfo is None or value.utcoffset() is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # within hours of year 1 or 9999
+        return value.replace(tzinfo=UTC)

@@ -3,16 +3,23 @@
 A Formatter is bound to the report's language, the owner's units and the vehicle's UTC offset.
 Every method takes a value in Tesla's unit and returns printable text, MISSING for nothing usable.
 A non-breaking space joins a number to its unit so a table cell never wraps "16 093" from "km".
+Formatting never raises: a value Babel cannot format reads as not reported.
+
+Times: a value keeps one zone for its date, clock time and offset label alike. The vehicle's data
+is shown in the vehicle's offset; a charging session in its own (keep_offset). A time without an
+offset is taken as UTC (Tesla's servers send UTC), and the appendix says so.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import InvalidOperation
 
 from babel import Locale
 from babel.dates import format_date, format_skeleton
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent, get_currency_precision
 from babel.units import format_unit
 
 from carpulse.domain.snapshot import DistanceUnit, PressureUnit, TemperatureUnit, Units
@@ -32,6 +39,21 @@ _SPACES = re.compile(r"[ \u202f]")
 
 def _pattern(decimals: int) -> str:
     return "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+
+
+def _safe(render: Callable[[], str]) -> str:
+    # Babel raises on what CLDR cannot express (decimal overflow, odd patterns): not reported, not a crash.
+    try:
+        return render()
+    except (InvalidOperation, ValueError, OverflowError, KeyError, TypeError):
+        return MISSING
+
+
+def _safe_tidy(number: float, code: str) -> float:
+    try:
+        return _tidy_zero(number, get_currency_precision(code))
+    except (KeyError, ValueError):
+        return _tidy_zero(number, 2)
 
 
 def _tidy_zero(number: float, decimals: int) -> float:
@@ -63,10 +85,16 @@ class Formatter:
         number = finite(value)
         if number is None:
             return MISSING
-        return format_decimal(_tidy_zero(number, decimals), format=_pattern(decimals), locale=self.locale)
+        return _safe(
+            lambda: format_decimal(_tidy_zero(number, decimals), format=_pattern(decimals), locale=self.locale)
+        )
 
     def _unit(self, number: float, unit: str, decimals: int) -> str:
-        text = format_unit(_tidy_zero(number, decimals), unit, "short", format=_pattern(decimals), locale=self.locale)
+        text = _safe(
+            lambda: format_unit(
+                _tidy_zero(number, decimals), unit, "short", format=_pattern(decimals), locale=self.locale
+            )
+        )
         return _SPACES.sub(NBSP, text)
 
     def percent(self, value: object, decimals: int = 0) -> str:
@@ -75,7 +103,7 @@ class Formatter:
         if number is None:
             return MISSING
         pattern = self.locale.percent_formats[None].pattern.replace("#,##0", _pattern(decimals))
-        return format_percent(_tidy_zero(number, decimals + 2) / 100, format=pattern, locale=self.locale)
+        return _safe(lambda: format_percent(_tidy_zero(number, decimals + 2) / 100, format=pattern, locale=self.locale))
 
     def distance(self, value: object, source: DistanceUnit = DistanceUnit.MI) -> tuple[str, float | None]:
         """A distance in the owner's unit (text, number), from miles unless told otherwise."""
@@ -132,7 +160,7 @@ class Formatter:
         number = finite(value)
         if number is None:
             return MISSING
-        text = format_unit(round(number), "duration-day", "long", format="#,##0", locale=self.locale)
+        text = _safe(lambda: format_unit(round(number), "duration-day", "long", format="#,##0", locale=self.locale))
         return _SPACES.sub(NBSP, text)
 
     def years(self, value: object) -> str:
@@ -141,7 +169,9 @@ class Formatter:
         if number is None:
             return MISSING
         decimals = 0 if float(number).is_integer() else 1
-        text = format_unit(number, "duration-year", "long", format=_pattern(decimals), locale=self.locale)
+        text = _safe(
+            lambda: format_unit(number, "duration-year", "long", format=_pattern(decimals), locale=self.locale)
+        )
         return _SPACES.sub(NBSP, text)
 
     def money(self, amount: object, currency: str | None) -> str:
@@ -151,20 +181,25 @@ class Formatter:
             return MISSING
         code = (currency or "").strip().upper()
         if not re.fullmatch(r"[A-Z]{3}", code):
-            amount_text = format_decimal(_tidy_zero(number, 2), format=_pattern(2), locale=self.locale)
-            return f"{amount_text} ({self.unknown_currency})"
-        text = format_currency(_tidy_zero(number, 2), code, locale=self.locale)
+            amount_text = self.number(number, 2)
+            return amount_text if amount_text == MISSING else f"{amount_text} ({self.unknown_currency})"
+        # The currency's own minor units (JPY 0, BHD 3), as CLDR knows them.
+        tidy = _safe_tidy(number, code)
+        text = _safe(lambda: format_currency(tidy, code, locale=self.locale))
         return _CODE_THEN_DIGIT.sub(rf"\1{NBSP}", text)
 
     # --- dates -------------------------------------------------------------------------------
 
     def localise(self, value: datetime, keep_offset: bool = False) -> datetime:
-        """The instant in the vehicle's offset (or its own with keep_offset); naive means vehicle-local."""
+        """The instant in the vehicle's offset (or its own with keep_offset); naive means UTC."""
         if value.tzinfo is None or value.utcoffset() is None:
-            return value.replace(tzinfo=self.vehicle_tz or UTC)
+            value = value.replace(tzinfo=UTC)
         if keep_offset or self.vehicle_tz is None:
             return value
-        return value.astimezone(self.vehicle_tz)
+        try:
+            return value.astimezone(self.vehicle_tz)
+        except OverflowError:  # within hours of year 1 or 9999
+            return value
 
     @staticmethod
     def offset_label(value: datetime) -> str:
@@ -177,17 +212,20 @@ class Formatter:
         hours, rest = divmod(minutes, 60)
         return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
-    def fmt_date(self, value: object) -> str:
-        """A calendar date, medium length: "Jan 4, 2026" / "04.01.2026" / "4.1.2026"."""
+    def fmt_date(self, value: object, keep_offset: bool = False) -> str:
+        """A calendar date, medium length: "Jan 4, 2026" / "04.01.2026" / "4.1.2026".
+
+        A datetime's date is taken in the vehicle's offset, or in its own with keep_offset.
+        """
         if isinstance(value, datetime):
-            value = self.localise(value).date()
+            value = self.localise(value, keep_offset).date()
         if not isinstance(value, date):
             return MISSING
-        return format_date(value, "medium", locale=self.locale)
+        return _safe(lambda: format_date(value, "medium", locale=self.locale))
 
     def time(self, value: datetime) -> str:
         """Clock time in the owner's 12/24-hour preference, the locale's way ("16:12", "16.12", "4:12 PM")."""
-        text = format_skeleton("Hm" if self.units.time_24h else "hm", value, locale=self.locale)
+        text = _safe(lambda: format_skeleton("Hm" if self.units.time_24h else "hm", value, locale=self.locale))
         return _SPACES.sub(NBSP, text)
 
     def fmt_datetime(self, value: object, keep_offset: bool = False, stacked: bool = False) -> tuple[str, str | None]:
@@ -195,10 +233,13 @@ class Formatter:
         if not isinstance(value, datetime):
             return MISSING, None
         local = self.localise(value, keep_offset)
+        # The date of `local` itself: localising it again would give the vehicle's date beside the
+        # session's clock time ("Mar 26, 21:00 UTC-4" for a session on Mar 25).
+        day = self.fmt_date(local.date())
         if stacked:
-            return f"{self.fmt_date(local)}\n{self.time(local)}{NBSP}{self.offset_label(local)}", local.isoformat()
+            return f"{day}\n{self.time(local)}{NBSP}{self.offset_label(local)}", local.isoformat()
         pattern = self.locale.datetime_formats["medium"]
-        text = str(pattern).format(self.time(local), self.fmt_date(local.date()))
+        text = str(pattern).format(self.time(local), day)
         return f"{text}{NBSP}{self.offset_label(local)}", local.isoformat()
 
     def month(self, key: str) -> tuple[str, str]:
