@@ -130,7 +130,11 @@ class Context:
 
     def note_text(self, note: SectionNote) -> str:
         """A note's reason in the report's language (older English sentences kept as they are)."""
-        text = format_text(self.cat.reason(note.reason.strip(), note.detail), max_chars=600)
+        reason = note.reason.strip()
+        if reason == "reason.vehicle_asleep" and note.detail.get("state", "").strip().lower() == "offline":
+            # An offline car cannot be woken at all: "waking was not allowed" would blame the request.
+            reason = "reason.vehicle_offline"
+        text = format_text(self.cat.reason(reason, note.detail), max_chars=600)
         return text if text != MISSING else self.cat.text("note.no_reason")
 
     def notices(self, section: Section) -> list[TextView]:

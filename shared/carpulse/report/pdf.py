@@ -10,11 +10,11 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from carpulse.domain.snapshot import VehicleSnapshot
-from carpulse.report import draw
+from carpulse.report import draw, glyphs
 from carpulse.report.build import build_report
 from carpulse.report.draw import ACCENT, BAND, LINE, MARGIN, MUTED
 from carpulse.report.fonts import FAMILY, install_fonts
-from carpulse.report.formatting import MISSING, as_utc
+from carpulse.report.formatting import as_utc
 from carpulse.report.grid import Layout, Style, draw_table, paragraph
 from carpulse.report.model import ReportView, TextView, Tile
 
@@ -27,9 +27,10 @@ _BOLD = Style(bold=True)
 class ReportPDF(FPDF):
     """A4 page with a slim running header after page 1 and a footer on every page."""
 
-    def __init__(self, view: ReportView) -> None:
+    def __init__(self, view: ReportView, fallbacks: tuple[str, ...] = ()) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
-        install_fonts(self)
+        self.fallbacks = fallbacks  # the fallback fonts this report's text needs (glyphs.prepare)
+        install_fonts(self, fallbacks=fallbacks)
         self.view = view
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(auto=True, margin=_FOOTER_SPACE)
@@ -37,13 +38,8 @@ class ReportPDF(FPDF):
         self._running = f"{view.product} · {view.title} · {view.labels['vin_line']}"
 
     def normalize_text(self, text: str) -> str:
-        """Drop characters the font has no glyph for (emoji), instead of printing blanks and warning."""
-        cmap = getattr(self.current_font, "cmap", None)
-        if cmap and not all(ord(ch) in cmap for ch in text):
-            kept = "".join(ch for ch in text if ord(ch) in cmap or ch in "\n\r\t")
-            # "🚗 Blue" must not become " Blue": removal leaves stray spaces behind.
-            text = " ".join(kept.split(" ")).strip() if kept.strip() else MISSING
-        return super().normalize_text(text)
+        """Replace what no installed font can draw (the view is already clean: glyphs.prepare) visibly."""
+        return super().normalize_text(glyphs.restrict(text, frozenset(self.fallbacks)))
 
     def fit(self, text: str, width: float) -> str:
         """Shorten text with an ellipsis until it fits width in the current font."""
@@ -172,8 +168,8 @@ def _summary_page(pdf: ReportPDF, view: ReportView) -> None:
 
 def render_vehicle_pdf(snapshot: VehicleSnapshot) -> bytes:
     """Render the snapshot as a complete PDF in its language; same snapshot, same bytes."""
-    view = build_report(snapshot)
-    pdf = ReportPDF(view)
+    view, fallbacks = glyphs.prepare(build_report(snapshot))
+    pdf = ReportPDF(view, fallbacks)
     pdf.set_title(view.labels["doc_title"])
     pdf.set_author(AUTHOR)
     pdf.set_creator(AUTHOR)

@@ -11,7 +11,7 @@ from carpulse.report import columns
 from carpulse.report.context import Context, endpoint_key
 from carpulse.report.formatting import as_utc
 from carpulse.report.i18n import humanize
-from carpulse.report.model import Block, MissingItem, Raw, SectionView, State
+from carpulse.report.model import Block, MissingItem, Raw, SectionView, State, Tone
 from carpulse.report.schema import ColumnSpec, Kind, at, build_table
 from carpulse.report.sections.common import make_section, remark
 
@@ -55,6 +55,17 @@ def _conventions(ctx: Context) -> list[Block]:
     ]
 
 
+def _unreadable(ctx: Context, counts: dict[str, int]) -> Block:
+    """What was left out of Tesla's lists because it could not be read ("charging fees: 1")."""
+    labels = [
+        f"{ctx.cat.text(f'unreadable.{kind}') if ctx.cat.has(f'unreadable.{kind}') else humanize(kind)}: "
+        f"{ctx.fmt.number(count)}"
+        for kind, count in sorted(counts.items())
+        if isinstance(count, int) and count > 0
+    ]
+    return remark(ctx, "text.sources.unreadable", Tone.INFO, items="; ".join(labels))
+
+
 @dataclass(frozen=True, slots=True)
 class SourceRow:
     """Calls of one endpoint with one outcome (an invoice download per session would be a page of rows)."""
@@ -93,5 +104,7 @@ def build(ctx: Context, left_out: Sequence[MissingItem]) -> SectionView:
         blocks.append(build_table(ctx, "notes", LEFT_OUT, left_out, title=left_out_title))
     else:
         blocks.append(remark(ctx, "text.sources.nothing_left_out"))
+    if snapshot.unreadable:
+        blocks.append(_unreadable(ctx, snapshot.unreadable))
     blocks += _conventions(ctx)
     return make_section(ctx, _S, State.OK, blocks, notices=[], new_page=True)
