@@ -32,10 +32,10 @@ def app(stack: LocalStack) -> Container:
 @pytest.fixture
 def owner(stack: LocalStack) -> SimulatedOwner:
     """A fresh browser of the simulated owner."""
-    return SimulatedOwner(stack.urls)
+    return SimulatedOwner(stack.api_url)
 
 
 @pytest.fixture
 def api(stack: LocalStack, owner: SimulatedOwner) -> ApiClient:
     """The frontend API, signed in as the scenario's owner."""
-    return ApiClient(stack.urls["reports"], owner.connect())
+    return ApiClient(stack.api_url, owner.connect())

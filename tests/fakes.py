@@ -13,6 +13,7 @@ from typing import Any
 from carpulse.domain.models import (
     Account,
     AccountStatus,
+    LoginCode,
     OAuthState,
     ReportRequest,
     ReportStatus,
@@ -46,6 +47,17 @@ class FakeStates:
 
     def consume(self, state_hash: str) -> OAuthState | None:
         return self.items.pop(state_hash, None)
+
+
+@dataclass
+class FakeLoginCodes:
+    items: dict[str, LoginCode] = field(default_factory=dict)
+
+    def put(self, code_hash: str, code: LoginCode) -> None:
+        self.items[code_hash] = code
+
+    def consume(self, code_hash: str) -> LoginCode | None:
+        return self.items.pop(code_hash, None)
 
 
 @dataclass
@@ -111,6 +123,9 @@ class FakeSessions:
 
     def get(self, token_hash: str) -> Session | None:
         return self.items.get(token_hash)
+
+    def delete(self, token_hash: str) -> None:
+        self.items.pop(token_hash, None)
 
     def delete_for_account(self, account_id: str) -> None:
         for key in [k for k, s in self.items.items() if s.account_id == account_id]:

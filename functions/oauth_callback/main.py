@@ -1,28 +1,34 @@
-"""OAuth callback: Tesla redirects the owner's browser here with code and state."""
+"""OAuth callback: Tesla redirects the owner's browser here with code and state.
 
-from urllib.parse import urlencode
+Whatever happens, the owner's browser ends on the frontend: `FRONTEND_URL#code=<one-time code>`
+on success, `FRONTEND_URL#error=<enum>&error_description=<words>` on every failure. The one-time
+code, not the session token, travels in the fragment (never sent to servers or their logs).
+"""
+
+from __future__ import annotations
 
 import flask
 import functions_framework
 
 from carpulse.bootstrap import container
-from carpulse.http.api import endpoint
-from carpulse.http.cookies import LOGIN_COOKIE, clear_login_cookie
+from carpulse.http.api import endpoint, fragment_redirect, redirect_errors
+from carpulse.http.cookies import clear_login_cookie, read_login_cookie
 
 
 @functions_framework.http
 @endpoint(methods=("GET",))
 def oauth_callback(request: flask.Request) -> flask.Response:
-    """Check state, exchange the code, store the account; 302 to the frontend with a session."""
+    """Check state, exchange the code, store the account; 302 to the frontend with a login code."""
     app = container()
-    connected = app.connect.complete_login(
-        code=request.args.get("code"),
-        state=request.args.get("state"),
-        binding_nonce=request.cookies.get(LOGIN_COOKIE),
-        error=request.args.get("error"),
-    )
-    # The session token travels in the fragment: browsers never send it to servers or logs.
-    fragment = urlencode({"session": connected.session_token, "region": connected.region})
-    response = flask.redirect(f"{app.settings.frontend_url}#{fragment}", code=302)
-    clear_login_cookie(response)
-    return response
+    with redirect_errors(app.settings.frontend_url) as outcome:
+        connected = app.connect.complete_login(
+            code=request.args.get("code"),
+            state=request.args.get("state"),
+            binding_nonce=read_login_cookie(request),
+            error=request.args.get("error"),
+        )
+        outcome.response = fragment_redirect(
+            app.settings.frontend_url, {"code": connected.login_code, "region": connected.region}
+        )
+    clear_login_cookie(outcome.response)
+    return outcome.response

@@ -1,18 +1,35 @@
 """OAuth initiate: a single-use login state and Tesla's authorize URL for the frontend."""
 
+from __future__ import annotations
+
+from typing import Literal
+
 import flask
 import functions_framework
+from pydantic import BaseModel, ConfigDict
 
 from carpulse.bootstrap import container
-from carpulse.http.api import endpoint, json_response
+from carpulse.http.api import endpoint, json_response, parse_json
 from carpulse.http.cookies import set_login_cookie
+
+
+class InitiateBody(BaseModel):
+    """Optional body of POST initiate: the owner's Tesla region when it is China."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    region: Literal["global", "na", "eu", "cn"] | None = None
 
 
 @functions_framework.http
 @endpoint(methods=("GET", "POST"), cors=True)
 def oauth_initiate(request: flask.Request) -> flask.Response:
-    """POST → {"response": {"authorize_url", "state", "expires_in"}}; GET → 302 to Tesla."""
-    start = container().connect.start_login()
+    """GET → 302 to Tesla (top-level navigation); POST → {"response": {"authorize_url", "state",
+    "expires_in"}} for a `fetch` with credentials. Both set the browser-binding cookie."""
+    region = request.args.get("region")
+    if request.method == "POST" and (request.content_length or request.mimetype):
+        region = parse_json(request, InitiateBody).region or region
+    start = container().connect.start_login(region)
     if request.method == "GET":
         response = flask.redirect(start.authorize_url, code=302)
     else:

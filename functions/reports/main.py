@@ -1,42 +1,81 @@
-"""The frontend API: vehicles, report requests, report status, disconnect."""
+"""The frontend API on the API host: session, vehicles, reports, account."""
 
-import re
+from __future__ import annotations
 
 import flask
 import functions_framework
+from pydantic import BaseModel, ConfigDict, Field
 
 from carpulse.bootstrap import container
-from carpulse.errors import MethodNotAllowedError, NotFoundError
 from carpulse.http.api import bearer_token, endpoint, json_response, parse_json
+from carpulse.http.router import Endpoint, Router
+from carpulse.http.routes import API_PREFIX
 from carpulse.services.reports import ReportCreate
 
-_REPORT_PATH = re.compile(r"^/reports/([0-9a-f]{32})$")
+
+class SessionCreate(BaseModel):
+    """Body of POST /api/v1/session: the one-time code from the callback's redirect."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=200)
+
+
+def open_session(request: flask.Request) -> flask.Response:
+    """Trade the callback's one-time code for a session token."""
+    opened = container().session_service.open(parse_json(request, SessionCreate).code)
+    return json_response(opened, status=201)
+
+
+def close_session(request: flask.Request) -> flask.Response:
+    """Log out this session only."""
+    container().session_service.close(bearer_token(request))
+    return json_response({"logged_out": True})
+
+
+def list_vehicles(request: flask.Request) -> flask.Response:
+    """The account's vehicles (Tesla's cheap list call: never wakes a car)."""
+    app = container()
+    account = app.session_service.authenticate(bearer_token(request))
+    return json_response([v.model_dump(mode="json") for v in app.reports_api.list_vehicles(account)])
+
+
+def create_report(request: flask.Request) -> flask.Response:
+    """Request a report for some of the account's VINs."""
+    app = container()
+    account = app.session_service.authenticate(bearer_token(request))
+    view = app.reports_api.request_report(account, parse_json(request, ReportCreate))
+    return json_response(view, status=202, headers={"Location": f"{API_PREFIX}/reports/{view.report_id}"})
+
+
+def report_status(request: flask.Request, report_id: str) -> flask.Response:
+    """Status of one report with per-VIN progress and download links."""
+    app = container()
+    account = app.session_service.authenticate(bearer_token(request))
+    return json_response(app.reports_api.report_status(account, report_id))
+
+
+def disconnect(request: flask.Request) -> flask.Response:
+    """Forget the account: tokens, sessions and stored data."""
+    app = container()
+    account = app.session_service.authenticate(bearer_token(request))
+    return json_response({"disconnected": True, "deleted_objects": app.reports_api.disconnect(account)})
+
+
+ROUTER = Router(
+    [
+        Endpoint(method="POST", pattern=f"{API_PREFIX}/session", handler=open_session),
+        Endpoint(method="DELETE", pattern=f"{API_PREFIX}/session", handler=close_session),
+        Endpoint(method="GET", pattern=f"{API_PREFIX}/vehicles", handler=list_vehicles),
+        Endpoint(method="POST", pattern=f"{API_PREFIX}/reports", handler=create_report),
+        Endpoint(method="GET", pattern=f"{API_PREFIX}/reports/{{report_id}}", handler=report_status),
+        Endpoint(method="DELETE", pattern=f"{API_PREFIX}/account", handler=disconnect),
+    ]
+)
 
 
 @functions_framework.http
-@endpoint(methods=("GET", "POST", "DELETE"), cors=True)
+@endpoint(methods=ROUTER.methods, cors=True)
 def reports(request: flask.Request) -> flask.Response:
-    """GET /vehicles, POST /reports, GET /reports/{id}, DELETE /account."""
-    service = container().reports_api
-    account = service.authenticate(bearer_token(request))
-    path = request.path.rstrip("/") or "/"
-    if path == "/vehicles":
-        _only(request, "GET")
-        return json_response([v.model_dump(mode="json") for v in service.list_vehicles(account)])
-    if path == "/reports":
-        _only(request, "POST")
-        view = service.request_report(account, parse_json(request, ReportCreate))
-        return json_response(view, status=202, headers={"Location": f"/reports/{view.report_id}"})
-    match = _REPORT_PATH.match(path)
-    if match:
-        _only(request, "GET")
-        return json_response(service.report_status(account, match.group(1)))
-    if path == "/account":
-        _only(request, "DELETE")
-        return json_response({"disconnected": True, "deleted_objects": service.disconnect(account)})
-    raise NotFoundError("no such endpoint; see docs/openapi.yaml")
-
-
-def _only(request: flask.Request, method: str) -> None:
-    if request.method != method:
-        raise MethodNotAllowedError(f"use {method} on {request.path}")
+    """Dispatch by path and method (404 / 405 with Allow otherwise)."""
+    return ROUTER.dispatch(request)

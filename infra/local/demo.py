@@ -52,11 +52,11 @@ def run(scenario: Path, out_dir: Path, language: str = "en") -> int:
     with LocalStack(
         scenario=scenario, log_dir=ROOT / ".local" / "logs", extra_env={"MAX_VINS_PER_REPORT": "50"}
     ) as stack:
-        _say(f"  ready in {time.monotonic() - started:.1f}s; logs in .local/logs/")
+        _say(f"  ready in {time.monotonic() - started:.1f}s; API host {stack.api_url}; logs in .local/logs/")
         flow_started = time.monotonic()
-        _say("▶ connecting the simulated owner through Tesla's OAuth consent …")
-        token = SimulatedOwner(stack.urls).connect()
-        api = ApiClient(stack.urls["reports"], token)
+        _say("▶ connecting the simulated owner through the API host and Tesla's OAuth consent …")
+        token = SimulatedOwner(stack.api_url).connect()
+        api = ApiClient(stack.api_url, token)
         vehicles = api.vehicles()
         for v in vehicles:
             _say(f"  {v['display_name'] or '(no name)':<20} …{v['vin'][-6:]}  {v['state']}")

@@ -1,6 +1,8 @@
-"""A simulated owner and frontend: drives the real OAuth redirects and our HTTP API.
+"""A simulated owner and frontend: drives the real OAuth redirects and our HTTP API on the API
+host (the gateway), on the production paths.
 
-Used by `make demo` and the end-to-end tests; it talks HTTP only, like a browser would.
+Used by `make demo` and the end-to-end tests; it talks HTTP only. It does not enforce browser
+rules (CORS, SameSite): tests/e2e/test_browser_flow.py runs the same flow in a real Chromium.
 """
 
 from __future__ import annotations
@@ -43,16 +45,20 @@ class FlowError(RuntimeError):
     """A step of the owner's flow did not do what it should."""
 
 
+API_PREFIX = "/api/v1"
+INITIATE_PATH = f"{API_PREFIX}/tesla/oauth/initiate"
+
+
 @dataclass
 class SimulatedOwner:
     """An owner's browser: keeps cookies, follows what Tesla and our callback ask."""
 
-    urls: dict[str, str]
+    api_url: str  # the API host, e.g. http://localhost:8080
     browser: requests.Session = field(default_factory=requests.Session)
 
     def start_login(self) -> str:
-        """Ask our initiate function for Tesla's authorize URL."""
-        response = self.browser.post(self.urls["oauth_initiate"] + "/", json={}, timeout=10)
+        """Ask our initiate function for Tesla's authorize URL (sets the login cookie)."""
+        response = self.browser.post(self.api_url + INITIATE_PATH, timeout=10)
         _expect(response, 200, "oauth initiate")
         return str(response.json()["response"]["authorize_url"])
 
@@ -77,23 +83,37 @@ class SimulatedOwner:
         """Follow Tesla's redirect to our callback (with this browser's cookies)."""
         return self.browser.get(callback_url, allow_redirects=False, timeout=30)
 
-    def connect(self) -> str:
-        """The whole login; returns the session token our callback hands to the frontend."""
-        response = self.finish_login(self.consent(self.start_login()))
+    def callback_fragment(self, response: requests.Response) -> dict[str, str]:
+        """The fragment of the callback's redirect to the frontend (#code=… or #error=…)."""
         _expect(response, 302, "oauth callback")
-        fragment = parse_qs(urlparse(response.headers["Location"]).fragment)
-        if "session" not in fragment:
-            raise FlowError("the callback redirect carries no session")
-        return fragment["session"][0]
+        return {k: v[0] for k, v in parse_qs(urlparse(response.headers["Location"]).fragment).items()}
+
+    def open_session(self, code: str) -> requests.Response:
+        """The frontend's code exchange: POST /api/v1/session {"code": …}."""
+        return self.browser.post(f"{self.api_url}{API_PREFIX}/session", json={"code": code}, timeout=10)
+
+    def connect(self) -> str:
+        """The whole login and the code exchange; returns the session token."""
+        fragment = self.callback_fragment(self.finish_login(self.consent(self.start_login())))
+        if "code" not in fragment:
+            raise FlowError(f"the callback redirect carries no login code: {fragment}")
+        response = self.open_session(fragment["code"])
+        _expect(response, 201, "session exchange")
+        return str(response.json()["response"]["session_token"])
 
 
 @dataclass
 class ApiClient:
-    """The frontend's view of our reports API."""
+    """The frontend's view of our reports API (`base_url` is the API host)."""
 
-    base_url: str
+    api_url: str
     session_token: str
     http: requests.Session = field(default_factory=requests.Session)
+
+    @property
+    def base_url(self) -> str:
+        """Where the reports API lives on the API host."""
+        return self.api_url + API_PREFIX
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.session_token}"}
@@ -157,7 +177,7 @@ def simulator_user_token(urls: dict[str, str], client_id: str, client_secret: st
             "state": "live-check",
         }
     )
-    owner = SimulatedOwner(urls, browser)
+    owner = SimulatedOwner(urls.get("gateway", ""), browser)
     callback = owner.consent(f"{urls['tesla']}/oauth2/v3/authorize?{query}")
     code = parse_qs(urlparse(callback).query)["code"][0]
     response = browser.post(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
 import re
 import threading
 import time
@@ -245,8 +246,18 @@ def main(argv: list[str] | None = None) -> int:
     """CLI entry point: run the stand-in until SIGTERM/SIGINT."""
     p = cli_parser(__doc__, default_port=8124)
     p.add_argument("--seed-file", help='JSON object {"secret-id": "value", ...} loaded at start and on reset')
+    p.add_argument("--seed-env", help="name of an environment variable holding the seed JSON (keeps secrets off disk)")
     a = p.parse_args(argv)
-    return run_until_signalled(SecretsEmulator(a.host, a.port, seed_file=a.seed_file), "secrets emulator", a.log_level)
+    seed = _seed_from_env(a.seed_env) if a.seed_env else None
+    emulator = SecretsEmulator(a.host, a.port, seed=seed, seed_file=a.seed_file)
+    return run_until_signalled(emulator, "secrets emulator", a.log_level)
+
+
+def _seed_from_env(name: str) -> dict[str, str]:
+    raw = json.loads(os.environ.get(name) or "{}")
+    if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+        raise ValueError(f"${name}: expected a JSON object of string -> string")
+    return raw
 
 
 if __name__ == "__main__":

@@ -1,8 +1,15 @@
 """The local stack: every Google stand-in, the Tesla simulator and each function, on free
-loopback ports. Used by `make dev`, `make demo` and the pytest session.
+loopback ports, in production's shape. Used by `make dev`, `make demo` and the pytest session.
+
+Production has one API host in front of the functions (a load balancer routing the path table in
+carpulse.http.routes) and a frontend on its own origin of the same site. Locally the gateway is
+that API host (`http://localhost:<port>`) and the reference frontend page is served on another
+port of `localhost`: same-site, cross-origin, as dev.carpulsetracker.com is to
+dev.api.carpulsetracker.com. The Tesla redirect URI and the partner domain go through the gateway.
 
 Every process is started in its own process group and killed as a group on stop, on Ctrl-C, on
-SIGTERM and at interpreter exit, so nothing outlives the launcher.
+SIGTERM and at interpreter exit, so nothing outlives the launcher. A function process that dies is
+started again on the same port, as the platform starts a new instance.
 """
 
 from __future__ import annotations
@@ -19,12 +26,17 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
+from carpulse.config import Settings
+from carpulse.http.routes import OAUTH_CALLBACK_PATH, public_functions
 from infra.functions import FUNCTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,6 +51,7 @@ LOCATION = "europe-west1"
 QUEUE = "report-work"
 BUCKET = "carpulse-local-reports"
 CLIENT_ID = "carpulse-local-client"
+CN_CLIENT_ID = "carpulse-local-client-cn"
 TASK_MAX_ATTEMPTS = 5
 
 
@@ -76,6 +89,21 @@ class _Proc:
     name: str
     popen: subprocess.Popen[bytes]
     log_path: Path
+    argv: list[str] = field(default_factory=list)
+    extra_env: dict[str, str] = field(default_factory=dict)
+    restarts: int = 0
+
+
+def origin_of(url: str) -> str:
+    """scheme://host[:port] of a URL."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def settings_from_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The Settings variables present in an environment (what `make dev` passes on)."""
+    names = {name.upper() for name in Settings.model_fields}
+    return {key: value for key, value in environ.items() if key in names and value != ""}
 
 
 @dataclass
@@ -87,11 +115,22 @@ class LocalStack:
     wake_seconds: float = 2.0
     access_token_ttl: int = 28800
     extra_env: dict[str, str] = field(default_factory=dict)  # overrides for the functions' settings
+    frontend_url: str | None = None  # where the callback sends the owner (default: the reference page)
+    restart_functions: bool = True  # start a function process again when it dies
     procs: list[_Proc] = field(default_factory=list)
     urls: dict[str, str] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
     internal_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    cn_client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
+    _procs_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _supervisor: threading.Thread | None = field(default=None, repr=False)
+
+    @property
+    def api_url(self) -> str:
+        """The API host (the gateway): every public path of the product is under it."""
+        return self.urls["gateway"]
 
     def __enter__(self) -> LocalStack:
         self.start()
@@ -112,13 +151,19 @@ class LocalStack:
             self._start_backends()
             self._seed()
             self._start_functions()
+            self._start_edge()
         except BaseException:
             self.stop()
             raise
+        if self.restart_functions:
+            self._supervisor = threading.Thread(target=self._supervise, name="stack-supervisor", daemon=True)
+            self._supervisor.start()
 
     def stop(self) -> None:
         """Terminate every process group we started (then kill what is left)."""
-        procs, self.procs = self.procs, []
+        with self._procs_lock:
+            self._stopping.set()
+            procs, self.procs = self.procs, []
         for proc in procs:
             _signal_group(proc.popen, signal.SIGTERM)
         deadline = time.monotonic() + 5
@@ -169,9 +214,6 @@ class LocalStack:
             [py, "-m", "infra.local.tasks_emulator", "--host", "127.0.0.1", "--port", str(ports["tasks"])],
             extra_env={"TASKS_EMULATOR_OIDC_BEARER": self.internal_token},  # env, not argv: ps shows argv
         )
-        seed = self.log_dir / "secrets-seed.json"  # type: ignore[operator]
-        seed.write_text(json.dumps(self._secret_values()))
-        seed.chmod(0o600)
         self._spawn(
             "secrets",
             [
@@ -182,9 +224,11 @@ class LocalStack:
                 "127.0.0.1",
                 "--port",
                 str(ports["secrets"]),
-                "--seed-file",
-                str(seed),
+                "--seed-env",
+                "SECRETS_EMULATOR_SEED",
             ],
+            # The environment, not a file: secret values never land in the log folder.
+            extra_env={"SECRETS_EMULATOR_SEED": json.dumps(self._secret_values())},
         )
         self._spawn(
             "tesla",
@@ -201,6 +245,9 @@ class LocalStack:
                 "--client-id",
                 CLIENT_ID,
                 f"--client-secret={self.client_secret}",  # "=": a token may start with "-"
+                "--cn-client-id",
+                CN_CLIENT_ID,
+                f"--cn-client-secret={self.cn_client_secret}",
                 "--wake-seconds",
                 str(self.wake_seconds),
                 "--access-token-ttl",
@@ -219,6 +266,7 @@ class LocalStack:
 
         return {
             "tesla-client-secret": self.client_secret,
+            "tesla-cn-client-secret": self.cn_client_secret,
             "token-encryption-key": new_encryption_key(),
             "tesla-private-key": new_private_key_pem(),
         }
@@ -254,21 +302,29 @@ class LocalStack:
         )
 
     def _start_functions(self) -> None:
-        ports = {name: free_port() for name in FUNCTIONS}
-        for name, port in ports.items():
-            self.urls[name] = f"http://127.0.0.1:{port}"
+        ports = {name: free_port() for name in (*FUNCTIONS, "gateway", "frontend")}
+        for name in FUNCTIONS:
+            self.urls[name] = f"http://127.0.0.1:{ports[name]}"
+        # The API host and the frontend are both on "localhost": one site, two origins.
+        self.urls["gateway"] = f"http://localhost:{ports['gateway']}"
+        self.urls["frontend"] = f"http://localhost:{ports['frontend']}"
+        self._edge_ports = (ports["gateway"], ports["frontend"])
         tesla = self.urls["tesla"]
+        frontend_url = self.frontend_url or self.urls["frontend"] + "/"
+        origins = dict.fromkeys([origin_of(frontend_url), self.urls["frontend"]])
         self.env = {
             "ENV": "local",
             "GCP_PROJECT": PROJECT,
             "GCP_LOCATION": LOCATION,
             "TESLA_CLIENT_ID": CLIENT_ID,
+            "TESLA_CN_CLIENT_ID": CN_CLIENT_ID,
             "TESLA_AUTH_BASE_URL": tesla,
+            "TESLA_CN_AUTH_BASE_URL": f"{tesla}/cn",
             "TESLA_REGION_BASE_URLS": json.dumps({r: f"{tesla}/fleet/{r}" for r in ("na", "eu", "cn")}),
-            "OAUTH_REDIRECT_URI": self.urls["oauth_callback"] + "/",
-            "PARTNER_DOMAIN": self.urls["public_key"].removeprefix("http://"),
-            "FRONTEND_URL": "http://localhost:5173/connected",
-            "FRONTEND_ORIGINS": "http://localhost:5173",
+            "OAUTH_REDIRECT_URI": self.api_url + OAUTH_CALLBACK_PATH,
+            "PARTNER_DOMAIN": self.api_url.removeprefix("http://"),
+            "FRONTEND_URL": frontend_url,
+            "FRONTEND_ORIGINS": ",".join(origins),
             "WORKER_URL": self.urls["report_worker"] + "/",
             "REPORTS_BUCKET": BUCKET,
             "TASKS_QUEUE": QUEUE,
@@ -303,15 +359,71 @@ class LocalStack:
         for name in FUNCTIONS:
             self._wait_http(name, self.urls[name] + "/_ready")
 
+    def _start_edge(self) -> None:
+        """The gateway (routing the path table to the public functions) and the frontend page."""
+        gateway_port, frontend_port = self._edge_ports
+        routed = {name: self.urls[name] for name in public_functions() if name in self.urls}
+        self._spawn(
+            "gateway",
+            [sys.executable, "-m", "infra.local.gateway", "--host", "127.0.0.1", "--port", str(gateway_port)],
+            extra_env={"GATEWAY_FUNCTIONS": json.dumps(routed)},
+        )
+        self._spawn(
+            "frontend",
+            [
+                sys.executable,
+                "-m",
+                "infra.local.frontend_server",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(frontend_port),
+                "--api",
+                self.api_url,
+            ],
+        )
+        self._wait_http("gateway", f"http://127.0.0.1:{gateway_port}/")
+        self._wait_http("frontend", f"http://127.0.0.1:{frontend_port}/config.js")
+
+    def _supervise(self) -> None:
+        """Start a function process again when it exits, on the same port (a new instance)."""
+        while not self._stopping.wait(0.5):
+            with self._procs_lock:
+                for proc in list(self.procs):
+                    if proc.name in FUNCTIONS and proc.popen.poll() is not None and not self._stopping.is_set():
+                        self._respawn(proc)
+
+    def _respawn(self, proc: _Proc) -> None:
+        with proc.log_path.open("ab") as log:
+            log.write(f"\n--- exited with {proc.popen.returncode}; starting again ---\n".encode())
+        replacement = self._spawn(proc.name, proc.argv, proc.extra_env, append=True)
+        replacement.restarts = proc.restarts + 1
+        self.procs.remove(proc)
+
+    def env_file_values(self) -> dict[str, str]:
+        """What `.local/stack.env` holds: the functions' settings and every URL of the stack."""
+        urls = {
+            "GATEWAY_URL": self.api_url,
+            "FRONTEND_URL": self.env.get("FRONTEND_URL", self.urls["frontend"] + "/"),
+            "FRONTEND_PAGE_URL": self.urls["frontend"] + "/",
+            "TESLA_SIM_URL": self.urls["tesla"],
+            **{f"{name.upper()}_URL": self.urls[name] for name in FUNCTIONS},
+        }
+        return {**self.env, **urls}
+
     # --- helpers ---------------------------------------------------------------------------------
 
-    def _spawn(self, name: str, argv: list[str], extra_env: dict[str, str] | None = None) -> None:
+    def _spawn(
+        self, name: str, argv: list[str], extra_env: dict[str, str] | None = None, *, append: bool = False
+    ) -> _Proc:
         log_path = self.log_dir / f"{name}.log"  # type: ignore[operator]
-        env = {k: v for k, v in os.environ.items() if not k.endswith("_EMULATOR_HOST")}
+        settings_names = {n.upper() for n in Settings.model_fields}
+        # Only what the stack sets reaches a process: no stray setting of the caller's shell.
+        env = {k: v for k, v in os.environ.items() if not k.endswith("_EMULATOR_HOST") and k not in settings_names}
         env.update(extra_env or {})
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "shared")])
         env["PYTHONUNBUFFERED"] = "1"
-        with log_path.open("wb") as log:
+        with log_path.open("ab" if append else "wb") as log:
             popen = subprocess.Popen(
                 argv,
                 cwd=ROOT,
@@ -321,7 +433,9 @@ class LocalStack:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,  # its own process group: we can kill it and its children
             )
-        self.procs.append(_Proc(name, popen, log_path))
+        proc = _Proc(name, popen, log_path, argv=list(argv), extra_env=dict(extra_env or {}))
+        self.procs.append(proc)
+        return proc
 
     def _wait_http(self, name: str, url: str, timeout: float = 60.0) -> None:
         proc = next(p for p in self.procs if p.name == name)
@@ -332,7 +446,7 @@ class LocalStack:
                     f"{name} exited with {proc.popen.returncode}; see {proc.log_path}:\n{_tail(proc.log_path)}"
                 )
             try:
-                requests.get(url, timeout=1)
+                requests.get(url, timeout=1, allow_redirects=False)
                 return
             except requests.RequestException:
                 time.sleep(0.1)
@@ -375,24 +489,36 @@ def main() -> int:
     parser.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO)
     parser.add_argument("--log-dir", type=Path, default=ROOT / ".local" / "logs")
     args = parser.parse_args()
-    stack = LocalStack(scenario=args.scenario, log_dir=args.log_dir)
+    # Settings given in the environment of `make dev` reach the functions (FRONTEND_URL included).
+    passed = settings_from_environment(os.environ)
+    frontend_url = passed.pop("FRONTEND_URL", None)
+    stack = LocalStack(scenario=args.scenario, log_dir=args.log_dir, extra_env=passed, frontend_url=frontend_url)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print("starting the local stack …", flush=True)
     with stack:
         env_file = ROOT / ".local" / "stack.env"
-        env_file.write_text("".join(f"{k}={v}\n" for k, v in sorted(stack.env.items())))
+        env_file.parent.mkdir(parents=True, exist_ok=True)
+        env_file.write_text("".join(f"{k}={v}\n" for k, v in sorted(stack.env_file_values().items())))
         env_file.chmod(0o600)
+        print(f"  API host (gateway)  {stack.api_url}", flush=True)
+        print(f"  frontend page       {stack.urls['frontend']}/", flush=True)
+        if frontend_url:
+            print(f"  callback redirects  {frontend_url}", flush=True)
         width = max(len(n) for n in stack.urls)
         for name, url in stack.urls.items():
-            print(f"  {name:<{width}}  {url}", flush=True)
+            if name not in ("gateway", "frontend"):
+                print(f"    {name:<{width}}  {url}", flush=True)
+        if passed:
+            print(f"settings passed on: {', '.join(sorted(passed))}", flush=True)
         print(f"logs: {args.log_dir}   environment: {env_file}", flush=True)
         print("ready; Ctrl-C stops everything", flush=True)
         try:
-            while all(p.popen.poll() is None for p in stack.procs):
+            while True:
+                dead = [p.name for p in stack.procs if p.popen.poll() is not None and p.name not in FUNCTIONS]
+                if dead:
+                    print(f"stopped because {', '.join(dead)} exited; see {args.log_dir}", file=sys.stderr)
+                    return 1
                 time.sleep(0.5)
-            dead = [p.name for p in stack.procs if p.popen.poll() is not None]
-            print(f"stopped because {', '.join(dead)} exited; see {args.log_dir}", file=sys.stderr)
-            return 1
         except KeyboardInterrupt:
             print("\nstopping …", flush=True)
     return 0

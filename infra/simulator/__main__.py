@@ -26,6 +26,8 @@ def parse_args(argv: list[str] | None = None) -> SimulatorConfig:
     parser.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO)
     parser.add_argument("--client-id", required=True)
     parser.add_argument("--client-secret", required=True)
+    parser.add_argument("--cn-client-id", default="", help="application at the China auth server (/cn/oauth2/v3)")
+    parser.add_argument("--cn-client-secret", default="")
     parser.add_argument("--access-token-ttl", type=int, default=28800)
     parser.add_argument("--wake-seconds", type=float, default=2.0)
     parser.add_argument("--redirect-uri", action="append", default=[], help="allowed redirect URI (repeatable)")
@@ -39,6 +41,8 @@ def parse_args(argv: list[str] | None = None) -> SimulatorConfig:
         scenario=args.scenario,
         client_id=args.client_id,
         client_secret=args.client_secret,
+        cn_client_id=args.cn_client_id,
+        cn_client_secret=args.cn_client_secret,
         access_token_ttl=args.access_token_ttl,
         wake_seconds=args.wake_seconds,
         redirect_uris=tuple(args.redirect_uri),

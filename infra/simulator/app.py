@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from .auth import auth
+from .auth import CN_BLUEPRINT, CN_PREFIX, auth
 from .billing import path_vin
 from .config import SimulatorConfig
 from .control import control
@@ -62,6 +62,7 @@ def create_app(
     app.register_error_handler(HTTPException, _http_error)
     for blueprint in (auth, fleet, dx, partner, control):
         app.register_blueprint(blueprint)
+    app.register_blueprint(auth, url_prefix=CN_PREFIX, name=CN_BLUEPRINT)
     app.wsgi_app = _DropMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     return app
 

@@ -13,7 +13,23 @@ from .replies import json_body
 from .tokens import OAuthError, TokenSet
 
 auth = Blueprint("auth", __name__, url_prefix="/oauth2/v3")
+# China's auth server (auth.tesla.cn) is the same blueprint under /cn, with its own application.
+CN_BLUEPRINT = "auth_cn"
+CN_PREFIX = "/cn/oauth2/v3"
 PKCE_FIELDS = ("code_challenge", "code_challenge_method")
+
+
+def _client() -> tuple[str, str]:
+    """The (client_id, client_secret) registered at the auth server this request reached."""
+    config = sim_state().config
+    if request.blueprint == CN_BLUEPRINT:
+        return config.cn_client_id, config.cn_client_secret
+    return config.client_id, config.client_secret
+
+
+def _prefix() -> str:
+    return CN_PREFIX if request.blueprint == CN_BLUEPRINT else "/oauth2/v3"
+
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
@@ -37,7 +53,8 @@ def _with_query(url: str, params: Mapping[str, str]) -> str:
 def _authorize_problem(params: Mapping[str, str]) -> str | None:
     """Why an authorize request is unacceptable (shown on a 400 page), or None."""
     config = sim_state().config
-    if params.get("client_id") != config.client_id:
+    client_id, _ = _client()
+    if not client_id or params.get("client_id") != client_id:
         return "Unknown client_id."
     if params.get("response_type") != "code":
         return 'response_type must be "code".'
@@ -70,7 +87,7 @@ def authorize_page() -> Response:
     body = (
         f"<p>Signed in as <strong>{escape(account.email)}</strong> ({escape(account.full_name)}).</p>"
         f"<p>The application <code>{escape(params['client_id'])}</code> asks for:</p><ul>{scopes}</ul>"
-        f'<form method="post" action="/oauth2/v3/authorize">{hidden}'
+        f'<form method="post" action="{_prefix()}/authorize">{hidden}'
         '<button type="submit" name="decision" value="allow">Allow</button> '
         '<button type="submit" name="decision" value="deny">Deny</button></form>'
     )
@@ -95,7 +112,7 @@ def authorize_decision() -> Response:
         params.get("code_challenge") or None,
         params.get("code_challenge_method", "plain"),
     )
-    issuer = f"{base_url()}/oauth2/v3"
+    issuer = f"{base_url()}{_prefix()}"
     return redirect(_with_query(redirect_uri, {"code": code, "state": state, "issuer": issuer}), 302)
 
 
@@ -118,7 +135,7 @@ def token() -> Response:
     """Token endpoint (JSON or form body): authorization_code, refresh_token, client_credentials."""
     data = request.get_json(silent=True) if request.is_json else request.form
     form: Mapping[str, str] = data if isinstance(data, Mapping) else {}
-    config = sim_state().config
+    client_id, client_secret = _client()
     grant_type = form.get("grant_type", "")
     if grant_type not in ("authorization_code", "refresh_token", "client_credentials"):
         return _oauth_error(
@@ -126,14 +143,14 @@ def token() -> Response:
         )
     secret = form.get("client_secret")
     # The secret is optional only when refreshing (public clients refresh without it, as Tesla allows).
-    secret_ok = secret == config.client_secret or (grant_type == "refresh_token" and secret is None)
-    if form.get("client_id") != config.client_id or not secret_ok:
+    secret_ok = secret == client_secret or (grant_type == "refresh_token" and secret is None)
+    if not client_id or form.get("client_id") != client_id or not secret_ok:
         return _oauth_error(401, "unauthorized_client", "We don't recognize this client_id and client_secret.")
     store = sim_state().tokens
     try:
         if grant_type == "authorization_code":
             tokens = store.exchange_code(
-                config.client_id,
+                client_id,
                 str(form.get("code", "")),
                 str(form.get("redirect_uri", "")),
                 form.get("audience"),
@@ -142,12 +159,12 @@ def token() -> Response:
         elif grant_type == "refresh_token":
             if not form.get("refresh_token"):
                 return _oauth_error(400, "invalid_request", "refresh_token is required.")
-            tokens = store.refresh(config.client_id, str(form["refresh_token"]))
+            tokens = store.refresh(client_id, str(form["refresh_token"]))
         else:
             scopes = frozenset(str(form.get("scope", "")).split())
             if not scopes:
                 return _oauth_error(400, "invalid_request", "scope is required for client_credentials.")
-            tokens = store.client_credentials(config.client_id, scopes, form.get("audience"))
+            tokens = store.client_credentials(client_id, scopes, form.get("audience"))
     except OAuthError as exc:
         return _oauth_error(exc.status, exc.error, exc.description)
     return _token_reply(tokens)

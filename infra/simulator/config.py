@@ -19,6 +19,8 @@ class SimulatorConfig(BaseModel):
     scenario: Path = DEFAULT_SCENARIO
     client_id: str = "sim-client-id"
     client_secret: str = "sim-client-secret"
+    cn_client_id: str = Field(default="", description="application at the China auth server (/cn); empty: none")
+    cn_client_secret: str = ""
     access_token_ttl: int = Field(default=28800, ge=1, description="seconds, Tesla's is ~8 h")
     refresh_token_ttl: int = Field(default=90 * 24 * 3600, ge=1, description="seconds, Tesla's is ~3 months")
     auth_code_ttl: int = Field(default=600, ge=1, description="seconds an authorization code stays valid")

@@ -24,10 +24,11 @@ from carpulse.services.prepare import PrepareService
 from carpulse.services.refresh_due import RefreshDueService
 from carpulse.services.regions import RegionRediscovery
 from carpulse.services.reports import ReportsService
+from carpulse.services.sessions import SessionService
 from carpulse.services.tokens import AccountTokenProvider, TokenRefresher, TokenVault
 from carpulse.services.vehicle_report import VehicleReportService
 from carpulse.services.worker import Worker
-from carpulse.tesla.auth import PartnerTokenProvider, TeslaAuthClient
+from carpulse.tesla.auth import AuthDirectory, PartnerTokenProvider, TeslaAuthClient
 from carpulse.tesla.client import FleetClient, RawExchange, TokenProvider
 from carpulse.tesla.errors import WrongRegionError
 
@@ -137,6 +138,13 @@ class Container:
         return FirestoreSessionStore(self.firestore)
 
     @cached_property
+    def login_codes(self):
+        """One-time login code store."""
+        from carpulse.gcp.firestore_store import FirestoreLoginCodeStore
+
+        return FirestoreLoginCodeStore(self.firestore)
+
+    @cached_property
     def reports(self):
         """Report store."""
         from carpulse.gcp.firestore_store import FirestoreReportStore
@@ -151,17 +159,22 @@ class Container:
         return requests.Session()
 
     @cached_property
-    def tesla_auth(self) -> TeslaAuthClient:
-        """Tesla's OAuth server."""
-        return TeslaAuthClient(
-            auth_base_url=self.settings.tesla_auth_base_url,
-            client_id=self.settings.tesla_client_id,
-            client_secret=lambda: self.secrets.get(self.settings.tesla_client_secret_name),
-            redirect_uri=self.settings.oauth_redirect_uri,
-            scopes=self.settings.tesla_scopes,
-            http=self.http,
-            timeout=self.settings.tesla_http_timeout_seconds,
-        )
+    def tesla_auth(self) -> AuthDirectory:
+        """Tesla's OAuth servers (global and China), each with our application there."""
+
+        def build(name: str) -> TeslaAuthClient:
+            realm = self.settings.auth_realm(name)
+            return TeslaAuthClient(
+                auth_base_url=realm.auth_base_url,
+                client_id=realm.client_id,
+                client_secret=lambda: self.secrets.get(realm.client_secret_name),
+                redirect_uri=self.settings.oauth_redirect_uri,
+                scopes=self.settings.tesla_scopes,
+                http=self.http,
+                timeout=self.settings.tesla_http_timeout_seconds,
+            )
+
+        return AuthDirectory(build)
 
     @cached_property
     def vault(self) -> TokenVault:
@@ -209,7 +222,7 @@ class Container:
         self, account: Account, observer: Callable[[RawExchange], None] | None = None
     ) -> FleetClient:
         """A Fleet client with our partner token in the account's region (for specs)."""
-        provider = PartnerTokenProvider(self.tesla_auth, audience=account.fleet_api_base_url)
+        provider = PartnerTokenProvider(self.tesla_auth.for_region(account.region), audience=account.fleet_api_base_url)
         return self.fleet(account.fleet_api_base_url, provider, observer, region=account.region)
 
     # --- services --------------------------------------------------------------------------------
@@ -218,14 +231,26 @@ class Container:
     def connect(self) -> ConnectService:
         """OAuth initiate/callback."""
         return ConnectService(
-            self.settings,
-            self.states,
-            self.accounts,
-            self.sessions,
-            self.tesla_auth,
-            self.vault,
-            self.fleet,
-            self.clock,
+            settings=self.settings,
+            states=self.states,
+            accounts=self.accounts,
+            auth=self.tesla_auth,
+            vault=self.vault,
+            fleet_for=self.fleet,
+            issue_login_code=self.session_service.issue_login_code,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def session_service(self) -> SessionService:
+        """Login codes, sessions and the bearer check."""
+        return SessionService(
+            codes=self.login_codes,
+            sessions=self.sessions,
+            accounts=self.accounts,
+            clock=self.clock,
+            code_ttl_seconds=self.settings.login_code_ttl_seconds,
+            session_ttl_seconds=self.settings.session_ttl_seconds,
         )
 
     @cached_property

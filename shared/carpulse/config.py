@@ -10,12 +10,17 @@ from functools import lru_cache
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from carpulse.errors import ConfigError
+from carpulse.tesla.regions import (
+    CN_REALM,
+    DEFAULT_AUTH_BASE_URLS,
+    DEFAULT_FLEET_BASE_URLS,
+    GLOBAL_REALM,
+    AuthRealm,
+    FleetRegion,
+    realm_of,
+)
 
-TESLA_REGION_BASE_URLS: dict[str, str] = {
-    "na": "https://fleet-api.prd.na.vn.cloud.tesla.com",
-    "eu": "https://fleet-api.prd.eu.vn.cloud.tesla.com",
-    "cn": "https://fleet-api.prd.cn.vn.cloud.tesla.com",
-}
+TESLA_REGION_BASE_URLS = DEFAULT_FLEET_BASE_URLS
 DEFAULT_SCOPES = "openid offline_access vehicle_device_data vehicle_charging_cmds vehicle_specs"
 
 
@@ -30,9 +35,12 @@ class Settings(BaseModel):
 
     # Tesla
     tesla_client_id: str = "carpulse-local-client"
-    tesla_auth_base_url: str = "https://auth.tesla.com"
+    tesla_auth_base_url: str = DEFAULT_AUTH_BASE_URLS[GLOBAL_REALM]
     tesla_region_base_urls: dict[str, str] = Field(default_factory=lambda: dict(TESLA_REGION_BASE_URLS))
     tesla_default_region: str = "eu"
+    # China: its own auth server and developer application (developer.tesla.cn); no client id, no China.
+    tesla_cn_client_id: str = ""
+    tesla_cn_auth_base_url: str = DEFAULT_AUTH_BASE_URLS[CN_REALM]
     tesla_scopes: str = DEFAULT_SCOPES
     tesla_http_timeout_seconds: float = 20.0
 
@@ -53,6 +61,7 @@ class Settings(BaseModel):
     # Secrets: names in Secret Manager; locally they may come straight from the environment.
     secret_source: str = "secret-manager"  # or "env"  # noqa: S105
     tesla_client_secret_name: str = "tesla-client-secret"  # noqa: S105
+    tesla_cn_client_secret_name: str = "tesla-cn-client-secret"  # noqa: S105
     token_encryption_key_name: str = "token-encryption-key"  # noqa: S105
     tesla_private_key_name: str = "tesla-private-key"
 
@@ -67,6 +76,7 @@ class Settings(BaseModel):
     internal_auth_token: str = ""
 
     oauth_state_ttl_seconds: int = 600
+    login_code_ttl_seconds: int = 60  # the frontend trades the callback's code for a session at once
     session_ttl_seconds: int = 7 * 24 * 3600
     refresh_margin_seconds: int = 3600  # refresh access tokens that expire within this window
     wake_wait_seconds: float = 20.0  # a woken car is asked again after this delay
@@ -88,6 +98,35 @@ class Settings(BaseModel):
             return self.tesla_region_base_urls[region]
         except KeyError as exc:
             raise ConfigError(f"no Fleet API base URL configured for region {region!r}") from exc
+
+    def fleet_region(self, region: str) -> FleetRegion:
+        """A Fleet API region with its base URL and auth realm."""
+        return FleetRegion(code=region, fleet_api_base_url=self.region_base_url(region), auth_realm=realm_of(region))
+
+    def auth_realm(self, name: str) -> AuthRealm:
+        """One of Tesla's auth servers with our application there; China only when configured."""
+        if name == CN_REALM:
+            if not self.tesla_cn_client_id:
+                raise ConfigError("China needs its own developer.tesla.cn application: set TESLA_CN_CLIENT_ID")
+            return AuthRealm(
+                name=CN_REALM,
+                auth_base_url=self.tesla_cn_auth_base_url,
+                client_id=self.tesla_cn_client_id,
+                client_secret_name=self.tesla_cn_client_secret_name,
+                default_region="cn",
+            )
+        return AuthRealm(
+            name=GLOBAL_REALM,
+            auth_base_url=self.tesla_auth_base_url,
+            client_id=self.tesla_client_id,
+            client_secret_name=self.tesla_client_secret_name,
+            default_region=self.tesla_default_region if self.tesla_default_region != "cn" else "eu",
+        )
+
+    @property
+    def auth_realms(self) -> tuple[str, ...]:
+        """The realms owners can log in through here."""
+        return (GLOBAL_REALM, CN_REALM) if self.tesla_cn_client_id else (GLOBAL_REALM,)
 
     @property
     def registered_domain(self) -> str:

@@ -52,9 +52,25 @@ class NotFoundError(CarPulseError):
 
 
 class MethodNotAllowedError(CarPulseError):
-    """The path exists, the method does not."""
+    """The path exists, the method does not; `allowed` becomes the Allow header."""
 
     error = "method_not_allowed"
+
+    def __init__(self, description: str = "", *, allowed: tuple[str, ...] = ()) -> None:
+        super().__init__(description or f"use {' or '.join(allowed)}")
+        self.allowed = allowed
+
+
+class PayloadTooLargeError(CarPulseError):
+    """The request body is larger than the endpoint accepts."""
+
+    error = "payload_too_large"
+
+
+class InvalidLoginCodeError(CarPulseError):
+    """A one-time login code that is unknown, expired or already used (OAuth's invalid_grant)."""
+
+    error = "invalid_grant"
 
 
 class InvalidStateError(CarPulseError):

@@ -1,4 +1,5 @@
-"""Refusals over real HTTP: clear JSON errors in our envelope, and nothing stored or queued."""
+"""Refusals over real HTTP through the API host (the gateway, production paths): clear JSON errors
+in our envelope, the callback's redirects to the frontend, and nothing stored or queued."""
 
 from __future__ import annotations
 
@@ -34,6 +35,19 @@ def _assert_envelope(response: requests.Response, status: int, error: str) -> di
     return body
 
 
+def _callback_error(owner: SimulatedOwner, response: requests.Response, error: str) -> dict[str, str]:
+    fragment = owner.callback_fragment(response)
+    assert response.headers["Location"].startswith(owner_frontend(response))
+    assert fragment["error"] == error, fragment
+    assert fragment["error_description"]
+    assert "code" not in fragment
+    return fragment
+
+
+def owner_frontend(response: requests.Response) -> str:
+    return response.headers["Location"].split("#", 1)[0]
+
+
 def test_report_for_a_vin_of_another_account_is_refused_and_creates_nothing(stack, app, api):
     reports_before, tasks_before = _count(app, "reports"), _tasks_created(stack)
     own_vin = api.vehicles()[0]["vin"]
@@ -51,7 +65,7 @@ def test_replayed_state_is_refused_and_stores_nothing(stack, app, owner):
     assert first.status_code == 302
     accounts, sessions = _count(app, "accounts"), _count(app, "sessions")
     replay = owner.finish_login(callback)
-    _assert_envelope(replay, 400, "invalid_state")
+    _callback_error(owner, replay, "invalid_state")
     assert (_count(app, "accounts"), _count(app, "sessions")) == (accounts, sessions)
 
 
@@ -60,21 +74,56 @@ def test_unknown_state_and_foreign_browser_are_refused(stack, app, owner):
     parts = urlparse(callback)
     query = parse_qs(parts.query)
     forged = urlunparse(parts._replace(query=urlencode({"code": query["code"][0], "state": "forged-state"})))
-    sessions = _count(app, "sessions")
-    _assert_envelope(owner.finish_login(forged), 400, "invalid_state")
-    other_browser = SimulatedOwner(stack.urls)  # no login cookie
-    _assert_envelope(other_browser.finish_login(callback), 400, "invalid_state")
-    assert _count(app, "sessions") == sessions
+    codes = _count(app, "login_codes")
+    _callback_error(owner, owner.finish_login(forged), "invalid_state")
+    other_browser = SimulatedOwner(stack.api_url)  # no login cookie
+    _callback_error(other_browser, other_browser.finish_login(callback), "invalid_state")
+    assert _count(app, "login_codes") == codes
 
 
-def test_denied_consent_is_a_clear_error(owner):
+def test_denied_consent_redirects_to_the_frontend_with_the_reason(owner):
     callback = owner.consent(owner.start_login(), decision="deny")
-    _assert_envelope(owner.finish_login(callback), 403, "access_denied")
+    _callback_error(owner, owner.finish_login(callback), "access_denied")
+
+
+def test_callback_clears_the_login_cookie_and_sends_only_a_code(stack, owner):
+    callback = owner.consent(owner.start_login())
+    assert owner.browser.cookies.get("cpt_login")
+    response = owner.finish_login(callback)
+    fragment = owner.callback_fragment(response)
+    assert set(fragment) == {"code", "region"}
+    assert response.headers["Location"].startswith(stack.env["FRONTEND_URL"])
+    assert "session" not in response.headers["Location"]
+    assert owner.browser.cookies.get("cpt_login") is None
+
+
+def test_login_code_is_single_use_and_opens_one_session(app, owner):
+    fragment = owner.callback_fragment(owner.finish_login(owner.consent(owner.start_login())))
+    codes = _count(app, "login_codes")
+    first = owner.open_session(fragment["code"])
+    assert first.status_code == 201, first.text
+    opened = first.json()["response"]
+    assert opened["session_token"]
+    assert opened["expires_at"]
+    assert _count(app, "login_codes") == codes - 1  # consumed
+    _assert_envelope(owner.open_session(fragment["code"]), 400, "invalid_grant")
+    _assert_envelope(owner.open_session("made-up"), 400, "invalid_grant")
+
+
+def test_logout_ends_only_that_session(stack, owner):
+    from infra.local.owner import ApiClient
+
+    one = ApiClient(stack.api_url, owner.connect())
+    two = ApiClient(stack.api_url, SimulatedOwner(stack.api_url).connect())
+    response = one.http.delete(f"{one.base_url}/session", headers=one._headers(), timeout=10)
+    assert response.status_code == 200
+    assert one.http.get(f"{one.base_url}/vehicles", headers=one._headers(), timeout=10).status_code == 401
+    assert two.vehicles()
 
 
 def test_post_without_json_content_type_is_406(stack, api):
     response = requests.post(
-        f"{stack.urls['reports']}/reports",
+        f"{api.base_url}/reports",
         data="vins=x",
         headers={"Authorization": f"Bearer {api.session_token}", "Content-Type": "application/x-www-form-urlencoded"},
         timeout=10,
@@ -107,9 +156,11 @@ def test_malformed_json_is_422(api):
     _assert_envelope(response, 422, "invalid_request")
 
 
-def test_missing_or_wrong_session_is_401(stack):
-    _assert_envelope(requests.get(f"{stack.urls['reports']}/vehicles", timeout=10), 401, "unauthorized")
-    wrong = requests.get(f"{stack.urls['reports']}/vehicles", headers={"Authorization": "Bearer nope"}, timeout=10)
+def test_missing_or_wrong_session_is_401_with_a_bearer_challenge(stack):
+    missing = requests.get(f"{stack.api_url}/api/v1/vehicles", timeout=10)
+    _assert_envelope(missing, 401, "unauthorized")
+    assert missing.headers["WWW-Authenticate"].startswith("Bearer")
+    wrong = requests.get(f"{stack.api_url}/api/v1/vehicles", headers={"Authorization": "Bearer nope"}, timeout=10)
     _assert_envelope(wrong, 401, "unauthorized")
 
 
@@ -120,19 +171,27 @@ def test_unknown_report_and_path(api):
     _assert_envelope(response, 404, "not_found")
     response = api.http.delete(f"{api.base_url}/vehicles", headers=api._headers(), timeout=10)
     _assert_envelope(response, 405, "method_not_allowed")
+    assert response.headers["Allow"] == "GET"
+    # Paths outside the table reach the default backend: still our envelope.
+    _assert_envelope(api.http.get(f"{api.api_url}/nowhere", timeout=10), 404, "not_found")
 
 
-def test_cors_preflight_for_the_frontend_origin(stack):
+def test_cors_preflight_for_the_frontend_origin_allows_credentials(stack):
     origin = stack.env["FRONTEND_ORIGINS"].split(",")[0]
-    response = requests.options(
-        f"{stack.urls['reports']}/reports",
-        headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
-        timeout=10,
-    )
-    assert response.status_code == 204
-    assert response.headers["Access-Control-Allow-Origin"] == origin
-    other = requests.options(f"{stack.urls['reports']}/reports", headers={"Origin": "https://evil.example"}, timeout=10)
+    for path in ("/api/v1/reports", "/api/v1/tesla/oauth/initiate"):
+        response = requests.options(
+            f"{stack.api_url}{path}",
+            headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
+            timeout=10,
+        )
+        assert response.status_code == 204
+        assert response.headers["Access-Control-Allow-Origin"] == origin
+        assert response.headers["Access-Control-Allow-Credentials"] == "true"
+        assert "Origin" in response.headers["Vary"]
+        assert "Retry-After" in response.headers["Access-Control-Expose-Headers"]
+    other = requests.options(f"{stack.api_url}/api/v1/reports", headers={"Origin": "https://evil.example"}, timeout=10)
     assert "Access-Control-Allow-Origin" not in other.headers
+    assert "Origin" in other.headers["Vary"]
 
 
 def test_internal_endpoints_refuse_callers_without_the_task_identity(stack):
@@ -141,18 +200,18 @@ def test_internal_endpoints_refuse_callers_without_the_task_identity(stack):
         _assert_envelope(response, 401, "unauthorized")
 
 
-def test_public_key_is_served_at_the_well_known_path(stack, app):
-    url = stack.urls["public_key"] + "/.well-known/appspecific/com.tesla.3p.public-key.pem"
+def test_public_key_is_served_at_the_well_known_path_of_the_api_host(stack, app):
+    url = stack.api_url + "/.well-known/appspecific/com.tesla.3p.public-key.pem"
     response = requests.get(url, timeout=10)
     assert response.status_code == 200
     assert response.text == public_key_pem(app.secrets.get("tesla-private-key"))
     key = serialization.load_pem_public_key(response.content)
     assert key.curve.name == "secp256r1"
-    _assert_envelope(requests.get(stack.urls["public_key"] + "/other", timeout=10), 404, "not_found")
+    _assert_envelope(requests.get(stack.api_url + "/other", timeout=10), 404, "not_found")
 
 
 def test_scheduler_refresh_rotates_due_tokens(stack, app, api):
-    account = app.reports_api.authenticate(api.session_token)
+    account = app.session_service.authenticate(api.session_token)
     generation = app.accounts.get(account.account_id).token_generation
     app.accounts.update(account.account_id, {"token_expires_at": account.created_at})  # due now
     response = requests.post(
@@ -169,8 +228,8 @@ def test_scheduler_refresh_rotates_due_tokens(stack, app, api):
 def test_disconnect_deletes_tokens_sessions_and_data(stack, app, owner):
     from infra.local.owner import ApiClient
 
-    api = ApiClient(stack.urls["reports"], owner.connect())
-    account = app.reports_api.authenticate(api.session_token)
+    api = ApiClient(stack.api_url, owner.connect())
+    account = app.session_service.authenticate(api.session_token)
     response = api.http.delete(f"{api.base_url}/account", headers=api._headers(), timeout=30)
     assert response.status_code == 200
     assert app.accounts.get(account.account_id) is None

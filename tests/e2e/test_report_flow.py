@@ -40,7 +40,7 @@ def finished_report(stack):
     from infra.local.owner import ApiClient, SimulatedOwner
 
     requests.delete(stack.urls["tesla"] + "/_sim/requests", timeout=10)
-    api = ApiClient(stack.urls["reports"], SimulatedOwner(stack.urls).connect())
+    api = ApiClient(stack.api_url, SimulatedOwner(stack.api_url).connect())
     listed = api.vehicles()
     after_listing = _tesla_log(stack)
     response = api.request_report([v["vin"] for v in listed])

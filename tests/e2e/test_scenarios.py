@@ -37,7 +37,7 @@ def scenario_run(request, tmp_path_factory):
         wake_seconds=1.0,
         extra_env={"MAX_VINS_PER_REPORT": "50"},
     ) as stack:
-        api = ApiClient(stack.urls["reports"], SimulatedOwner(stack.urls).connect())
+        api = ApiClient(stack.api_url, SimulatedOwner(stack.api_url).connect())
         vins = [v["vin"] for v in api.vehicles()]
         response = api.request_report(vins)
         assert response.status_code == 202, response.text

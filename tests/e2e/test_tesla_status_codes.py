@@ -114,7 +114,7 @@ def test_offline_408_is_asked_again_later_then_explained(stack, app, api):
 
 
 def test_expired_token_401_refreshes_once_and_retries(stack, app, api):
-    account = app.reports_api.authenticate(api.session_token)
+    account = app.session_service.authenticate(api.session_token)
     generation = app.accounts.get(account.account_id).token_generation
     _fault(stack, rf"/vehicles/{VIN}$", 401, count=1)
     report, snapshot = _report(stack, app, api)
@@ -129,7 +129,7 @@ def test_login_required_marks_the_account_and_fails_clearly(stack, app, api, own
     report, _ = _report(stack, app, api)
     assert report["status"] == "failed"
     assert "connect again" in report["vehicles"][0]["error"]
-    account = app.reports_api.authenticate(api.session_token)
+    account = app.session_service.authenticate(api.session_token)
     assert app.accounts.get(account.account_id).status is AccountStatus.RECONNECT_REQUIRED
     refused = api.http.get(f"{api.base_url}/vehicles", headers=api._headers(), timeout=10)
     assert refused.status_code == 409
@@ -139,7 +139,7 @@ def test_login_required_marks_the_account_and_fails_clearly(stack, app, api, own
 
 
 def test_wrong_region_421_rediscovers_persists_and_retries(stack, app, api):
-    account = app.reports_api.authenticate(api.session_token)
+    account = app.session_service.authenticate(api.session_token)
     na = app.settings.region_base_url("na")
     app.accounts.update(account.account_id, {"region": "na", "fleet_api_base_url": na})  # a stale region
     requests.delete(stack.urls["tesla"] + "/_sim/requests", timeout=5)  # forget the login's calls

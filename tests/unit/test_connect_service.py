@@ -6,20 +6,22 @@ import pytest
 
 from carpulse.config import Settings
 from carpulse.crypto import TokenCipher, new_encryption_key
-from carpulse.errors import ConsentDeniedError, InvalidStateError
+from carpulse.errors import ConsentDeniedError, InvalidLoginCodeError, InvalidRequestError, InvalidStateError
 from carpulse.services.connect import ConnectService
+from carpulse.services.sessions import SessionService
 from carpulse.services.tokens import TokenVault
-from carpulse.tesla.auth import TokenResponse
+from carpulse.tesla.auth import AuthDirectory, TokenResponse
 from carpulse.tesla.errors import TeslaBadRequestError
-from tests.fakes import FakeAccounts, FakeClock, FakeSessions, FakeStates
+from tests.fakes import FakeAccounts, FakeClock, FakeLoginCodes, FakeSessions, FakeStates
 
 
 class FakeAuth:
-    def __init__(self):
+    def __init__(self, host="auth.example"):
         self.exchanged = []
+        self.host = host
 
     def authorize_url(self, state):
-        return f"https://auth.example/authorize?state={state}"
+        return f"https://{self.host}/authorize?state={state}"
 
     def exchange_code(self, code, *, audience):
         if code == "bad":
@@ -33,33 +35,80 @@ class FakeFleet:
         return SimpleNamespace(region="eu", fleet_api_base_url="https://fleet-eu.example")
 
 
-@pytest.fixture
-def service():
+def _service(settings):
     clock = FakeClock()
-    svc = ConnectService(
-        settings=Settings(tesla_region_base_urls={"eu": "https://fleet-eu.example", "na": "https://fleet-na.example"}),
-        states=FakeStates(),
-        accounts=FakeAccounts(),
+    accounts = FakeAccounts()
+    sessions = SessionService(
+        codes=FakeLoginCodes(),
         sessions=FakeSessions(),
-        auth=FakeAuth(),
+        accounts=accounts,
+        clock=clock,
+        code_ttl_seconds=60,
+        session_ttl_seconds=3600,
+    )
+    realms = {"global": FakeAuth("auth.example"), "cn": FakeAuth("auth.example.cn")}
+    svc = ConnectService(
+        settings=settings,
+        states=FakeStates(),
+        accounts=accounts,
+        auth=AuthDirectory(lambda realm: realms[realm]),
         vault=TokenVault(TokenCipher(new_encryption_key())),
         fleet_for=lambda base, tokens: FakeFleet(),
+        issue_login_code=sessions.issue_login_code,
         clock=clock,
     )
     svc.clock_ = clock
+    svc.sessions = sessions.sessions
+    svc.session_service = sessions
+    svc.realms = realms
     return svc
 
 
-def test_successful_login_stores_encrypted_tokens_and_a_hashed_session(service):
+@pytest.fixture
+def service():
+    regions = {"eu": "https://fleet-eu.example", "na": "https://fleet-na.example", "cn": "https://fleet-cn.example"}
+    svc = _service(Settings(tesla_region_base_urls=regions))
+    svc.auth_ = svc.realms["global"]
+    return svc
+
+
+def test_successful_login_stores_encrypted_tokens_and_hands_out_a_one_time_code(service):
     start = service.start_login()
     done = service.complete_login(code="good", state=start.state, binding_nonce=start.binding_nonce)
     account = service.accounts.get(done.account_id)
     assert account.region == "eu"
     assert "access-1" not in account.access_token_enc
     assert service.vault.open(account.account_id, account.refresh_token_enc) == "refresh-1"
-    assert done.session_token not in service.sessions.items  # stored only as a hash
+    assert service.realms["global"].exchanged == [("good", "https://fleet-eu.example")]
+    assert not service.sessions.items  # no session until the frontend trades the code
+    opened = service.session_service.open(done.login_code)
+    assert opened.session_token not in service.sessions.items  # stored only as a hash
     assert len(service.sessions.items) == 1
-    assert service.auth.exchanged == [("good", "https://fleet-eu.example")]
+    assert service.session_service.authenticate(opened.session_token).account_id == done.account_id
+    with pytest.raises(InvalidLoginCodeError):
+        service.session_service.open(done.login_code)  # single use
+
+
+def test_login_code_expires_after_its_ttl(service):
+    start = service.start_login()
+    done = service.complete_login(code="good", state=start.state, binding_nonce=start.binding_nonce)
+    service.clock_.advance(61)
+    with pytest.raises(InvalidLoginCodeError):
+        service.session_service.open(done.login_code)
+    assert not service.sessions.items
+
+
+def test_china_logs_in_at_its_own_auth_server_only_when_configured(service):
+    with pytest.raises(InvalidRequestError) as caught:
+        service.start_login("cn")
+    assert "region" in caught.value.messages
+    regions = {"eu": "https://fleet-eu.example", "cn": "https://fleet-cn.example"}
+    china = _service(Settings(tesla_region_base_urls=regions, tesla_cn_client_id="cn-app"))
+    start = china.start_login("cn")
+    assert start.authorize_url.startswith("https://auth.example.cn/")
+    china.complete_login(code="good", state=start.state, binding_nonce=start.binding_nonce)
+    assert china.realms["cn"].exchanged == [("good", "https://fleet-cn.example")]
+    assert not china.realms["global"].exchanged
 
 
 def test_replayed_state_is_refused_and_stores_nothing_more(service):
@@ -67,8 +116,8 @@ def test_replayed_state_is_refused_and_stores_nothing_more(service):
     service.complete_login(code="good", state=start.state, binding_nonce=start.binding_nonce)
     with pytest.raises(InvalidStateError):
         service.complete_login(code="good", state=start.state, binding_nonce=start.binding_nonce)
-    assert len(service.sessions.items) == 1
-    assert len(service.auth.exchanged) == 1
+    assert len(service.session_service.codes.items) == 1  # only the first login handed out a code
+    assert len(service.realms["global"].exchanged) == 1
 
 
 @pytest.mark.parametrize(
@@ -81,7 +130,7 @@ def test_unknown_state_is_refused(service, state, nonce):
     assert caught.value.error in ("invalid_state", "invalid_request")
     assert not service.accounts.items
     assert not service.sessions.items
-    assert not service.auth.exchanged
+    assert not service.realms["global"].exchanged
 
 
 def test_state_from_another_browser_is_refused(service):
@@ -89,7 +138,7 @@ def test_state_from_another_browser_is_refused(service):
     with pytest.raises(InvalidStateError):
         service.complete_login(code="good", state=start.state, binding_nonce="someone-elses-cookie")
     assert not service.accounts.items
-    assert not service.auth.exchanged
+    assert not service.realms["global"].exchanged
 
 
 def test_expired_state_is_refused(service):

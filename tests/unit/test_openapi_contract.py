@@ -41,3 +41,23 @@ def test_languages_and_vin_pattern_match_the_model():
     assert props["language"]["enum"] == ["en", "de", "fi"]
     assert props["vins"]["items"]["pattern"] == "^[A-HJ-NPR-Z0-9]{17}$"
     assert SCHEMAS["ReportCreate"]["additionalProperties"] is False
+
+
+def test_documented_paths_are_what_the_path_table_routes():
+    from carpulse.http import routes
+
+    documented = list(SPEC["paths"])
+    for path in documented:
+        concrete = path.replace("{report_id}", "0" * 32)
+        assert routes.function_for(concrete) != routes.DEFAULT_FUNCTION or concrete == routes.PUBLIC_KEY_PATH, path
+    for route in routes.ROUTES:
+        for pattern in (p for p in route.paths if not p.endswith("/*")):  # prefixes reserve room below
+            assert any(routes.path_matches(pattern, p.replace("{report_id}", "0" * 32)) for p in documented), (
+                f"{pattern} ({route.function}) is routed but not documented"
+            )
+
+
+def test_servers_are_the_api_hosts():
+    urls = [server["url"] for server in SPEC["servers"]]
+    assert "https://api.carpulsetracker.com" in urls
+    assert "https://dev.api.carpulsetracker.com" in urls

@@ -9,7 +9,7 @@ from carpulse.config import Settings
 from carpulse.crypto import sha256_hex
 from carpulse.domain.models import Account, ReportStatus, Session, VinStatus
 from carpulse.domain.tasks import TaskKind, WorkerTask
-from carpulse.errors import NotAuthenticatedError, NotFoundError, RetryLaterError
+from carpulse.errors import NotFoundError, RetryLaterError
 from carpulse.services.finalise import FinaliseService
 from carpulse.services.prepare import PrepareService
 from carpulse.services.reports import ReportCreate, ReportsService
@@ -162,17 +162,6 @@ class World:
 @pytest.fixture
 def world():
     return World()
-
-
-def test_authentication(world):
-    assert world.api.authenticate("sess").account_id == "acc1"
-    with pytest.raises(NotAuthenticatedError):
-        world.api.authenticate("nope")
-    with pytest.raises(NotAuthenticatedError):
-        world.api.authenticate(None)
-    world.clock.advance(2 * 86400)
-    with pytest.raises(NotAuthenticatedError):
-        world.api.authenticate("sess")
 
 
 def test_foreign_vin_is_refused_and_nothing_is_created(world):

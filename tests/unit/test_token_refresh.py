@@ -11,7 +11,7 @@ from carpulse.domain.models import Account, AccountStatus
 from carpulse.errors import ReconnectRequiredError
 from carpulse.services.refresh_due import RefreshDueService
 from carpulse.services.tokens import AccountTokenProvider, TokenRefresher, TokenVault
-from carpulse.tesla.auth import TokenResponse
+from carpulse.tesla.auth import AuthDirectory, TokenResponse
 from carpulse.tesla.errors import LoginRequiredError
 from tests.fakes import FakeAccounts, FakeClock
 
@@ -52,7 +52,8 @@ def _setup(expires_in=30):
         updated_at=clock(),
     )
     auth = SingleUseAuth("refresh-1")
-    refresher = TokenRefresher(accounts, auth, vault, clock, sleep=lambda s: time.sleep(0.01))
+    directory = AuthDirectory(lambda realm: auth)
+    refresher = TokenRefresher(accounts, directory, vault, clock, sleep=lambda s: time.sleep(0.01))
     return clock, vault, accounts, auth, refresher
 
 

@@ -38,8 +38,18 @@ class OAuthState(_Record):
     """A pending OAuth login. Stored under the hash of the state; deleted when consumed."""
 
     binding_hash: str  # hash of the browser-bound nonce (cookie) that started the login
+    auth_realm: str = "global"  # which Tesla auth server the login went to (global or cn)
     created_at: datetime
-    expires_at: datetime
+    expires_at: datetime  # Firestore TTL field
+
+
+class LoginCode(_Record):
+    """A one-time code the callback hands the frontend (in the URL fragment) instead of a session
+    token; the frontend trades it for a session. Stored under its hash; deleted when used."""
+
+    account_id: str
+    created_at: datetime
+    expires_at: datetime  # Firestore TTL field
 
 
 class Session(_Record):
@@ -47,7 +57,7 @@ class Session(_Record):
 
     account_id: str
     created_at: datetime
-    expires_at: datetime
+    expires_at: datetime  # Firestore TTL field
 
 
 class ReportStatus(StrEnum):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from google.cloud import firestore
 from pydantic import BaseModel
@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from carpulse.domain.models import (
     Account,
     AccountStatus,
+    LoginCode,
     OAuthState,
     ReportRequest,
     ReportStatus,
@@ -20,6 +21,7 @@ from carpulse.domain.models import (
 )
 
 OAUTH_STATES = "oauth_states"
+LOGIN_CODES = "login_codes"
 ACCOUNTS = "accounts"
 SESSIONS = "sessions"
 REPORTS = "reports"
@@ -52,29 +54,50 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class FirestoreOAuthStateStore:
-    """Pending OAuth logins in `oauth_states/{sha256(state)}`."""
+T = TypeVar("T", bound=BaseModel)
+
+
+class _SingleUseStore(Generic[T]):
+    """Documents under the hash of a secret, read and deleted in one transaction, so two callers
+    presenting the same secret cannot both win."""
+
+    collection: str
+    model: type[T]
 
     def __init__(self, db: firestore.Client) -> None:
         self._db = db
 
-    def put(self, state_hash: str, state: OAuthState) -> None:
-        """Store a new pending login."""
-        self._db.collection(OAUTH_STATES).document(state_hash).create(_doc(state))
+    def put(self, key_hash: str, item: T) -> None:
+        """Store a new item (a hash collision fails instead of overwriting)."""
+        self._db.collection(self.collection).document(key_hash).create(_doc(item))
 
-    def consume(self, state_hash: str) -> OAuthState | None:
-        """Read and delete in one transaction, so two callbacks with one state cannot both win."""
-        ref = self._db.collection(OAUTH_STATES).document(state_hash)
+    def consume(self, key_hash: str) -> T | None:
+        """Read and delete; None if unknown or already consumed."""
+        ref = self._db.collection(self.collection).document(key_hash)
 
         @firestore.transactional
-        def take(tx: firestore.Transaction) -> OAuthState | None:
+        def take(tx: firestore.Transaction) -> T | None:
             snap = ref.get(transaction=tx)
             if not snap.exists:
                 return None
             tx.delete(ref)
-            return OAuthState.model_validate(snap.to_dict())
+            return self.model.model_validate(snap.to_dict())
 
         return take(self._db.transaction(max_attempts=MAX_TRANSACTION_ATTEMPTS))
+
+
+class FirestoreOAuthStateStore(_SingleUseStore[OAuthState]):
+    """Pending OAuth logins in `oauth_states/{sha256(state)}`."""
+
+    collection = OAUTH_STATES
+    model = OAuthState
+
+
+class FirestoreLoginCodeStore(_SingleUseStore[LoginCode]):
+    """One-time login codes in `login_codes/{sha256(code)}`."""
+
+    collection = LOGIN_CODES
+    model = LoginCode
 
 
 class FirestoreAccountStore:
@@ -176,6 +199,10 @@ class FirestoreSessionStore:
         """A session by token hash, or None."""
         snap = self._db.collection(SESSIONS).document(token_hash).get()
         return Session.model_validate(snap.to_dict()) if snap.exists else None
+
+    def delete(self, token_hash: str) -> None:
+        """End one session."""
+        self._db.collection(SESSIONS).document(token_hash).delete()
 
     def delete_for_account(self, account_id: str) -> None:
         """End every session of an account."""

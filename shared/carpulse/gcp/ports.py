@@ -8,6 +8,7 @@ from typing import Protocol
 
 from carpulse.domain.models import (
     Account,
+    LoginCode,
     OAuthState,
     ReportRequest,
     ReportStatus,
@@ -27,6 +28,18 @@ class OAuthStateStore(Protocol):
 
     def consume(self, state_hash: str) -> OAuthState | None:
         """Atomically read and delete a pending login (single use); None if unknown."""
+        ...
+
+
+class LoginCodeStore(Protocol):
+    """One-time login codes of finished OAuth logins."""
+
+    def put(self, code_hash: str, code: LoginCode) -> None:
+        """Store a new code."""
+        ...
+
+    def consume(self, code_hash: str) -> LoginCode | None:
+        """Atomically read and delete a code (single use); None if unknown or already used."""
         ...
 
 
@@ -71,6 +84,10 @@ class SessionStore(Protocol):
 
     def get(self, token_hash: str) -> Session | None:
         """A session by token hash, or None."""
+        ...
+
+    def delete(self, token_hash: str) -> None:
+        """End one session (logout)."""
         ...
 
     def delete_for_account(self, account_id: str) -> None:

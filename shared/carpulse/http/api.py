@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
-import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import flask
 from pydantic import BaseModel, ValidationError
@@ -17,15 +19,21 @@ from carpulse.crypto import constant_time_equals
 from carpulse.errors import (
     CarPulseError,
     InvalidRequestError,
+    MethodNotAllowedError,
     NotAcceptableError,
     NotAuthenticatedError,
+    PayloadTooLargeError,
 )
-from carpulse.http.errors import error_body, retry_after_of, status_for
+from carpulse.http.errors import error_body, extra_headers_of, status_for
 from carpulse.logs import configure_logging, log_fields
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 Handler = Callable[[flask.Request], flask.Response]
+MAX_JSON_BODY_BYTES = 64 * 1024  # the largest valid body (50 VINs and options) is under 2 KiB
+# Headers a cross-origin frontend may send, and the response headers its scripts may read.
+CORS_REQUEST_HEADERS = "Authorization, Content-Type, Idempotency-Key"
+CORS_EXPOSED_HEADERS = "Location, Retry-After"
 
 
 def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> flask.Response:
@@ -46,19 +54,55 @@ def _json(body: dict[str, Any], status: int, headers: dict[str, str] | None = No
 
 
 def error_response(exc: CarPulseError) -> flask.Response:
-    """An error response in our envelope with the mapped status."""
-    headers = {}
-    retry_after = retry_after_of(exc)
-    if retry_after is not None:
-        headers["Retry-After"] = str(max(1, math.ceil(retry_after)))
-    return _json(error_body(exc), status_for(exc), headers)
+    """An error response in our envelope with the mapped status and the headers it requires."""
+    return _json(error_body(exc), status_for(exc), extra_headers_of(exc))
+
+
+def fragment_redirect(base_url: str, params: dict[str, str]) -> flask.Response:
+    """302 to `base_url#k=v&…`: a fragment never reaches a server, its logs or a Referer."""
+    response = flask.redirect(f"{base_url.split('#', 1)[0]}#{urlencode(params)}", code=302)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@dataclass
+class RedirectOutcome:
+    """The response a `redirect_errors` block produced (its error redirect, if it failed)."""
+
+    response: flask.Response | None = None
+
+
+@contextlib.contextmanager
+def redirect_errors(base_url: str) -> Iterator[RedirectOutcome]:
+    """For endpoints a browser lands on (the OAuth callback): every failure becomes a redirect to
+    `base_url#error=<enum>&error_description=<words>` instead of a JSON page, using the same
+    error enums and descriptions as our JSON envelope."""
+    outcome = RedirectOutcome()
+    try:
+        yield outcome
+    except CarPulseError as exc:
+        body = error_body(exc)
+        if status_for(exc) >= 500:
+            log.warning("browser flow failed", extra=log_fields(error=exc.error, detail=exc.description))
+        outcome.response = fragment_redirect(
+            base_url, {"error": str(body["error"]), "error_description": str(body["error_description"])}
+        )
+    except Exception:
+        log.exception("unhandled error in a browser flow")
+        outcome.response = fragment_redirect(
+            base_url, {"error": "server_error", "error_description": "something went wrong on our side; try again"}
+        )
+    if outcome.response is None:
+        raise RuntimeError("redirect_errors block produced no response")
 
 
 def parse_json(request: flask.Request, model: type[M]) -> M:
-    """The JSON body as `model`: 406 without a JSON content type, 422 with field messages."""
+    """The JSON body as `model`: 406 without a JSON content type, 413 when too large, 422 with
+    field messages."""
     if request.mimetype != "application/json":
         raise NotAcceptableError("Content-Type must be application/json")
-    raw = request.get_data(cache=True)
+    raw = read_body(request, MAX_JSON_BODY_BYTES)
     try:
         data = json.loads(raw or b"{}")
     except ValueError as exc:
@@ -67,6 +111,16 @@ def parse_json(request: flask.Request, model: type[M]) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise InvalidRequestError("the request has invalid fields", messages=field_messages(exc)) from exc
+
+
+def read_body(request: flask.Request, limit: int) -> bytes:
+    """At most `limit` bytes of the body; 413 beyond, without reading a large body to its end."""
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLargeError(f"the body may be at most {limit:,} bytes")
+    raw = request.stream.read(limit + 1)  # a chunked body has no length: read one byte past the limit
+    if len(raw) > limit:
+        raise PayloadTooLargeError(f"the body may be at most {limit:,} bytes")
+    return raw
 
 
 def field_messages(exc: ValidationError) -> dict[str, list[str]]:
@@ -101,17 +155,23 @@ def require_internal_caller(request: flask.Request) -> None:
         raise NotAuthenticatedError("internal endpoint: caller is not Cloud Tasks or Cloud Scheduler")
 
 
-def _cors_headers(request: flask.Request, methods: Iterable[str]) -> dict[str, str]:
-    origin = request.headers.get("Origin")
-    if not origin or origin not in get_settings().frontend_origins:
-        return {}
-    return {
-        "Access-Control-Allow-Origin": origin,
-        "Access-Control-Allow-Methods": ", ".join([*methods, "OPTIONS"]),
-        "Access-Control-Allow-Headers": "Authorization, Content-Type",
-        "Access-Control-Max-Age": "3600",
-        "Vary": "Origin",
-    }
+def cors_headers(origin: str | None, methods: Iterable[str], allowed_origins: Iterable[str]) -> dict[str, str]:
+    """CORS for a configured frontend origin: that exact origin, with credentials (the login
+    cookie rides on the initiate call). Other origins get no grant, only `Vary: Origin`."""
+    headers = {"Vary": "Origin"}  # the answer depends on Origin: caches must not mix them up
+    if not origin or origin not in allowed_origins:
+        return headers
+    headers.update(
+        {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Credentials": "true",
+            "Access-Control-Allow-Methods": ", ".join([*methods, "OPTIONS"]),
+            "Access-Control-Allow-Headers": CORS_REQUEST_HEADERS,
+            "Access-Control-Expose-Headers": CORS_EXPOSED_HEADERS,
+            "Access-Control-Max-Age": "3600",
+        }
+    )
+    return headers
 
 
 def endpoint(*, methods: Iterable[str], cors: bool = False) -> Callable[[Handler], Handler]:
@@ -122,14 +182,13 @@ def endpoint(*, methods: Iterable[str], cors: bool = False) -> Callable[[Handler
         @functools.wraps(handler)
         def run(request: flask.Request) -> flask.Response:
             configure_logging()
-            extra = _cors_headers(request, allowed) if cors else {}
+            extra = (
+                cors_headers(request.headers.get("Origin"), allowed, get_settings().frontend_origins) if cors else {}
+            )
             if cors and request.method == "OPTIONS":
                 response = flask.Response(status=204)
             elif request.method not in allowed:
-                from carpulse.errors import MethodNotAllowedError
-
-                response = error_response(MethodNotAllowedError(f"use {' or '.join(allowed)}"))
-                response.headers["Allow"] = ", ".join(allowed)
+                response = error_response(MethodNotAllowedError(allowed=allowed))
             else:
                 try:
                     response = handler(request)

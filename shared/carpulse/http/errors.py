@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from carpulse import errors
 from carpulse.tesla import errors as tesla
 
@@ -13,6 +15,8 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (errors.ForbiddenError, 403),
     (errors.NotFoundError, 404),
     (errors.MethodNotAllowedError, 405),
+    (errors.PayloadTooLargeError, 413),
+    (errors.InvalidLoginCodeError, 400),
     (errors.InvalidStateError, 400),
     (errors.ConsentDeniedError, 403),
     (errors.ReconnectRequiredError, 409),
@@ -41,6 +45,19 @@ def error_body(exc: errors.CarPulseError) -> dict[str, object]:
     if isinstance(exc, errors.ConfigError):
         body["error_description"] = "the service is misconfigured; the operators have been told"
     return body
+
+
+def extra_headers_of(exc: errors.CarPulseError) -> dict[str, str]:
+    """Headers an error status requires: Allow on 405, WWW-Authenticate on 401, Retry-After."""
+    headers: dict[str, str] = {}
+    if isinstance(exc, errors.MethodNotAllowedError) and exc.allowed:
+        headers["Allow"] = ", ".join(exc.allowed)
+    if isinstance(exc, errors.NotAuthenticatedError):
+        headers["WWW-Authenticate"] = 'Bearer realm="carpulse"'
+    retry_after = retry_after_of(exc)
+    if retry_after is not None:
+        headers["Retry-After"] = str(max(1, math.ceil(retry_after)))
+    return headers
 
 
 def retry_after_of(exc: errors.CarPulseError) -> float | None:

@@ -35,7 +35,6 @@ ROUTES: tuple[Route, ...] = (
         paths=(
             f"{API_PREFIX}/session",
             f"{API_PREFIX}/vehicles",
-            f"{API_PREFIX}/vehicles/*",
             f"{API_PREFIX}/reports",
             f"{API_PREFIX}/reports/*",
             f"{API_PREFIX}/account",

@@ -11,14 +11,15 @@ from pydantic import BaseModel
 
 from carpulse.config import Settings
 from carpulse.crypto import constant_time_equals, random_token, sha256_hex
-from carpulse.domain.models import Account, AccountStatus, OAuthState, Session
+from carpulse.domain.models import Account, AccountStatus, OAuthState
 from carpulse.errors import ConsentDeniedError, InvalidRequestError, InvalidStateError, UpstreamError
-from carpulse.gcp.ports import AccountStore, Clock, OAuthStateStore, SessionStore
+from carpulse.gcp.ports import AccountStore, Clock, OAuthStateStore
 from carpulse.logs import log_fields
 from carpulse.services.tokens import TokenVault
-from carpulse.tesla.auth import TeslaAuthClient, TokenResponse, jwt_claims
+from carpulse.tesla.auth import AuthDirectory, TokenResponse, jwt_claims
 from carpulse.tesla.client import FleetClient, TokenProvider
 from carpulse.tesla.errors import TeslaBadRequestError, TeslaError
+from carpulse.tesla.regions import CN_REALM, GLOBAL_REALM
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +34,16 @@ class LoginStart(BaseModel):
 
 
 class Connected(BaseModel):
-    """Result of a successful callback."""
+    """Result of a successful callback: the frontend trades `login_code` for a session."""
 
     account_id: str
-    session_token: str
+    login_code: str
     region: str
+
+
+# What an owner may ask for at initiate: China logs in at its own auth server; everyone else at
+# the global one, whatever their Fleet region turns out to be.
+REALM_FOR_CHOICE = {"global": GLOBAL_REALM, "na": GLOBAL_REALM, "eu": GLOBAL_REALM, "cn": CN_REALM}
 
 
 class _StaticToken:
@@ -56,30 +62,42 @@ class _StaticToken:
         return None  # nothing stored yet
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ConnectService:
     """OAuth login: single-use, short-lived, browser-bound state; tokens stored encrypted."""
 
     settings: Settings
     states: OAuthStateStore
     accounts: AccountStore
-    sessions: SessionStore
-    auth: TeslaAuthClient
+    auth: AuthDirectory
     vault: TokenVault
     fleet_for: Callable[[str, TokenProvider], FleetClient]
+    issue_login_code: Callable[[str], str]
     clock: Clock
 
-    def start_login(self) -> LoginStart:
-        """Create a pending login and the Tesla authorize URL."""
+    def start_login(self, region: str | None = None) -> LoginStart:
+        """Create a pending login and the Tesla authorize URL (China's own server for `cn`)."""
+        realm = REALM_FOR_CHOICE.get((region or "global").lower())
+        if realm is None or realm not in self.settings.auth_realms:
+            offered = ", ".join(k for k, v in REALM_FOR_CHOICE.items() if v in self.settings.auth_realms)
+            raise InvalidRequestError("unknown Tesla region", messages={"region": [f"must be one of {offered}"]})
         state, nonce = random_token(), random_token()
         now = self.clock()
         ttl = self.settings.oauth_state_ttl_seconds
         self.states.put(
             sha256_hex(state),
-            OAuthState(binding_hash=sha256_hex(nonce), created_at=now, expires_at=now + timedelta(seconds=ttl)),
+            OAuthState(
+                binding_hash=sha256_hex(nonce),
+                auth_realm=realm,
+                created_at=now,
+                expires_at=now + timedelta(seconds=ttl),
+            ),
         )
         return LoginStart(
-            authorize_url=self.auth.authorize_url(state), state=state, binding_nonce=nonce, expires_in=ttl
+            authorize_url=self.auth.for_realm(realm).authorize_url(state),
+            state=state,
+            binding_nonce=nonce,
+            expires_in=ttl,
         )
 
     def complete_login(
@@ -100,35 +118,27 @@ class ConnectService:
         if not code:
             raise InvalidRequestError("missing code", messages={"code": ["is required"]})
 
-        default_base = self.settings.region_base_url(self.settings.tesla_default_region)
+        realm = self.settings.auth_realm(pending.auth_realm)
+        default_base = self.settings.region_base_url(realm.default_region)
         try:
-            tokens = self.auth.exchange_code(code, audience=default_base)
+            tokens = self.auth.for_realm(realm.name).exchange_code(code, audience=default_base)
         except TeslaBadRequestError as exc:
             raise InvalidStateError(f"Tesla refused the authorization code ({exc.tesla_error or exc.status})") from exc
         except TeslaError as exc:
             raise UpstreamError(f"Tesla token exchange failed ({exc.error})") from exc
-        region, base_url = self._discover_region(tokens.access_token, default_base)
+        region, base_url = self._discover_region(tokens.access_token, default_base, realm.default_region)
         account = self._store_account(tokens, region, base_url)
-        session_token = random_token()
-        now = self.clock()
-        self.sessions.put(
-            sha256_hex(session_token),
-            Session(
-                account_id=account.account_id,
-                created_at=now,
-                expires_at=now + timedelta(seconds=self.settings.session_ttl_seconds),
-            ),
-        )
+        login_code = self.issue_login_code(account.account_id)
         log.info("account connected", extra=log_fields(account=account.account_id, region=region))
-        return Connected(account_id=account.account_id, session_token=session_token, region=region)
+        return Connected(account_id=account.account_id, login_code=login_code, region=region)
 
-    def _discover_region(self, access_token: str, default_base: str) -> tuple[str, str]:
+    def _discover_region(self, access_token: str, default_base: str, default_region: str) -> tuple[str, str]:
         fleet = self.fleet_for(default_base, _StaticToken(access_token))
         try:
             found = fleet.user_region()
         except TeslaError as exc:
             raise UpstreamError(f"could not discover the Tesla region ({exc.error})") from exc
-        region = (found.region or self.settings.tesla_default_region).lower()
+        region = (found.region or default_region).lower()
         configured = self.settings.tesla_region_base_urls.get(region)
         # Our own table wins: a base URL from a response is only used for a region we do not know.
         return region, configured or found.fleet_api_base_url or default_base

@@ -12,8 +12,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat,
 from pydantic import BaseModel
 
 from carpulse.config import Settings
+from carpulse.errors import ConfigError
 from carpulse.keys import public_key_pem
-from carpulse.tesla.auth import PartnerTokenProvider, TeslaAuthClient
+from carpulse.tesla.auth import AuthDirectory, PartnerTokenProvider
 from carpulse.tesla.client import FleetClient, TokenProvider
 from carpulse.tesla.errors import TeslaError
 
@@ -65,7 +66,7 @@ class PartnerRegistration:
     """Registers one domain in one or all regions."""
 
     settings: Settings
-    auth: TeslaAuthClient
+    auth: AuthDirectory
     private_key_pem: Callable[[], str]
     fleet: Callable[[str, TokenProvider], FleetClient]
     http: requests.Session
@@ -90,7 +91,11 @@ class PartnerRegistration:
 
     def _register(self, domain: str, region: str, ours: str) -> RegionResult:
         base = self.settings.region_base_url(region)
-        client = self.fleet(base, PartnerTokenProvider(self.auth, audience=base))
+        try:
+            auth = self.auth.for_region(region)
+        except ConfigError as exc:  # China without its own developer.tesla.cn application
+            return RegionResult(region=region, registered=False, message=exc.description)
+        client = self.fleet(base, PartnerTokenProvider(auth, audience=base))
         try:
             client.register_partner(domain)
         except TeslaError as exc:

@@ -13,12 +13,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from carpulse.config import Settings
-from carpulse.crypto import sha256_hex
 from carpulse.domain.models import Account, ReportOptions, ReportRequest, ReportStatus, VinProgress, VinStatus
 from carpulse.domain.tasks import TaskKind, WorkerTask
 from carpulse.errors import (
     ForbiddenError,
-    NotAuthenticatedError,
     NotFoundError,
     RetryLaterError,
     UpstreamError,
@@ -31,6 +29,7 @@ from carpulse.tesla.errors import PartnerNotRegisteredError, TeslaError
 
 log = logging.getLogger(__name__)
 _VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
+_REPORT_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 
 
 class ReportCreate(BaseModel):
@@ -101,18 +100,6 @@ class ReportsService:
     fleet_for_account: Callable[[Account], FleetClient]
     clock: Clock
 
-    def authenticate(self, session_token: str | None) -> Account:
-        """The account behind a session token."""
-        if not session_token:
-            raise NotAuthenticatedError("missing bearer session token")
-        session = self.sessions.get(sha256_hex(session_token))
-        if session is None or session.expires_at <= self.clock():
-            raise NotAuthenticatedError("unknown or expired session")
-        account = self.accounts.get(session.account_id)
-        if account is None:
-            raise NotAuthenticatedError("the account of this session was disconnected")
-        return account
-
     def list_vehicles(self, account: Account) -> list[VehicleView]:
         """The account's vehicles from Tesla's cheap list call (never wakes a car)."""
         try:
@@ -156,7 +143,7 @@ class ReportsService:
 
     def report_status(self, account: Account, report_id: str) -> ReportView:
         """Status with per-VIN progress and signed links to finished PDFs."""
-        report = self.reports.get(report_id)
+        report = self.reports.get(report_id) if _REPORT_ID_RE.match(report_id) else None
         if report is None or report.account_id != account.account_id:
             raise NotFoundError("report not found")
         return self._view(report, self.reports.progress(report_id))

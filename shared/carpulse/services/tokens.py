@@ -18,7 +18,7 @@ from carpulse.domain.models import Account, AccountStatus
 from carpulse.errors import NotFoundError, ReconnectRequiredError, RetryLaterError
 from carpulse.gcp.ports import AccountStore, Clock
 from carpulse.logs import log_fields
-from carpulse.tesla.auth import TeslaAuthClient, TokenResponse
+from carpulse.tesla.auth import AuthDirectory, TokenResponse
 from carpulse.tesla.errors import LoginRequiredError, TeslaError
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class TokenRefresher:
     """Refreshes one account's tokens, at most one refresher at a time across all instances."""
 
     accounts: AccountStore
-    auth: TeslaAuthClient
+    auth: AuthDirectory
     vault: TokenVault
     clock: Clock
     margin_seconds: int = 3600
@@ -92,7 +92,7 @@ class TokenRefresher:
             raise ReconnectRequiredError("the Tesla account must be connected again")
         refresh_token = self.vault.open(account.account_id, account.refresh_token_enc)
         try:
-            tokens = self.auth.refresh(refresh_token)
+            tokens = self.auth.for_region(account.region).refresh(refresh_token)
         except LoginRequiredError as exc:
             self.accounts.update(
                 account.account_id,

@@ -14,6 +14,7 @@ import requests
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from carpulse.tesla.errors import TeslaServerError, UnexpectedResponseError, error_for
+from carpulse.tesla.regions import realm_of
 
 
 class TokenResponse(BaseModel):
@@ -134,6 +135,26 @@ class TeslaAuthClient:
             return TokenResponse.model_validate_json(response.content)
         except ValidationError as exc:
             raise UnexpectedResponseError("Tesla token endpoint returned an unreadable body") from exc
+
+
+class AuthDirectory:
+    """Tesla's auth clients by realm (auth.tesla.com, auth.tesla.cn), each built on first use."""
+
+    def __init__(self, build: Callable[[str], TeslaAuthClient]) -> None:
+        self._build = build
+        self._clients: dict[str, TeslaAuthClient] = {}
+        self._lock = threading.Lock()
+
+    def for_realm(self, realm: str) -> TeslaAuthClient:
+        """The client of one realm."""
+        with self._lock:
+            if realm not in self._clients:
+                self._clients[realm] = self._build(realm)
+            return self._clients[realm]
+
+    def for_region(self, region: str) -> TeslaAuthClient:
+        """The client whose tokens a Fleet API region accepts."""
+        return self.for_realm(realm_of(region))
 
 
 class PartnerTokenProvider:
