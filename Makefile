@@ -10,7 +10,7 @@ SCENARIO ?=
 ENV ?= dev
 export PYTHONPATH := $(CURDIR):$(CURDIR)/shared
 
-.PHONY: help venv test unit lint format demo dev bench bundles lock prereqs clean deploy keys register-partner live-check
+.PHONY: help venv test unit lint format demo dev bench bundles lock prereqs clean provision deploy verify-env keys register-partner live-check
 
 help:  ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -59,11 +59,20 @@ lock:  ## Re-pin requirements*.lock from pyproject.toml
 clean:  ## Remove build output, caches and local logs (keeps the virtualenv)
 	rm -rf build out .local .pytest_cache .ruff_cache
 
-deploy: bundles  ## Deploy every function to ENV=dev|tst|prd (DRY_RUN=1 prints the commands)
-	bash infra/deploy/deploy.sh $(ENV)
+DEPLOY_FLAGS = --env $(ENV) $(if $(filter 1,$(DRY_RUN)),--dry-run)
 
-keys: venv  ## Generate the partner key pair + token key and store them as secrets (PROJECT=..., APPLY=1)
-	$(BIN)/python -m infra.deploy.keys --project $(PROJECT) $(if $(APPLY),--apply)
+provision: venv  ## Phase 1 of ENV=dev|tst|prd: APIs, accounts, IAM, Firestore+TTL, bucket, queue, secrets, IP, cert (DRY_RUN=1 prints)
+	$(BIN)/python -m infra.deploy.provision $(DEPLOY_FLAGS) --phase base
+
+deploy: bundles  ## Phases 2+3 of ENV: functions, then invokers, scheduler jobs, load balancer (DRY_RUN=1 prints)
+	$(BIN)/python -m infra.deploy.provision $(DEPLOY_FLAGS) --phase functions --phase wire
+
+verify-env: venv  ## Check deployed ENV: served key, callback, internal refusals, queue, jobs, bucket, TTLs [BASE_URL=…]
+	$(BIN)/python -m infra.deploy.verify_env --env $(ENV) $(if $(BASE_URL),--base-url $(BASE_URL)) \
+		$(if $(FUNCTIONS_URL),--functions-url $(FUNCTIONS_URL))
+
+keys: venv  ## New KEY=tesla-private-key|token-encryption-key for ENV as a secret version (APPLY=1 to store)
+	$(BIN)/python -m infra.deploy.keys $(if $(PROJECT),--project $(PROJECT),--env $(ENV)) --key "$(KEY)" $(if $(APPLY),--apply)
 
 register-partner: venv  ## Register the partner domain with Tesla: REGION=na|eu|cn|all [DOMAIN=…] ENV=dev or ENV_FILE=…
 	$(BIN)/python -m infra.ops.register_partner --region $(REGION) $(if $(DOMAIN),--domain $(DOMAIN)) \

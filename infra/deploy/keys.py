@@ -1,44 +1,71 @@
-"""Generate the Tesla partner key pair and the token-encryption key, and store them as secrets.
+"""Generate one key and store it as a new secret version, one named key at a time.
 
-    python -m infra.deploy.keys --project carpulse-dev            # show what would be done
-    python -m infra.deploy.keys --project carpulse-dev --apply    # add the secret versions
+    python -m infra.deploy.keys --env dev --key tesla-private-key            # show what would be done
+    python -m infra.deploy.keys --env dev --key tesla-private-key --apply    # add the secret version
+    python -m infra.deploy.keys --env dev --key token-encryption-key --apply
 
 Secret values go to `gcloud secrets versions add --data-file=-` through stdin: they are never
-printed, written to disk or put on a command line. The public key is printed (it is public).
+printed, written to disk or put on a command line. A new partner key also writes its public half
+to infra/envs/<env>.public-key.pem: public, committed, and served by the public_key function as
+configuration (PUBLIC_KEY_PEM) byte for byte, so that function reads no secret at all.
 """
 
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
+from pathlib import Path
 
 from carpulse.crypto import new_encryption_key
 from carpulse.keys import new_private_key_pem, public_key_pem
+from infra.deploy.environment import ENV_NAMES, ENVS_DIR, EnvFileError, load, read_env_file
+from infra.deploy.gcloud import CommandFailedError, Gcloud
+from infra.functions import PRIVATE_KEY, TOKEN_KEY
+
+KEYS = (PRIVATE_KEY, TOKEN_KEY)
 
 
-def main() -> int:
+def env_of_project(project: str) -> str:
+    """The environment whose GCP_PROJECT is `project` (for the older PROJECT= form)."""
+    for name in ENV_NAMES:
+        if read_env_file(ENVS_DIR / f"{name}.yaml").get("GCP_PROJECT") == project:
+            return name
+    raise SystemExit(f"no environment in infra/envs has GCP_PROJECT: {project}")
+
+
+def rotate(env_name: str, key: str, *, apply: bool, keys_dir: Path, gcloud: Gcloud) -> None:
+    """Generate `key`, add it as the secret's new version (when applying), keep the public half."""
+    env = load(env_name, keys_dir)
+    value = new_private_key_pem() if key == PRIVATE_KEY else new_encryption_key()
+    gcloud.note(f"new value of {key} on stdin{'' if apply else ' (not applied: add --apply)'}")
+    gcloud.run(("secrets", "versions", "add", key, f"--project={env.project}", "--data-file=-"), stdin=value.encode())
+    if key == PRIVATE_KEY:
+        public = public_key_pem(value)
+        if apply:
+            env.public_key_file.write_text(public)
+            gcloud.note(f"wrote {env.public_key_file}: commit it, then `make deploy ENV={env.name}` serves it")
+        print(public, end="")
+        gcloud.note("then register the domain again: make register-partner REGION=all ENV=" + env.name)
+    else:
+        gcloud.note("a new token-encryption key makes tokens stored under the old one unreadable")
+
+
+def main(argv: list[str] | None = None) -> int:
     """CLI entry point."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--project", required=True)
-    parser.add_argument("--apply", action="store_true", help="really add the secret versions")
-    parser.add_argument("--only", choices=("tesla-private-key", "token-encryption-key"), help="rotate one secret only")
-    args = parser.parse_args()
-    private_pem = new_private_key_pem()
-    secrets = {"tesla-private-key": private_pem, "token-encryption-key": new_encryption_key()}
-    if args.only:
-        secrets = {args.only: secrets[args.only]}
-    for name, value in secrets.items():
-        command = ["gcloud", "secrets", "versions", "add", name, f"--project={args.project}", "--data-file=-"]
-        if args.apply:
-            subprocess.run(command, input=value.encode(), check=True)
-        else:
-            print("would run:", " ".join(command), "(value on stdin)")
-    if "tesla-private-key" in secrets:
-        print("public key Tesla will fetch from /.well-known/appspecific/com.tesla.3p.public-key.pem:")
-        print(public_key_pem(private_pem))
-    if "token-encryption-key" in secrets:
-        print("note: a new token-encryption key makes stored tokens unreadable; owners must reconnect.")
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--env", choices=ENV_NAMES)
+    target.add_argument("--project", help="the environment by its project (older form)")
+    parser.add_argument("--key", required=True, choices=KEYS, help="the one key to generate")
+    parser.add_argument("--apply", action="store_true", help="really add the secret version")
+    parser.add_argument("--keys-dir", type=Path, default=ENVS_DIR, help="where <env>.public-key.pem goes")
+    args = parser.parse_args(argv)
+    env_name = args.env or env_of_project(args.project)
+    try:
+        rotate(env_name, args.key, apply=args.apply, keys_dir=args.keys_dir, gcloud=Gcloud(dry_run=not args.apply))
+    except (CommandFailedError, EnvFileError) as exc:
+        print(f"stopped: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -47,6 +47,7 @@ class Settings(BaseModel):
     # Public URLs of our own functions (Tesla and the browser reach these).
     oauth_redirect_uri: str = "http://127.0.0.1:8082/"
     partner_domain: str = ""  # registered with Tesla; serves our public key (default: redirect URI host)
+    public_key_pem: str = ""  # our partner public key as configuration (empty locally: derived from the private key)
     frontend_url: str = "http://127.0.0.1:3000/connected"
     frontend_origins: tuple[str, ...] = ("http://127.0.0.1:3000",)
     worker_url: str = "http://127.0.0.1:8085/"

@@ -1,0 +1,95 @@
+"""Retention: every object name the code makes gets the period the README promises, with Cloud
+Storage's own matching rules; the TTL policies name the fields the code writes; the README's
+retention table states every period."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+from carpulse.services import layout
+from infra.deploy.retention import (
+    OBJECT_KINDS,
+    REPORT_DAYS,
+    TTL_POLICIES,
+    lifecycle_document,
+    rule_days,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+ACCOUNT, REPORT = "0f3c9a1e5b7d4c2a", "5d41402abc4b2a76b9719d911017c592"
+VINS = ("5YJSA7H40FF000001", "LRW3F7EK4NC700000", "7SAYGDEE1PF123456")  # Tesla VINs end in serial digits
+# What each name-making function of carpulse.services.layout stores, and how long it may live.
+KIND_OF = {
+    "raw_object": REPORT_DAYS,
+    "charging_partition": REPORT_DAYS,
+    "pdf_object": REPORT_DAYS,
+    "snapshot_object": REPORT_DAYS,
+    "json_view_object": REPORT_DAYS,
+    "sessions_csv_object": REPORT_DAYS,
+    "invoices_zip_object": REPORT_DAYS,
+    "vin_cache_object:specs.json": 180,
+    "vin_cache_object:options.json": 30,
+    "invoice_object": None,  # kept while the account lives; disconnect deletes it
+}
+RULES = lifecycle_document()["rule"]
+
+
+def _names(function: str, vin: str) -> dict[str, str]:
+    make = getattr(layout, function)
+    if function == "vin_cache_object":
+        return {f"{function}:{name}": make(ACCOUNT, vin, name) for name in ("specs.json", "options.json")}
+    arguments = {
+        "account_id": ACCOUNT,
+        "report_id": REPORT,
+        "vin": vin,
+        "scope": vin,
+        "endpoint": "vehicle_data",
+        "seq": 7,
+        "content_id": "INV-2024-000917",
+    }
+    wanted = inspect.signature(make).parameters
+    return {function: make(**{name: arguments[name] for name in wanted})}
+
+
+def test_every_object_name_of_the_layout_is_classified():
+    makers = {name for name, fn in vars(layout).items() if inspect.isfunction(fn) and name.endswith("_object")}
+    makers |= {"charging_partition"}
+    assert makers == {key.split(":")[0] for key in KIND_OF}, "a new kind of object needs its retention here"
+
+
+@pytest.mark.parametrize("vin", VINS)
+@pytest.mark.parametrize("kind", sorted(KIND_OF))
+def test_each_object_lives_as_long_as_promised(kind, vin):
+    name = _names(kind.split(":")[0], vin)[kind]
+    assert name.startswith("accounts/")
+    assert rule_days(name, RULES) == KIND_OF[kind], name
+
+
+def test_raw_responses_of_every_page_expire_with_their_report():
+    for seq in (0, 1, 9, 10, 99, 123):
+        assert rule_days(layout.raw_object(ACCOUNT, REPORT, "account", "charging_history", seq), RULES) == REPORT_DAYS
+
+
+def test_ttl_policies_cover_the_expiry_fields_the_code_writes():
+    groups = {policy.collection_group for policy in TTL_POLICIES}
+    assert groups == {"oauth_states", "login_codes", "sessions", "reports", "vehicles"}
+    assert {policy.field for policy in TTL_POLICIES} == {"expires_at"}
+
+
+def _deploying_section() -> str:
+    text = (ROOT / "README.md").read_text()
+    return text[text.index("## Deploying") :].split("\n## ", 1)[0]
+
+
+def test_readme_states_each_retention_period():
+    section = _deploying_section()
+    for kind in OBJECT_KINDS:
+        period = "while the account" if kind.days is None else f"{kind.days} days"
+        assert re.search(rf"\| {re.escape(kind.what)} \|[^\n]*{period}", section), kind.what
+    for policy in TTL_POLICIES:
+        assert f"`{policy.collection_group}.{policy.field}`" in section
+        assert policy.lifetime in section
