@@ -20,7 +20,10 @@ MAX_MAGNITUDE = 1e15
 
 # Upstream APIs (Tesla among them) send these strings in place of a value; printing them
 # verbatim would tell the reader nothing, so they count as missing.
-_PLACEHOLDER_STRINGS = frozenset({"", "none", "null", "nil", "undefined", "nan", "<invalid>", "invalid", "n/a"})
+_PLACEHOLDER_STRINGS = frozenset(
+    {"", "none", "null", "nil", "undefined", "nan", "<invalid>", "invalid", "n/a"}
+    | {"inf", "-inf", "+inf", "infinity", "-infinity", "+infinity", "-nan"}
+)
 
 _WHITESPACE = re.compile(r"[\s\x00-\x1f\x7f]+")
 

@@ -20,6 +20,8 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BeforeValidator
 
 _SENTINELS = {"<invalid>", "", " ", "null", "None"}
+# Text that is a non-finite number in words: never a name, code or label worth printing.
+_NOT_NUMBERS = {"nan", "-nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"}
 _INTEGER = re.compile(r"[-+]?\d{1,19}")
 # Larger than any odometer, energy, price or range Tesla reports, far below where Babel's decimal
 # formatting (28 digits) or float rounding would misbehave.
@@ -45,7 +47,7 @@ def lenient_str(value: Any) -> str | None:
         return None
     if isinstance(value, str):
         stripped = value.strip()
-        return None if value in _SENTINELS or not stripped else stripped
+        return None if value in _SENTINELS or not stripped or stripped.lower() in _NOT_NUMBERS else stripped
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value) if math.isfinite(value) else None
     return None
