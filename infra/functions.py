@@ -121,6 +121,18 @@ FUNCTION_SPECS: tuple[FunctionSpec, ...] = (
         caller="scheduler",
         schedule="*/30 * * * *",
     ),
+    # Public check of a report: no session, rate limited per client; pyHanko validation is CPU bound.
+    FunctionSpec(
+        name="verify",
+        access="public",
+        memory="512Mi",
+        cpu="1",
+        timeout_seconds=30,
+        concurrency=4,
+        max_instances=5,
+        grants=("firestore",),
+        secrets=("report-ca-certs",),
+    ),
 )
 FUNCTIONS: tuple[str, ...] = tuple(spec.name for spec in FUNCTION_SPECS)
 

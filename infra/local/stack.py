@@ -263,12 +263,14 @@ class LocalStack:
     def _secret_values(self) -> dict[str, str]:
         from carpulse.crypto import new_encryption_key
         from carpulse.keys import new_private_key_pem
+        from carpulse.signing.certs import local_signing_secrets
 
         return {
             "tesla-client-secret": self.client_secret,
             "tesla-cn-client-secret": self.cn_client_secret,
             "token-encryption-key": new_encryption_key(),
             "tesla-private-key": new_private_key_pem(),
+            **local_signing_secrets(),  # report CA + signing key (the cloud's is in KMS)
         }
 
     def _seed(self) -> None:

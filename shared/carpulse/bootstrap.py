@@ -151,6 +151,93 @@ class Container:
 
         return FirestoreReportStore(self.firestore)
 
+    # --- verified reports (signing key, records, public check) -----------------------------------
+
+    @cached_property
+    def verifications(self):
+        """Verification record store."""
+        from carpulse.gcp.firestore_verification import FirestoreVerificationStore
+
+        return FirestoreVerificationStore(self.firestore)
+
+    @cached_property
+    def rate_limits(self):
+        """Per-client request windows of the verify function."""
+        from carpulse.gcp.firestore_verification import FirestoreRateLimiter
+
+        return FirestoreRateLimiter(self.firestore)
+
+    def report_ca_certificates(self) -> list:
+        """Every report CA certificate we trust and publish (first: the current one)."""
+        from carpulse.signing.certs import load_certificates
+
+        return load_certificates(self.secrets.get(self.settings.report_ca_secret_name))
+
+    @cached_property
+    def report_signer(self):
+        """PAdES signer over the report-signing key: Cloud KMS, or a key from the local secret stand-in."""
+        from carpulse.signing.certs import load_certificates
+        from carpulse.signing.keys import LocalSigningKey, SigningIdentity
+        from carpulse.signing.pades import PadesSigner, timestamper_for
+
+        identity = SigningIdentity.from_secret(self.secrets.get(self.settings.report_signing_secret_name))
+        if identity.kms_key_version:
+            from google.cloud import kms
+
+            from carpulse.gcp.kms_signing import KmsSigningKey
+
+            host = self.settings.kms_emulator_host
+            client = kms.KeyManagementServiceClient(
+                transport="rest",
+                client_options=ClientOptions(api_endpoint=host) if host else None,
+                credentials=self._credentials(),
+            )
+            key = KmsSigningKey(client, identity.kms_key_version)
+        else:
+            key = LocalSigningKey(identity.private_key or "")
+        return PadesSigner(
+            key,
+            load_certificates(identity.certificate)[0],
+            self.report_ca_certificates(),
+            timestamper=timestamper_for(self.settings.report_tsa_url),
+        )
+
+    @cached_property
+    def sealer(self):
+        """Renders a report with its check mark, signs it and records it."""
+        from carpulse.report.pdf import render_vehicle_pdf
+        from carpulse.services.sealing import ReportSealer
+
+        return ReportSealer(
+            store=self.verifications,
+            signer=lambda: self.report_signer,
+            render=render_vehicle_pdf,
+            clock=self.clock,
+            verify_base_url=self.settings.verify_origin,
+            valid_days=self.settings.report_valid_days,
+            retention_days=self.settings.verification_retention_days,
+        )
+
+    @cached_property
+    def verification(self):
+        """Public checks (verify function) and revocation (reports API: revoke_report, revoke_account)."""
+        from carpulse.services.verification import VerificationService
+
+        def check(data: bytes, roots: list) -> object:
+            from carpulse.signing.pades import check_pdf  # pyHanko only where a PDF is checked
+
+            return check_pdf(data, roots)
+
+        return VerificationService(
+            store=self.verifications,
+            limiter=self.rate_limits,
+            clock=self.clock,
+            trust_roots=self.report_ca_certificates,
+            check=check,
+            page_per_minute=self.settings.verify_page_per_minute,
+            uploads_per_minute=self.settings.verify_uploads_per_minute,
+        )
+
     # --- Tesla -----------------------------------------------------------------------------------
 
     @cached_property
@@ -287,6 +374,7 @@ class Container:
             partner_fleet_for_account=self.partner_fleet_for_account if self.settings.fetch_specs else None,
             wake_wait_seconds=self.settings.wake_wait_seconds,
             offline_wait_seconds=self.settings.offline_wait_seconds,
+            seal=self.sealer.seal,
         )
         finalise = FinaliseService(self.reports, self.blobs, sessions_csv)
         return Worker(prepare, vehicle, finalise, self.queue, max_attempts=self.settings.task_max_attempts)

@@ -86,6 +86,20 @@ class Settings(BaseModel):
     max_vins_per_report: int = 20
     fetch_specs: bool = True  # specs are billed per result ($0.10); cached per VIN for 180 days
 
+    # Verified reports: signed PDFs and their public check (issue 13; see docs/report-ca.md).
+    verify_base_url: str = ""  # origin of /verify/{id} on the API host (default: the partner domain)
+    # The signing secret is JSON: certificate + KMS key version (or, locally, a key). The CA secret is
+    # a PEM bundle of every report CA (first: the current one).
+    report_signing_secret_name: str = "report-signing"  # noqa: S105 - a secret's name
+    report_ca_secret_name: str = "report-ca-certs"  # noqa: S105 - a secret's name
+    report_tsa_url: str = ""  # RFC 3161 timestamp authority: PAdES B-T when set, else B-B
+    report_valid_days: int = 90  # a report is a snapshot: its check reads "expired" after this
+    verification_retention_days: int = 6 * 365  # records outlive the PDFs (Firestore TTL on delete_after)
+    verify_page_per_minute: int = 60  # check-page lookups per client and minute
+    verify_uploads_per_minute: int = 12  # uploaded PDFs checked per client and minute
+    verify_client_ip_hops: int = 0  # X-Forwarded-For entries added by trusted proxies (2 behind the LB)
+    kms_emulator_host: str = ""  # local KMS stand-in (infra/local/kms_emulator.py)
+
     @field_validator("tesla_default_region")
     @classmethod
     def _known_region(cls, value: str) -> str:
@@ -133,6 +147,12 @@ class Settings(BaseModel):
     def registered_domain(self) -> str:
         """The partner domain Tesla knows us by."""
         return self.partner_domain or self.oauth_redirect_uri.split("//", 1)[-1].split("/", 1)[0]
+
+    @property
+    def verify_origin(self) -> str:
+        """Where report QR codes point: VERIFY_BASE_URL, else the partner domain (the API host)."""
+        scheme = "http" if self.is_local else "https"
+        return (self.verify_base_url or f"{scheme}://{self.registered_domain}").rstrip("/")
 
     @property
     def is_local(self) -> bool:

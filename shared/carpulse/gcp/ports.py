@@ -17,6 +17,7 @@ from carpulse.domain.models import (
     VinStatus,
 )
 from carpulse.domain.tasks import WorkerTask
+from carpulse.domain.verification import RevocationReason, VerificationRecord
 
 
 class OAuthStateStore(Protocol):
@@ -163,6 +164,49 @@ class SecretSource(Protocol):
 
     def get(self, name: str) -> str:
         """The latest value of a secret."""
+        ...
+
+
+# --- verified reports ------------------------------------------------------------------------------
+
+
+class SigningKey(Protocol):
+    """The report-signing key (EC P-256): Cloud KMS in the cloud, so its private half never leaves it."""
+
+    def public_key_pem(self) -> str:
+        """The public half, PEM (compared with the signing certificate's)."""
+        ...
+
+    def sign_digest(self, digest: bytes) -> bytes:
+        """The DER ECDSA signature of a SHA-256 digest."""
+        ...
+
+
+class VerificationStore(Protocol):
+    """Verification records of rendered PDFs, kept independently of the PDFs' retention."""
+
+    def reserve(self, slot: str, candidate_id: str) -> str:
+        """The check id of a report+VIN slot: `candidate_id` if the slot is new, else the one it has."""
+        ...
+
+    def save(self, record: VerificationRecord) -> None:
+        """Write a record (a re-render overwrites its hash), keeping a revocation it already has."""
+        ...
+
+    def get(self, verification_id: str) -> VerificationRecord | None:
+        """A record by check id, or None."""
+        ...
+
+    def revoke(self, owner: str, report_id: str | None, reason: RevocationReason, at: datetime) -> int:
+        """Revoke the owner's records (of one report, or all); returns how many were newly revoked."""
+        ...
+
+
+class RateLimiter(Protocol):
+    """Requests per client and time window, shared by every instance."""
+
+    def hit(self, key: str, limit: int, window_seconds: int, now: datetime) -> float | None:
+        """Count one request; None when allowed, else the seconds until its window ends."""
         ...
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from carpulse import errors
+from carpulse.domain import verification
 from carpulse.tesla import errors as tesla
 
 # Most specific first: the first isinstance match wins.
@@ -20,6 +21,8 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (errors.InvalidStateError, 400),
     (errors.ConsentDeniedError, 403),
     (errors.ReconnectRequiredError, 409),
+    (verification.RateLimitedError, 429),  # before RetryLaterError, its base
+    (verification.UploadTooLargeError, 413),
     (errors.RetryLaterError, 503),
     (errors.UpstreamError, 502),
     (errors.ConfigError, 500),

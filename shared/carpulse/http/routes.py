@@ -16,6 +16,9 @@ API_PREFIX = "/api/v1"
 PUBLIC_KEY_PATH = "/.well-known/appspecific/com.tesla.3p.public-key.pem"
 OAUTH_INITIATE_PATH = f"{API_PREFIX}/tesla/oauth/initiate"
 OAUTH_CALLBACK_PATH = f"{API_PREFIX}/tesla/oauth/callback"  # the redirect URI registered at Tesla
+VERIFY_PAGE_PREFIX = "/verify"  # /verify/{check id}: the page a report's QR code opens
+VERIFY_API_PATH = f"{API_PREFIX}/verify"  # POST a PDF: is it one of ours, unchanged?
+REPORT_CA_PATH = "/.well-known/carpulse-report-ca.pem"  # our report CA, to validate signatures
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,6 +33,7 @@ ROUTES: tuple[Route, ...] = (
     Route(function="public_key", paths=(PUBLIC_KEY_PATH,)),
     Route(function="oauth_initiate", paths=(OAUTH_INITIATE_PATH,)),
     Route(function="oauth_callback", paths=(OAUTH_CALLBACK_PATH,)),
+    Route(function="verify", paths=(f"{VERIFY_PAGE_PREFIX}/*", VERIFY_API_PATH, REPORT_CA_PATH)),
     Route(
         function="reports",
         paths=(

@@ -17,6 +17,7 @@ from carpulse.report.fonts import FAMILY, install_fonts
 from carpulse.report.formatting import as_utc
 from carpulse.report.grid import Layout, Style, draw_table, paragraph
 from carpulse.report.model import ReportView, TextView, Tile
+from carpulse.report.verify_mark import EXTRA_FOOTER_SPACE, VerifyMark, draw_footer
 
 AUTHOR = "Car Pulse Tracker"
 _FOOTER_SPACE = 16.0
@@ -26,6 +27,8 @@ _BOLD = Style(bold=True)
 
 class ReportPDF(FPDF):
     """A4 page with a slim running header after page 1 and a footer on every page."""
+
+    mark: VerifyMark | None = None  # a signed report: its check mark in every footer
 
     def __init__(self, view: ReportView, fallbacks: tuple[str, ...] = ()) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
@@ -66,6 +69,10 @@ class ReportPDF(FPDF):
 
     def footer(self) -> None:
         """Report id, generation time and page count on every page."""
+        if self.mark is not None:
+            page = self.view.page_template.format(page=self.page_no(), pages="{nb}")
+            draw_footer(self, self.mark, self.view.footer, page)
+            return
         self.set_y(-12)
         self.set_draw_color(*LINE)
         self.line(MARGIN, self.get_y(), self.w - MARGIN, self.get_y())
@@ -166,10 +173,13 @@ def _summary_page(pdf: ReportPDF, view: ReportView) -> None:
     _missing(pdf, view)
 
 
-def render_vehicle_pdf(snapshot: VehicleSnapshot) -> bytes:
+def render_vehicle_pdf(snapshot: VehicleSnapshot, mark: VerifyMark | None = None) -> bytes:
     """Render the snapshot as a complete PDF in its language; same snapshot, same bytes."""
     view, fallbacks = glyphs.prepare(build_report(snapshot))
     pdf = ReportPDF(view, fallbacks)
+    if mark is not None:
+        pdf.mark = mark
+        pdf.set_auto_page_break(auto=True, margin=_FOOTER_SPACE + EXTRA_FOOTER_SPACE)
     pdf.set_title(view.labels["doc_title"])
     pdf.set_author(AUTHOR)
     pdf.set_creator(AUTHOR)

@@ -15,6 +15,7 @@ from carpulse.errors import ReconnectRequiredError
 from carpulse.gcp.ports import AccountStore, BlobStore, Clock, ReportStore, TaskQueue
 from carpulse.logs import log_fields, mask_vin
 from carpulse.services import layout
+from carpulse.services.battery_health import with_battery_health
 from carpulse.services.fetch import FetchedVehicle, ModuleFetcher, note_for
 from carpulse.services.normalise import build_snapshot
 from carpulse.services.raw import RawRecorder
@@ -47,6 +48,8 @@ class VehicleReportService:
     wake_wait_seconds: float = 20.0
     offline_wait_seconds: float = 60.0
     max_wait_rounds: int = 3
+    # Renders with the check mark, signs and stores the verification record (services/sealing.py).
+    seal: Callable[[str, VehicleSnapshot], bytes] | None = None
 
     def run(self, task: WorkerTask) -> None:
         """Produce the VIN's PDF, or re-schedule itself while a car wakes up."""
@@ -208,7 +211,7 @@ class VehicleReportService:
             DataSource(endpoint=x.endpoint, status=x.status, fetched_at=x.received_at, region=account.region)
             for x in recorder.exchanges
         ]
-        return build_snapshot(
+        snapshot = build_snapshot(
             report_id=report.report_id,
             generated_at=self.clock(),
             region=account.region,
@@ -228,6 +231,7 @@ class VehicleReportService:
             sources=sources,
             stored_invoices=fetched.stored_invoices,
         )
+        return with_battery_health(snapshot)
 
     def _store(self, account: Account, report: ReportRequest, vin: str, snapshot: VehicleSnapshot) -> dict[str, str]:
         """JSON view and PDF from the (already stored) snapshot; returns the object names."""
@@ -238,7 +242,8 @@ class VehicleReportService:
         if self.render_json is not None:
             view = json.dumps(self.render_json(snapshot), ensure_ascii=False, indent=2).encode()
             self.blobs.put(layout.json_view_object(account.account_id, report.report_id, vin), view, "application/json")
-        self.blobs.put(names["pdf_object"], self.render_pdf(snapshot), "application/pdf")
+        pdf = self.seal(account.account_id, snapshot) if self.seal else self.render_pdf(snapshot)
+        self.blobs.put(names["pdf_object"], pdf, "application/pdf")
         return names
 
     def _charging_partition(
