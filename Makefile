@@ -78,6 +78,7 @@ register-partner: venv  ## Register the partner domain with Tesla: REGION=na|eu|
 	$(BIN)/python -m infra.ops.register_partner --region $(REGION) $(if $(DOMAIN),--domain $(DOMAIN)) \
 		--env-file $(or $(ENV_FILE),infra/envs/$(ENV).yaml)
 
-live-check: venv  ## Call every Fleet API endpoint once with a real token: TOKEN=… REGION=eu [VIN=…] [BASE_URL=…]
-	@$(BIN)/python -m infra.ops.live_check --token "$(TOKEN)" --region $(or $(REGION),eu) \
-		$(if $(VIN),--vin $(VIN)) $(if $(BASE_URL),--base-url $(BASE_URL))
+live-check: venv  ## Every Fleet API endpoint once: REGION=eu [TOKEN=…, else log in] [VIN=…] [BASE_URL=…] [ENV=dev|ENV_FILE=…]
+	@$(BIN)/python -m infra.ops.live_check $(if $(TOKEN),--token "$(TOKEN)") --region $(or $(REGION),eu) \
+		$(if $(VIN),--vin $(VIN)) $(if $(BASE_URL),--base-url $(BASE_URL)) \
+		--env-file $(or $(ENV_FILE),infra/envs/$(ENV).yaml)

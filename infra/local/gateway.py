@@ -11,6 +11,7 @@ path the table does not name to the default function, which answers our JSON 404
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
 import secrets
@@ -39,6 +40,8 @@ class Gateway:
         self._functions = dict(functions)
         self._timeout = timeout
         self._http = requests.Session()
+        # A proxy keeps no cookies: the Session's jar would hand one browser's cookies to the next.
+        self._http.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
         adapter = requests.adapters.HTTPAdapter(pool_connections=16, pool_maxsize=64)
         self._http.mount("http://", adapter)
 

@@ -490,6 +490,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="Run the Car Pulse Tracker local stack")
     parser.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO)
     parser.add_argument("--log-dir", type=Path, default=ROOT / ".local" / "logs")
+    parser.add_argument("--env-file", type=Path, default=ROOT / ".local" / "stack.env")
     args = parser.parse_args()
     # Settings given in the environment of `make dev` reach the functions (FRONTEND_URL included).
     passed = settings_from_environment(os.environ)
@@ -498,7 +499,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print("starting the local stack …", flush=True)
     with stack:
-        env_file = ROOT / ".local" / "stack.env"
+        env_file: Path = args.env_file
         env_file.parent.mkdir(parents=True, exist_ok=True)
         env_file.write_text("".join(f"{k}={v}\n" for k, v in sorted(stack.env_file_values().items())))
         env_file.chmod(0o600)

@@ -1,4 +1,9 @@
-"""`make live-check TOKEN=… REGION=eu [VIN=…] [BASE_URL=…]`: every Fleet API endpoint once.
+"""`make live-check REGION=eu [TOKEN=…] [VIN=…] [BASE_URL=…]`: every Fleet API endpoint once.
+
+Without TOKEN it logs in first (infra/ops/live_login.py): it prints Tesla's authorize URL for the
+registered redirect URI, takes the redirected URL pasted back, and keeps the token (owner-only,
+git-ignored) for the next run, refreshing it when due. The client id and redirect URI come from
+the environment file (ENV=dev by default); the client secret from TESLA_CLIENT_SECRET or a prompt.
 
 Prints a table endpoint → HTTP status → fields received, and writes each raw response to
 ./live-check/<timestamp>/ (git-ignored: the bodies hold personal data). Read-only: it never
@@ -9,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,10 +24,12 @@ from typing import Any
 
 import requests
 
-from carpulse.config import TESLA_REGION_BASE_URLS
+from carpulse.config import TESLA_REGION_BASE_URLS, Settings, settings_from_env
 from carpulse.logs import mask_vin
+from carpulse.tesla.auth import TeslaAuthClient
 from carpulse.tesla.client import FleetClient, RawExchange, RetryPolicy
 from carpulse.tesla.errors import TeslaError
+from carpulse.tesla.regions import realm_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -144,17 +152,50 @@ def format_table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def login_for(args: argparse.Namespace, base_url: str) -> str:
+    """A user token by the full login (saved and refreshed between runs)."""
+    import getpass
+
+    from infra.ops.live_login import LiveLogin
+    from infra.ops.register_partner import read_env_file
+
+    settings = settings_from_env(read_env_file(args.env_file)) if args.env_file else Settings()
+    realm = settings.auth_realm(realm_of(args.region))
+    secret = os.environ.get("TESLA_CLIENT_SECRET") or getpass.getpass(f"client secret of {realm.client_id}: ")
+    auth = TeslaAuthClient(
+        auth_base_url=realm.auth_base_url,
+        client_id=realm.client_id,
+        client_secret=lambda: secret,
+        redirect_uri=settings.oauth_redirect_uri,
+        scopes=settings.tesla_scopes + " user_data",
+        http=requests.Session(),
+        timeout=60,
+    )
+
+    def ask(url: str) -> str:
+        print(f"Open this URL, log in at Tesla and allow access:\n\n  {url}\n")
+        return input("Then paste the whole address your browser was sent to: ")
+
+    token_file = args.token_file or ROOT / ".local" / f"live-check-token-{args.region}.json"
+    login = LiveLogin(auth=auth, region=args.region, audience=base_url, token_file=token_file, ask=ask)
+    return login.access_token()
+
+
 def main() -> int:
     """CLI entry point."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--token", required=True, help="a user access token (never printed or stored)")
+    parser.add_argument("--token", help="a user access token (never printed or stored); without it: log in")
     parser.add_argument("--region", choices=("na", "eu", "cn"), default="eu")
     parser.add_argument("--base-url", help="override the region's Fleet API base URL (e.g. the simulator)")
     parser.add_argument("--vin", help="vehicle to check (default: the first on the account)")
     parser.add_argument("--out", type=Path, default=ROOT / "live-check")
+    parser.add_argument("--env-file", type=Path, help="client id and redirect URI for the login (infra/envs/…)")
+    parser.add_argument("--token-file", type=Path, help="where the login keeps its token (default .local/)")
     args = parser.parse_args()
     out_dir = args.out / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    rows = run_live_check(args.base_url or TESLA_REGION_BASE_URLS[args.region], args.token, out_dir, args.vin)
+    base_url = args.base_url or TESLA_REGION_BASE_URLS[args.region]
+    token = args.token or login_for(args, base_url)
+    rows = run_live_check(base_url, token, out_dir, args.vin)
     print(format_table(rows))
     print(
         f"\nraw responses: {out_dir} (personal data: keep it local){'; VIN ' + mask_vin(args.vin) if args.vin else ''}"

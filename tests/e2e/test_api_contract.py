@@ -234,3 +234,13 @@ def test_disconnect_deletes_tokens_sessions_and_data(stack, app, owner):
     assert response.status_code == 200
     assert app.accounts.get(account.account_id) is None
     _assert_envelope(requests.get(f"{api.base_url}/vehicles", headers=api._headers(), timeout=10), 401, "unauthorized")
+
+
+def test_the_api_host_keeps_no_cookies_between_clients(stack):
+    first = requests.Session()
+    first.post(stack.api_url + "/api/v1/tesla/oauth/initiate", timeout=10)
+    assert first.cookies.get("cpt_login")
+    second = SimulatedOwner(stack.api_url)  # a client that never started a login
+    callback = second.consent(SimulatedOwner(stack.api_url).start_login())
+    fragment = second.callback_fragment(second.finish_login(callback))
+    assert fragment["error"] == "invalid_state"

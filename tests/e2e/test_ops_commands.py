@@ -52,3 +52,45 @@ def test_live_check_table_covers_every_endpoint(stack, tmp_path):
     written = sorted(p.name for p in tmp_path.iterdir())
     assert len(written) >= 12
     assert tokens["access_token"] not in "".join(p.read_text(errors="ignore") for p in tmp_path.iterdir())
+
+
+def test_live_check_login_saves_reuses_and_refreshes_its_token(stack, app, tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from infra.local.owner import SimulatedOwner
+    from infra.ops.live_login import LiveLogin, SavedTokens
+
+    shown: list[str] = []
+
+    def paste_back(authorize_url: str) -> str:
+        shown.append(authorize_url)
+        return SimulatedOwner(stack.api_url).consent(authorize_url)  # what the browser was sent to
+
+    token_file = tmp_path / "token.json"
+    base = f"{stack.urls['tesla']}/fleet/eu"
+    login = LiveLogin(
+        auth=app.tesla_auth.for_realm("global"),
+        region="eu",
+        audience=base,
+        token_file=token_file,
+        ask=paste_back,
+        say=lambda _line: None,
+    )
+    token = login.access_token()
+    assert len(shown) == 1
+    assert stack.env["OAUTH_REDIRECT_URI"].replace(":", "%3A").replace("/", "%2F") in shown[0]
+    assert oct(token_file.stat().st_mode & 0o777) == "0o600"
+    rows = {r.endpoint: r for r in run_live_check(base, token, tmp_path / "raw")}
+    assert rows["vehicles"].status == "200"
+    assert login.access_token() == token  # reused, no second login
+    assert len(shown) == 1
+    saved = SavedTokens.model_validate_json(token_file.read_text())
+    token_file.write_text(
+        saved.model_copy(update={"expires_at": datetime.now(UTC) - timedelta(hours=1)}).model_dump_json()
+    )
+    refreshed = login.access_token()
+    rotated = SavedTokens.model_validate_json(token_file.read_text())
+    assert refreshed != token
+    assert rotated.refresh_token != saved.refresh_token  # the single-use refresh token was replaced
+    assert len(shown) == 1
+    assert run_live_check(base, refreshed, tmp_path / "raw2")[0].status == "200"
