@@ -135,6 +135,7 @@ def grant_steps(env: Environment, scopes: tuple[Scope, ...]) -> list[Step]:
                         Apply(
                             what=f"{row.name}: {grant} ({binding.role} on {binding.scope})",
                             command=_binding_command(env, row, binding),
+                            settle=True,
                         )
                     )
     return steps
@@ -174,6 +175,7 @@ def secret_steps(env: Environment, policies: dict[str, Path]) -> list[Step]:
         steps.append(
             Apply(
                 what=f"secret {secret.name}: accessors",
+                settle=True,
                 command=(
                     "secrets",
                     "set-iam-policy",
@@ -214,6 +216,7 @@ def invoker_steps(env: Environment) -> list[Step]:
     return [
         Apply(
             what=f"{row.name}: invoker is the Cloud {row.caller.title()} identity",
+            settle=True,
             command=(
                 "functions",
                 "add-invoker-policy-binding",

@@ -15,6 +15,7 @@ import re
 import shlex
 import subprocess
 import sys
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -22,6 +23,8 @@ from typing import TextIO
 Cmd = tuple[str, ...]
 # How gcloud says a describe found nothing (services word it differently; 404 is common to all).
 _NOT_FOUND = re.compile(r"NOT_FOUND|not found|does not exist|\b404\b", re.IGNORECASE)
+# IAM needs up to a minute (rarely more) before a new service account can be named in a binding.
+_NOT_YET_VISIBLE = re.compile(r"does not exist|Unknown service account", re.IGNORECASE)
 
 
 class CommandFailedError(Exception):
@@ -42,6 +45,7 @@ class Apply:
 
     what: str
     command: Cmd
+    settle: bool = False  # names a service account that may be minutes old: wait for IAM to see it
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,6 +91,8 @@ class Gcloud:
     dry_run: bool
     out: TextIO = field(default_factory=lambda: sys.stdout)
     executable: str = "gcloud"
+    settle_tries: int = 8
+    settle_seconds: float = field(default_factory=lambda: float(os.environ.get("DEPLOY_SETTLE_SECONDS", "15")))
 
     def note(self, text: str) -> None:
         """Comment lines in the log."""
@@ -110,6 +116,30 @@ class Gcloud:
         result = subprocess.run([self.executable, *command], env=self._env(), check=False, **stdin_args)
         if result.returncode != 0:
             raise CommandFailedError(command, result.returncode)
+
+    def run_settling(self, command: Cmd) -> None:
+        """Run a binding; while IAM does not see a new account yet, wait and try again (bounded)."""
+        self._show(command)
+        if self.dry_run:
+            return
+        for attempt in range(1, self.settle_tries + 1):
+            result = subprocess.run(
+                [self.executable, *command],
+                stdin=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=self._env(),
+                check=False,
+            )
+            if result.returncode == 0:
+                return
+            if attempt == self.settle_tries or not _NOT_YET_VISIBLE.search(result.stderr):
+                sys.stderr.write(result.stderr)
+                raise CommandFailedError(command, result.returncode)
+            self.note(
+                f"IAM does not see the account yet ({attempt}/{self.settle_tries}): again in {self.settle_seconds:g} s"
+            )
+            time.sleep(self.settle_seconds)
 
     def probe(self, command: Cmd) -> str | None:
         """The output of a describe, or None when the resource does not exist (always None dry)."""
@@ -153,7 +183,7 @@ def execute(steps: Iterable[Step], gcloud: Gcloud) -> None:
     for step in steps:
         gcloud.note(f"check: {step.what}" if isinstance(step, Require) else step.what)
         if isinstance(step, Apply):
-            gcloud.run(step.command)
+            (gcloud.run_settling if step.settle else gcloud.run)(step.command)
         elif isinstance(step, Ensure):
             found = gcloud.probe(step.probe)
             present = found is not None and holds(found, step.wanted)

@@ -47,6 +47,7 @@ class FakeGcloud:
         env.update(
             PATH=f"{self.bin_dir}{os.pathsep}{env.get('PATH', '')}",
             PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "shared")]),
+            DEPLOY_SETTLE_SECONDS="0",  # waiting for IAM is counted in calls, not seconds
         )
         env.update(extra)
         return env

@@ -90,6 +90,8 @@ class FakeProject:
     outputs: dict[str, str] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     fail_at: int | None = None
+    # "group verb" → how many more calls answer as IAM does before it sees a new service account.
+    flaky: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def answer(self, args: list[str], stdin: bytes) -> tuple[int, str, str]:
@@ -98,7 +100,12 @@ class FakeProject:
             self.calls.append(Call(args=args, stdin=stdin))
             if self.fail_at == len(self.calls):
                 return 1, "", f"ERROR: (gcloud) injected failure at call {len(self.calls)}\n"
-            return self._answer(*parse(args))
+            group, verb, name, flags = parse(args)
+            if self.flaky.get(f"{group} {verb}", 0) > 0:
+                self.flaky[f"{group} {verb}"] -= 1
+                member = flags.get("--member", "an account")
+                return 1, "", f"ERROR: (gcloud) INVALID_ARGUMENT: Service account {member} does not exist.\n"
+            return self._answer(group, verb, name, flags)
 
     def _answer(self, group: str, verb: str, name: str, flags: dict[str, str]) -> tuple[int, str, str]:
         key = f"{group}|{name}"

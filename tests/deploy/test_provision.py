@@ -192,3 +192,21 @@ def test_unknown_environment_and_phase_order_are_refused(fake_gcloud):
     assert backwards.returncode != 0
     assert "order" in backwards.stderr
     assert fake_gcloud.calls() == []
+
+
+def test_a_new_account_that_iam_does_not_see_yet_is_waited_for(fake_gcloud):
+    fake_gcloud.project.flaky["projects add-iam-policy-binding"] = 2
+    run = fake_gcloud.provision("base")
+    assert run.returncode == 0, run.stderr
+    bindings = [call for call in fake_gcloud.calls() if call[:2] == ["projects", "add-iam-policy-binding"]]
+    assert bindings[0] == bindings[1] == bindings[2]  # the first binding, tried three times
+    assert "IAM does not see the account yet (2/8)" in run.stdout
+
+
+def test_an_account_iam_never_sees_stops_the_run(fake_gcloud):
+    fake_gcloud.project.flaky["projects add-iam-policy-binding"] = 100
+    run = fake_gcloud.provision("base")
+    assert run.returncode != 0
+    assert "does not exist" in run.stderr
+    last = fake_gcloud.calls()[-8:]
+    assert all(call == last[0] and call[:2] == ["projects", "add-iam-policy-binding"] for call in last)
