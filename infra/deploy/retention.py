@@ -35,6 +35,14 @@ TTL_POLICIES: tuple[TtlPolicy, ...] = (
     # Firestore never deletes subcollections with their parent: the per-VIN documents (full VINs)
     # carry the report's expiry themselves.
     TtlPolicy(collection_group="vehicles", what="per-VIN progress of a report", lifetime=f"{REPORT_DAYS} days"),
+    # A buyer checks a report long after its PDF is gone (VERIFICATION_RETENTION_DAYS).
+    TtlPolicy(
+        collection_group="verifications",
+        field="delete_after",
+        what="verification records of reports",
+        lifetime="6 years",
+    ),
+    TtlPolicy(collection_group="verify_rate", what="rate-limit windows of the public check", lifetime="minutes"),
 )
 
 

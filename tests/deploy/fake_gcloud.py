@@ -68,6 +68,7 @@ def parse(args: list[str]) -> tuple[str, str, str, dict[str, str]]:
     if group == ["iam", "service-accounts"]:
         name = name.split("@")[0]
     elif group == ["firestore", "fields", "ttls"]:
+        flags["ttl-field"] = name if verb == "update" else ""
         name = flags.get("--collection-group", "")
     elif group == ["secrets", "versions"] and verb == "describe":
         name = flags.get("--secret", "")
@@ -154,7 +155,7 @@ def _value(fields: dict[str, object], name_of_field: str, name: str) -> str:
     if name_of_field == "state":
         return str(fields.get("state", ""))
     if name_of_field == "name" and "--enable-ttl" in fields:
-        return f"projects/p/databases/(default)/collectionGroups/{name}/fields/expires_at"
+        return f"projects/p/databases/(default)/collectionGroups/{name}/fields/{fields['ttl-field']}"
     return name
 
 

@@ -1,6 +1,6 @@
 """The load balancer: the dry-run URL map routes exactly the path table (carpulse.http.routes),
-unknown paths and hosts go to the JSON-404 default, and a new registry row (a sweeper) gets its
-account, internal ingress, invoker binding and scheduler job without any other change."""
+unknown paths and hosts go to the JSON-404 default, and a new scheduled row (like the sweeper) gets
+its account, internal ingress, invoker binding and scheduler job without any other change."""
 
 from __future__ import annotations
 
@@ -69,23 +69,24 @@ def test_port_80_redirects_to_https(tmp_path):
     }
 
 
-SWEEPER = FunctionSpec(
-    name="sweeper",
+# A synthetic row, so the test holds whatever rows the registry has (the sweeper's is one like it).
+NEW_ROW = FunctionSpec(
+    name="housekeeping",
     access="internal",
     memory="256Mi",
     cpu="0.5",
-    timeout_seconds=540,
+    timeout_seconds=300,
     concurrency=1,
     max_instances=1,
-    grants=("firestore", "bucket"),
+    grants=("firestore", "enqueue"),
     caller="scheduler",
     schedule="17 3 * * *",
 )
 
 
 @pytest.fixture
-def with_sweeper(tmp_path):
-    env = dataclasses.replace(ENV, specs=(*FUNCTION_SPECS, SWEEPER))
+def with_new_row(tmp_path):
+    env = dataclasses.replace(ENV, specs=(*FUNCTION_SPECS, NEW_ROW))
     return env, write_files(env, tmp_path, tmp_path / "bundles")
 
 
@@ -99,19 +100,22 @@ def _commands(steps) -> list[tuple[str, ...]]:
     return out
 
 
-def test_a_sweeper_row_is_provisioned_scheduled_and_kept_internal(with_sweeper):
-    env, files = with_sweeper
+def test_a_new_scheduled_row_is_provisioned_scheduled_and_kept_internal(with_new_row):
+    env, files = with_new_row
     base = _commands(phases.base_plan(env, files))
-    assert ("iam", "service-accounts", "create", "carpulse-sweeper") in [c[:4] for c in base]
-    assert any("--role=roles/storage.objectUser" in c and "carpulse-sweeper@" in " ".join(c) for c in base)
-    (deploy,) = [c for c in _commands(phases.functions_plan(env, files)) if "carpulse-dev-sweeper" in c]
+    assert ("iam", "service-accounts", "create", "carpulse-housekeeping") in [c[:4] for c in base]
+    assert any("--role=roles/datastore.user" in c and "carpulse-housekeeping@" in " ".join(c) for c in base)
+    assert not any("--role=roles/storage.objectUser" in c and "carpulse-housekeeping@" in " ".join(c) for c in base)
+    (deploy,) = [c for c in _commands(phases.functions_plan(env, files)) if "carpulse-dev-housekeeping" in c]
     assert "--ingress-settings=internal-only" in deploy
     assert "--no-allow-unauthenticated" in deploy
     wire = _commands(phases.wire_plan(env, files))
-    invoker = [c for c in wire if c[:2] == ("functions", "add-invoker-policy-binding") and "carpulse-dev-sweeper" in c]
+    invoker = [
+        c for c in wire if c[:2] == ("functions", "add-invoker-policy-binding") and "carpulse-dev-housekeeping" in c
+    ]
     assert invoker == [tuple(invoker[0])]
     assert f"--member=serviceAccount:{env.caller_account('scheduler')}" in invoker[0]
-    jobs = [c for c in wire if c[:2] == ("scheduler", "jobs") and "carpulse-dev-sweeper" in c]
+    jobs = [c for c in wire if c[:2] == ("scheduler", "jobs") and "carpulse-dev-housekeeping" in c]
     assert [c[2] for c in jobs] == ["create", "update"]
-    assert all("--schedule=17 3 * * *" in c for c in jobs)
-    assert not any("carpulse-dev-neg-sweeper" in " ".join(c) for c in wire), "internal: never behind the balancer"
+    assert all(f"--schedule={NEW_ROW.schedule}" in c for c in jobs)
+    assert not any("carpulse-dev-neg-housekeeping" in " ".join(c) for c in wire), "internal: never behind the balancer"

@@ -33,6 +33,7 @@ def test_each_function_gets_valid_settings_and_its_own_identity(tmp_path, name):
         assert settings.tasks_service_account == env.caller_account("tasks")
         assert settings.worker_url == env.function_url(env.worker())
         assert values["THREADS"] == str(row.concurrency)
+        assert settings.verify_client_ip_hops == 2  # the client's address as our balancer forwards it
         # The key is configuration of the one function serving it, byte for byte (a PEM keeps its newlines).
         served = values.get("PUBLIC_KEY_PEM")
         assert served == ((keys / f"{name}.public-key.pem").read_text() if row.name == "public_key" else None)

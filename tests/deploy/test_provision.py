@@ -85,8 +85,9 @@ def test_first_run_in_readme_order_then_a_rerun_creates_nothing(fake_gcloud, cle
     # What exists is converged, not skipped: the queue's retries and the scheduler job are updated.
     (queue_update,) = [c for c in rerun if c[:3] == ["tasks", "queues", "update"]]
     assert f"--max-attempts={ENV.task_max_attempts}" in queue_update
-    assert [c[:4] for c in rerun if c[:2] == ["scheduler", "jobs"] and "update" in c] == [
-        ["scheduler", "jobs", "update", "http"]
+    scheduled = [row for row in FUNCTION_SPECS if row.schedule]
+    assert [c[:5] for c in rerun if c[:2] == ["scheduler", "jobs"] and "update" in c] == [
+        ["scheduler", "jobs", "update", "http", ENV.function_name(row)] for row in scheduled
     ]
     assert len(_verbs(rerun, "deploy")) == len(FUNCTION_SPECS)
     assert fake_gcloud.resources() == clean.resources

@@ -75,9 +75,17 @@ def test_raw_responses_of_every_page_expire_with_their_report():
 
 
 def test_ttl_policies_cover_the_expiry_fields_the_code_writes():
-    groups = {policy.collection_group for policy in TTL_POLICIES}
-    assert groups == {"oauth_states", "login_codes", "sessions", "reports", "vehicles"}
-    assert {policy.field for policy in TTL_POLICIES} == {"expires_at"}
+    fields = {(policy.collection_group, policy.field) for policy in TTL_POLICIES}
+    assert fields == {
+        ("oauth_states", "expires_at"),
+        ("login_codes", "expires_at"),
+        ("sessions", "expires_at"),
+        ("reports", "expires_at"),
+        ("vehicles", "expires_at"),
+        ("verifications", "delete_after"),
+        ("verify_rate", "expires_at"),
+    }
+    assert len({policy.collection_group for policy in TTL_POLICIES}) == len(TTL_POLICIES), "one TTL field per group"
 
 
 def _deploying_section() -> str:
