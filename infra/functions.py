@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 Access = Literal["public", "internal"]
-# What a function's own service account is granted (infra/deploy/iam.py maps each to IAM roles).
-Grant = Literal["firestore", "bucket", "enqueue", "sign-urls"]
+# What a function's own service account is granted (infra/deploy/access.py maps each to IAM roles).
+Grant = Literal["firestore", "bucket", "enqueue", "sign-urls", "kms-sign"]
 # The only identity allowed to invoke an internal function.
 Caller = Literal["tasks", "scheduler"]
 
@@ -29,6 +29,8 @@ CLIENT_SECRET = "tesla-client-secret"
 CN_CLIENT_SECRET = "tesla-cn-client-secret"
 TOKEN_KEY = "token-encryption-key"
 PRIVATE_KEY = "tesla-private-key"  # read by ops (register-partner) only: no function is granted it
+REPORT_SIGNING = "report-signing"  # the signing certificate and the KMS key version (JSON)
+REPORT_CA = "report-ca-certs"  # every report CA certificate (PEM bundle)
 # Acting for an owner at Tesla: open the stored tokens, refresh them (client secret per auth realm).
 OWNER_TOKENS: tuple[str, ...] = (CLIENT_SECRET, CN_CLIENT_SECRET, TOKEN_KEY)
 
@@ -94,7 +96,7 @@ FUNCTION_SPECS: tuple[FunctionSpec, ...] = (
         grants=("firestore", "bucket", "enqueue", "sign-urls"),
         secrets=OWNER_TOKENS,
     ),
-    # One task at a time per instance: rendering is CPU and memory bound.
+    # One task at a time per instance: rendering is CPU and memory bound. It signs every PDF.
     FunctionSpec(
         name="report_worker",
         access="internal",
@@ -103,8 +105,8 @@ FUNCTION_SPECS: tuple[FunctionSpec, ...] = (
         timeout_seconds=540,
         concurrency=1,
         max_instances=10,
-        grants=("firestore", "bucket", "enqueue"),
-        secrets=OWNER_TOKENS,
+        grants=("firestore", "bucket", "enqueue", "kms-sign"),
+        secrets=(*OWNER_TOKENS, REPORT_SIGNING, REPORT_CA),
         caller="tasks",
     ),
     # Refreshes are single-flight anyway; one instance is enough for one run every 30 minutes.
@@ -131,7 +133,7 @@ FUNCTION_SPECS: tuple[FunctionSpec, ...] = (
         concurrency=4,
         max_instances=5,
         grants=("firestore",),
-        secrets=("report-ca-certs",),
+        secrets=(REPORT_CA,),
     ),
 )
 FUNCTIONS: tuple[str, ...] = tuple(spec.name for spec in FUNCTION_SPECS)

@@ -20,13 +20,17 @@ from infra.functions import (
     CLIENT_SECRET,
     CN_CLIENT_SECRET,
     PRIVATE_KEY,
+    REPORT_CA,
+    REPORT_SIGNING,
     TOKEN_KEY,
     FunctionSpec,
     Grant,
 )
 
-Scope = Literal["project", "bucket", "tasks-account", "own-account"]
+Scope = Literal["project", "bucket", "tasks-account", "own-account", "signing-key"]
 ACCESSOR = "roles/secretmanager.secretAccessor"
+# The report-signing key (EC P-256 in Cloud KMS; the `report-signing` secret names its version).
+SIGNING_KEYRING, SIGNING_KEY = "carpulse-reports", "report-signing"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,6 +52,8 @@ GRANT_BINDINGS: dict[Grant, tuple[Binding, ...]] = {
     ),
     # Signed URLs are signed through IAM signBlob by the function's own identity.
     "sign-urls": (Binding(scope="own-account", role="roles/iam.serviceAccountTokenCreator"),),
+    # Sign report digests with the KMS key (and read its public half); the key never leaves KMS.
+    "kms-sign": (Binding(scope="signing-key", role="roles/cloudkms.signerVerifier"),),
 }
 
 
@@ -69,9 +75,9 @@ SECRETS: tuple[SecretSpec, ...] = (
         source="the developer.tesla.cn application (China only)",
         required=False,
     ),
-    # Verified reports (docs/report-ca.md): optional until their setup command exists.
-    SecretSpec(name="report-signing", source="the report signing setup (docs/report-ca.md)", required=False),
-    SecretSpec(name="report-ca-certs", source="the report CA setup (docs/report-ca.md)", required=False),
+    # Verified reports: every PDF is signed, so the worker cannot work without them.
+    SecretSpec(name=REPORT_SIGNING, source="the report CA: certificate + KMS key version of report-signing (JSON)"),
+    SecretSpec(name=REPORT_CA, source="the report CA: PEM bundle of every report CA"),
 )
 
 
@@ -110,6 +116,8 @@ def _binding_command(env: Environment, spec: FunctionSpec, binding: Binding) -> 
         return ("projects", "add-iam-policy-binding", env.project, member, role, "--condition=None", "--format=none")
     if binding.scope == "bucket":
         return ("storage", "buckets", "add-iam-policy-binding", f"gs://{env.bucket}", member, role, "--format=none")
+    if binding.scope == "signing-key":
+        return ("kms", "keys", "add-iam-policy-binding", *signing_key_flags(env), member, role, "--format=none")
     target = env.caller_account("tasks") if binding.scope == "tasks-account" else env.function_account(spec)
     return (
         "iam",
@@ -122,6 +130,37 @@ def _binding_command(env: Environment, spec: FunctionSpec, binding: Binding) -> 
         "--condition=None",
         "--format=none",
     )
+
+
+def signing_key_flags(env: Environment) -> tuple[str, ...]:
+    """KEY --keyring --location --project of the report-signing key."""
+    return (SIGNING_KEY, f"--keyring={SIGNING_KEYRING}", f"--location={env.region}", project_flag(env))
+
+
+def signing_key_steps(env: Environment) -> list[Step]:
+    """The KMS key ring and the report-signing key (its certificate comes from our report CA)."""
+    ring = ("--location=" + env.region, project_flag(env))
+    return [
+        Ensure(
+            what=f"KMS key ring {SIGNING_KEYRING}",
+            probe=("kms", "keyrings", "describe", SIGNING_KEYRING, *ring),
+            create=(("kms", "keyrings", "create", SIGNING_KEYRING, *ring),),
+        ),
+        Ensure(
+            what=f"KMS key {SIGNING_KEY} (EC P-256, asymmetric signing)",
+            probe=("kms", "keys", "describe", *signing_key_flags(env)),
+            create=(
+                (
+                    "kms",
+                    "keys",
+                    "create",
+                    *signing_key_flags(env),
+                    "--purpose=asymmetric-signing",
+                    "--default-algorithm=ec-sign-p256-sha256",
+                ),
+            ),
+        ),
+    ]
 
 
 def grant_steps(env: Environment, scopes: tuple[Scope, ...]) -> list[Step]:

@@ -36,6 +36,7 @@ APIS = (
     "iam",
     "iamcredentials",  # signBlob for signed URLs
     "compute",  # the load balancer
+    "cloudkms",  # the report-signing key
 )
 QUEUE_BACKOFF = ("--min-backoff=5s", "--max-backoff=300s", "--max-doublings=4")
 
@@ -153,7 +154,8 @@ def base_plan(env: Environment, files: Files) -> list[Step]:
                 "--clear-soft-delete",
             ),
         ),
-        *access.grant_steps(env, ("bucket",)),
+        *access.signing_key_steps(env),
+        *access.grant_steps(env, ("bucket", "signing-key")),
         Ensure(
             what=f"queue {env.queue} (max attempts {env.task_max_attempts} = TASK_MAX_ATTEMPTS)",
             probe=("tasks", "queues", "describe", env.queue, f"--location={env.region}", p),

@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 
 from carpulse.keys import new_private_key_pem, public_key_pem
+from infra.deploy.access import SECRETS
 from infra.functions import FUNCTIONS
 
 from .fake_gcloud import FakeGcloudServer, FakeProject
 
 ROOT = Path(__file__).resolve().parents[2]
-SECRETS_WITH_VALUES = ("tesla-client-secret", "token-encryption-key", "tesla-private-key")
+SECRETS_WITH_VALUES = tuple(secret.name for secret in SECRETS if secret.required)
 
 
 @dataclass
