@@ -208,3 +208,21 @@ def test_every_scenario_vehicle_shows_method_version_and_inputs(name: str, snaps
         assert health.reference_source
         assert health.reference_range_mi
         assert fields["battery_health.estimate"] == health.estimate_percent
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fi"])
+def test_every_text_of_the_section_comes_from_the_catalog(language: str) -> None:
+    cold = full_eu().battery.model_copy(update={"charging_state": "Charging", "module_temp_min_c": 2.0})
+    for snapshot in (full_eu(battery=cold), us_owner(), full_eu(battery=None), full_eu(warranties=None)):
+        section = _section(with_battery_health(snapshot.model_copy(update={"language": language})))
+        texts = [section.title, *(n.text for n in section.notices)]
+        for block in section.blocks:
+            if isinstance(block, FieldGroup):
+                texts += [block.title or "", *(f.label for f in block.fields), *(f.value for f in block.fields)]
+            elif isinstance(block, TableView):
+                texts += [block.title or "", *(c.label for c in block.columns)]
+                texts += [cell.value for row in block.rows for cell in row]
+            else:
+                texts.append(block.text)
+        leaked = [t for t in texts if t.startswith(("battery_health.", "field.", "group.", "col.", "text."))]
+        assert not leaked, leaked
