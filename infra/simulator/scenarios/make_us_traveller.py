@@ -25,7 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BASE = HERE / "us-owner" / "vehicles"
 OUT = HERE / "us-traveller"
-Y_VIN, M3_VIN, S_VIN, SOLD_VIN = "7SAYGDEE1RF900701", "5YJ3E1EB5SF900702", "5YJSA1E26MF900703", "5YJ3E1EA0JF900799"
+Y_VIN, M3_VIN, S_VIN, SOLD_VIN = "7SAYGDEE9RF900701", "5YJ3E1EB1SF900702", "5YJSA1E20MF900703", "5YJ3E1EA1JF900799"
 
 # (site, country, currency, UTC offset in hours, price per kWh)
 HOME = (
@@ -144,6 +144,8 @@ def sessions(rng: random.Random) -> list[dict]:
 def _vehicle_data(base: dict, vin: str, name: str, *, metric: bool, offset: int) -> dict:
     data = json.loads(json.dumps(base))
     data["vin"], data["display_name"] = vin, name
+    vehicle_id = 3745000000000700 + int(vin[-3:]) % 100  # the id scenario.json gives the car
+    data["id"], data["id_s"] = vehicle_id, str(vehicle_id)
     data["vehicle_state"]["vehicle_name"] = name
     data["gui_settings"].update(
         {
