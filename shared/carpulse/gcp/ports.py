@@ -185,8 +185,9 @@ class SigningKey(Protocol):
 class VerificationStore(Protocol):
     """Verification records of rendered PDFs, kept independently of the PDFs' retention."""
 
-    def reserve(self, slot: str, candidate_id: str) -> str:
-        """The check id of a report+VIN slot: `candidate_id` if the slot is new, else the one it has."""
+    def reserve(self, slot: str, candidate_id: str, expires_at: datetime) -> str:
+        """The check id of a report+VIN slot: `candidate_id` if the slot is new, else the one it has
+        (the slot itself may be forgotten after `expires_at`: no task renders that report again)."""
         ...
 
     def save(self, record: VerificationRecord) -> None:
