@@ -123,6 +123,19 @@ FUNCTION_SPECS: tuple[FunctionSpec, ...] = (
         caller="scheduler",
         schedule="*/30 * * * *",
     ),
+    # Every report reaches a final state: stalled work is re-queued or closed (services/sweeper.py).
+    FunctionSpec(
+        name="sweeper",
+        access="internal",
+        memory="256Mi",
+        cpu="0.5",
+        timeout_seconds=300,
+        concurrency=1,
+        max_instances=1,
+        grants=("firestore", "enqueue"),
+        caller="scheduler",
+        schedule="*/5 * * * *",
+    ),
     # Public check of a report: no session, rate limited per client; pyHanko validation is CPU bound.
     FunctionSpec(
         name="verify",

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from carpulse.domain import report_life
 from carpulse.domain.models import (
     Account,
     AccountStatus,
@@ -22,9 +23,7 @@ from carpulse.domain.models import (
     VinStatus,
 )
 from carpulse.domain.tasks import WorkerTask
-from carpulse.gcp.firestore_store import outcome_of
-
-_TERMINAL = {ReportStatus.COMPLETE, ReportStatus.PARTIAL, ReportStatus.FAILED}
+from carpulse.gcp.ports import ReportStore, RunStart
 
 
 @dataclass
@@ -133,9 +132,12 @@ class FakeSessions:
 
 
 @dataclass
-class FakeReports:
+class FakeReports(ReportStore):
+    """The report store in memory; every rule comes from carpulse.domain.report_life."""
+
     items: dict[str, ReportRequest] = field(default_factory=dict)
     vins: dict[str, dict[str, VinProgress]] = field(default_factory=dict)
+    clock: Any = field(default=lambda: datetime.now(UTC))
 
     def create(self, report: ReportRequest, progress: list[VinProgress]) -> None:
         self.items[report.report_id] = report
@@ -147,51 +149,104 @@ class FakeReports:
     def progress(self, report_id: str) -> list[VinProgress]:
         return list(self.vins.get(report_id, {}).values())
 
-    def set_status(self, report_id: str, status: ReportStatus, error: str | None = None) -> None:
+    def vin(self, report_id: str, vin: str) -> VinProgress | None:
+        return self.vins.get(report_id, {}).get(vin)
+
+    def set_status(
+        self, report_id: str, status: ReportStatus, error: str | None = None, error_code: str | None = None
+    ) -> None:
         report = self.items.get(report_id)
-        if report is None or report.status in _TERMINAL:
+        if report is None or not report.is_open:
             return
-        self.items[report_id] = report.model_copy(update={"status": status, "error": error or report.error})
+        update: dict[str, object] = {"status": status, "updated_at": self.clock()}
+        if error is not None:
+            update["error"] = error
+        if error_code is not None:
+            update["error_code"] = error_code
+        self.items[report_id] = report.model_copy(update=update)
+
+    def start_run(self, report_id: str, vin: str, run_id: str, now: datetime, lease_seconds: float) -> RunStart:
+        item = self.vin(report_id, vin)
+        if item is None:
+            return "unknown"
+        if not report_life.may_finish(item.status):
+            return "finished"
+        if not report_life.run_lease_free(item, now):
+            return "busy"
+        self._patch(
+            report_id,
+            vin,
+            {
+                "run_id": run_id,
+                "run_lease_until": report_life.lease_until(now, lease_seconds),
+                "attempts": item.attempts + 1,
+                "wait_until": None,
+            },
+        )
+        return "started"
+
+    def end_run(self, report_id: str, vin: str, run_id: str, changes: dict[str, object]) -> None:
+        item = self.vin(report_id, vin)
+        if item is None or item.status.is_terminal:
+            return
+        update = dict(changes)
+        if item.run_id == run_id:
+            update.update({"run_id": None, "run_lease_until": None})
+        self._patch(report_id, vin, update)
 
     def update_vin(self, report_id: str, vin: str, changes: dict[str, object]) -> None:
+        item = self.vin(report_id, vin)
+        if item is not None and not item.status.is_terminal:
+            self._patch(report_id, vin, changes)
+
+    def add_tesla_requests(self, report_id: str, vin: str, count: int) -> None:
         item = self.vins[report_id][vin]
-        if item.status.is_terminal:
-            return
+        self.vins[report_id][vin] = item.model_copy(update={"tesla_requests": item.tesla_requests + count})
+
+    def finish_vin(self, report_id: str, vin: str, status: VinStatus, changes: dict[str, object]) -> bool:
+        item = self.vin(report_id, vin)
+        if item is None or not report_life.may_finish(item.status):
+            return False
+        self._patch(
+            report_id, vin, {**changes, "status": status, "run_id": None, "run_lease_until": None, "wait_until": None}
+        )
+        return True
+
+    def unfinished_vins(self, report_id: str) -> int:
+        return sum(1 for p in self.progress(report_id) if not p.status.is_terminal)
+
+    def close(self, report_id: str, outcome: ReportStatus, changes: dict[str, object]) -> ReportRequest | None:
+        report = self.items.get(report_id)
+        if report is None or not report.is_open:
+            return None
+        closed = report.model_copy(update={**changes, "status": outcome, "outcome": outcome})
+        self.items[report_id] = closed
+        return closed
+
+    def open_reports(self) -> list[ReportRequest]:
+        return [r for r in self.items.values() if r.is_open]
+
+    def count_sweep(self, report_id: str, vin: str | None = None) -> None:
+        if vin is None:
+            report = self.items[report_id]
+            self.items[report_id] = report.model_copy(update={"sweeps": report.sweeps + 1, "updated_at": self.clock()})
+        else:
+            self._patch(report_id, vin, {"sweeps": self.vins[report_id][vin].sweeps + 1})
+
+    def delete_for_account(self, account_id: str) -> int:
+        ids = [k for k, r in self.items.items() if r.account_id == account_id]
+        for report_id in ids:
+            del self.items[report_id]
+            self.vins.pop(report_id, None)
+        return len(ids)
+
+    def _patch(self, report_id: str, vin: str, changes: dict[str, object]) -> None:
         update = dict(changes)
         if "status" in update:
             update["status"] = VinStatus(update["status"])
-        self.vins[report_id][vin] = item.model_copy(update=update)
-
-    def complete(self, report_id: str, artifacts: dict[str, object]) -> ReportRequest | None:
-        report = self.items.get(report_id)
-        if report is None or report.status is not ReportStatus.FINALISING:
-            return None
-        report = report.model_copy(update={**artifacts, "status": report.outcome or ReportStatus.COMPLETE})
-        self.items[report_id] = report
-        return report
-
-    def finish_vin(
-        self, report_id: str, vin: str, status: VinStatus, changes: dict[str, object]
-    ) -> ReportRequest | None:
+        update["updated_at"] = self.clock()
         item = self.vins[report_id][vin]
-        if item.status.is_terminal:
-            return None
-        self.vins[report_id][vin] = item.model_copy(update={**changes, "status": status})
-        report = self.items[report_id]
-        remaining = report.remaining - 1
-        failed = report.failed_vins + (status is VinStatus.FAILED)
-        new_status, outcome = report.status, report.outcome
-        if remaining == 0:
-            outcome = outcome_of(failed, len(report.vins))
-            if report.status not in _TERMINAL:
-                new_status = ReportStatus.FINALISING
-        elif report.status not in _TERMINAL:
-            new_status = ReportStatus.RUNNING
-        report = report.model_copy(
-            update={"remaining": remaining, "failed_vins": failed, "status": new_status, "outcome": outcome}
-        )
-        self.items[report_id] = report
-        return report
+        self.vins[report_id][vin] = VinProgress.model_validate({**item.model_dump(), **update})
 
 
 @dataclass

@@ -97,7 +97,11 @@ def run(scenario: Path, out_dir: Path, language: str = "en") -> int:
         for key, counts in sorted(per_vehicle.items()):
             _say(f"  {key:<8} " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
         _say(f"▶ report {status['status']} in {flow_seconds:.1f}s (stack start-up excluded); files in {out_dir}")
-        if status["status"] != "complete" or len(downloaded) != len(vehicles):
+        for item in status["vehicles"]:
+            for missing in item.get("missing", []):
+                _say(f"  ℹ …{item['vin'][-4:]} {missing['section']}: {missing['message']}")
+        # partial: every PDF is there, and each one says which section is missing and why
+        if status["status"] not in ("complete", "partial") or len(downloaded) != len(vehicles):
             return 1
     return 0
 

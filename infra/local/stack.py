@@ -125,6 +125,7 @@ class LocalStack:
     cn_client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
     _procs_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _held: dict[str, float] = field(default_factory=dict, repr=False)  # function → no restart before
     _supervisor: threading.Thread | None = field(default=None, repr=False)
 
     @property
@@ -338,6 +339,10 @@ class LocalStack:
             "INTERNAL_AUTH_TOKEN": self.internal_token,
             "WAKE_WAIT_SECONDS": str(self.wake_seconds + 0.5),
             "OFFLINE_WAIT_SECONDS": "1",
+            # Locally runs are short and nothing may hang for long: sweep often, give up sooner.
+            "REPORT_STALL_SECONDS": "60",
+            "SWEEP_INTERVAL_SECONDS": "10",
+            "VIN_RUN_LEASE_SECONDS": "120",
             **self.extra_env,
         }
         for name in FUNCTIONS:
@@ -386,14 +391,49 @@ class LocalStack:
         )
         self._wait_http("gateway", f"http://127.0.0.1:{gateway_port}/")
         self._wait_http("frontend", f"http://127.0.0.1:{frontend_port}/config.js")
+        jobs = [
+            {
+                "name": "sweeper",
+                "url": self.urls["sweeper"] + "/",
+                "interval": float(self.env["SWEEP_INTERVAL_SECONDS"]),
+            },
+            {"name": "token_refresh", "url": self.urls["token_refresh"] + "/", "interval": 1800.0},
+        ]
+        self._spawn(
+            "scheduler",
+            [sys.executable, "-m", "infra.local.scheduler"],
+            extra_env={"SCHEDULER_JOBS": json.dumps(jobs), "SCHEDULER_OIDC_BEARER": self.internal_token},
+        )
 
     def _supervise(self) -> None:
         """Start a function process again when it exits, on the same port (a new instance)."""
         while not self._stopping.wait(0.5):
             with self._procs_lock:
                 for proc in list(self.procs):
-                    if proc.name in FUNCTIONS and proc.popen.poll() is not None and not self._stopping.is_set():
+                    held = self._held.get(proc.name, 0.0) > time.monotonic()
+                    dead = proc.name in FUNCTIONS and proc.popen.poll() is not None
+                    if dead and not held and not self._stopping.is_set():
                         self._respawn(proc)
+
+    def kill_function(self, name: str, down_seconds: float = 0.0) -> None:
+        """Kill a function process (an instance dying mid-task); it comes back after `down_seconds`."""
+        with self._procs_lock:
+            self._held[name] = time.monotonic() + down_seconds
+            for proc in self.procs:
+                if proc.name == name:
+                    _signal_group(proc.popen, signal.SIGKILL)
+                    proc.popen.wait(timeout=10)
+
+    def wait_function(self, name: str, timeout: float = 60.0) -> None:
+        """Wait until a function answers again (after kill_function)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                requests.get(self.urls[name] + "/_ready", timeout=1, allow_redirects=False)
+                return
+            except requests.RequestException:
+                time.sleep(0.2)
+        raise StackError(f"{name} did not come back within {timeout:.0f}s")
 
     def _respawn(self, proc: _Proc) -> None:
         with proc.log_path.open("ab") as log:

@@ -352,6 +352,7 @@ class Container:
             self.queue,
             self.fleet_for_account,
             self.clock,
+            revoke_account=lambda account_id: self.verification.revoke_account(account_id),
         )
 
     @cached_property
@@ -363,21 +364,31 @@ class Container:
 
         prepare = PrepareService(self.accounts, self.reports, self.blobs, self.queue, self.fleet_for_account)
         vehicle = VehicleReportService(
-            self.accounts,
-            self.reports,
-            self.blobs,
-            self.queue,
-            self.fleet_for_account,
-            render_vehicle_pdf,
-            self.clock,
+            accounts=self.accounts,
+            reports=self.reports,
+            blobs=self.blobs,
+            queue=self.queue,
+            fleet_for_account=self.fleet_for_account,
+            render_pdf=render_vehicle_pdf,
+            clock=self.clock,
             render_json=render_vehicle_json,
             partner_fleet_for_account=self.partner_fleet_for_account if self.settings.fetch_specs else None,
             wake_wait_seconds=self.settings.wake_wait_seconds,
             offline_wait_seconds=self.settings.offline_wait_seconds,
+            run_lease_seconds=self.settings.vin_run_lease_seconds,
             seal=self.sealer.seal,
         )
         finalise = FinaliseService(self.reports, self.blobs, sessions_csv)
         return Worker(prepare, vehicle, finalise, self.queue, max_attempts=self.settings.task_max_attempts)
+
+    @cached_property
+    def sweeper(self):
+        """Scheduler sweep of stalled reports."""
+        from carpulse.services.sweeper import Sweeper
+
+        return Sweeper(
+            reports=self.reports, queue=self.queue, clock=self.clock, stall_seconds=self.settings.report_stall_seconds
+        )
 
     @cached_property
     def refresh_due(self) -> RefreshDueService:

@@ -83,6 +83,9 @@ class Settings(BaseModel):
     wake_wait_seconds: float = 20.0  # a woken car is asked again after this delay
     offline_wait_seconds: float = 60.0  # a car that answered 408 is asked again after this delay
     task_max_attempts: int = 5  # must match the queue's retry config (infra/)
+    report_stall_seconds: float = 900.0  # no progress for this long: the sweeper re-queues or closes
+    sweep_interval_seconds: float = 300.0  # how often the sweeper runs (Cloud Scheduler; the local stand-in)
+    vin_run_lease_seconds: float = 600.0  # one run per VIN; longer than the worker's timeout
     max_vins_per_report: int = 20
     fetch_specs: bool = True  # specs are billed per result ($0.10); cached per VIN for 180 days
 

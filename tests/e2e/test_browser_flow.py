@@ -41,7 +41,8 @@ def test_connect_with_fetch_request_a_report_and_download_it(stack, browser_cont
     names = page.locator("#vehicles .vehicle .name").all_inner_texts()
     assert len(names) == 3
     page.click("#request")
-    page.wait_for_selector("#report[data-status=complete]", timeout=120_000)
+    # One of the three cars is asleep: every PDF is there, and the report is honestly partial.
+    page.wait_for_selector("#report[data-status=partial]", timeout=120_000)
     assert page.locator("#progress li[data-status=done]").count() == 3
     assert page.locator("#progress .bar.done").count() == 3
     pdf_links = page.locator("a.download.pdf")

@@ -60,8 +60,13 @@ def test_vehicles_are_listed_without_waking_any(finished_report):
 
 def test_every_vin_gets_a_pdf_with_its_own_data(finished_report):
     status = finished_report["status"]
-    assert status["status"] == "complete"
+    # The asleep car's live data is missing, and the status says so: partial, not complete.
+    assert status["status"] == "partial"
     assert (status["done"], status["total"]) == (len(VEHICLES), len(VEHICLES))
+    missing = {v["vin"]: [(m["section"], m["reason_code"]) for m in v["missing"]] for v in status["vehicles"]}
+    assert missing == {
+        vin: [("vehicle_data", "vehicle_asleep")] if info["state"] == "asleep" else [] for vin, info in VEHICLES.items()
+    }
     for item in status["vehicles"]:
         assert item["status"] == "done"
         assert "X-Goog-Signature" in item["download_url"]

@@ -51,11 +51,20 @@ def _note(snapshot: dict, section: str) -> dict:
     return next(n for n in snapshot["notes"] if n["section"] == section)
 
 
+def _missing(report: dict) -> dict[str, str]:
+    """A partial report names each missing section with a reason code and a message (never Tesla's text)."""
+    assert report["status"] == "partial", report
+    (vehicle,) = report["vehicles"]
+    assert vehicle["status"] == "done"
+    assert all(m["message"] and "injected" not in m["message"] for m in vehicle["missing"])
+    return {m["section"]: m["reason_code"] for m in vehicle["missing"]}
+
+
 @pytest.mark.parametrize("status", [400, 402, 403, 404, 405, 406, 418, 422, 423, 451])
 def test_client_errors_on_a_module_fail_that_section_only(stack, app, api, status):
     _fault(stack, ALERTS, status)
     report, snapshot = _report(stack, app, api)
-    assert report["status"] == "complete"
+    assert _missing(report) == {"alerts": "scope_missing" if status == 403 else "tesla_status"}
     assert snapshot["alerts"] is None
     note = _note(snapshot, "alerts")
     if status == 403:
@@ -82,7 +91,7 @@ def test_transient_errors_are_retried(stack, app, api, status):
 def test_persistent_server_errors_fail_the_section_after_bounded_retries(stack, app, api):
     _fault(stack, ALERTS, 503, count=10)
     report, snapshot = _report(stack, app, api)
-    assert report["status"] == "complete"
+    assert _missing(report) == {"alerts": "tesla_unavailable"}
     assert _note(snapshot, "alerts")["reason"] == "reason.tesla_unavailable"
     assert len(_calls(stack, "/recent_alerts")) == 3
 
@@ -99,7 +108,7 @@ def test_rate_limit_honours_retry_after(stack, app, api):
 def test_vehicle_error_540_fails_the_live_data_and_the_report_goes_on(stack, app, api):
     _fault(stack, VEHICLE_DATA, 540)
     report, snapshot = _report(stack, app, api)
-    assert report["status"] == "complete"
+    assert _missing(report) == {"vehicle_data": "vehicle_error"}
     assert snapshot["battery"] is None
     assert _note(snapshot, "vehicle_data")["reason"] == "reason.vehicle_error"
     assert snapshot["alerts"]  # other modules still fetched
@@ -108,7 +117,7 @@ def test_vehicle_error_540_fails_the_live_data_and_the_report_goes_on(stack, app
 def test_offline_408_is_asked_again_later_then_explained(stack, app, api):
     _fault(stack, VEHICLE_DATA, 408, count=20)
     report, snapshot = _report(stack, app, api)
-    assert report["status"] == "complete"
+    assert _missing(report) == {"vehicle_data": "vehicle_unavailable"}
     assert _note(snapshot, "vehicle_data")["reason"] == "reason.vehicle_unavailable"
     assert len(_calls(stack, "/vehicle_data")) == 4  # first try + 3 re-scheduled rounds, no sleeping in between
 
@@ -128,7 +137,8 @@ def test_login_required_marks_the_account_and_fails_clearly(stack, app, api, own
     _fault(stack, rf"/vehicles/{VIN}$", 401, body={"error": "login_required", "error_description": "revoked"})
     report, _ = _report(stack, app, api)
     assert report["status"] == "failed"
-    assert "connect again" in report["vehicles"][0]["error"]
+    assert report["vehicles"][0]["error_code"] == "reconnect_required"
+    assert "connect your Tesla account again" in report["vehicles"][0]["error"]
     account = app.session_service.authenticate(api.session_token)
     assert app.accounts.get(account.account_id).status is AccountStatus.RECONNECT_REQUIRED
     refused = api.http.get(f"{api.base_url}/vehicles", headers=api._headers(), timeout=10)

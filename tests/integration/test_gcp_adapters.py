@@ -10,6 +10,7 @@ import pytest
 import requests
 from google.api_core.exceptions import Conflict
 
+from carpulse.domain import report_life
 from carpulse.domain.models import Account, OAuthState, ReportRequest, ReportStatus, VinProgress, VinStatus
 from carpulse.domain.tasks import TaskKind, WorkerTask
 from carpulse.errors import ConfigError
@@ -79,36 +80,66 @@ def test_account_lease_and_compare_and_swap(app):
     assert app.accounts.get(account_id) is None
 
 
-def test_report_vin_finishes_exactly_once_and_last_vin_closes_the_report(app):
+def test_report_vin_finishes_exactly_once_and_the_count_says_when_all_are_done(app):
     report_id = uuid.uuid4().hex
     vins = ("A" * 17, "B" * 17)
     app.reports.create(
-        ReportRequest(report_id=report_id, account_id="x", vins=vins, remaining=2, created_at=NOW, updated_at=NOW),
+        ReportRequest(report_id=report_id, account_id="x", vins=vins, created_at=NOW, updated_at=NOW),
         [VinProgress(vin=v, updated_at=NOW) for v in vins],
     )
+    assert app.reports.unfinished_vins(report_id) == 2
     results = _race(4, lambda: app.reports.finish_vin(report_id, vins[0], VinStatus.DONE, {}))
-    assert sum(1 for r in results if r is not None) == 1
-    assert app.reports.get(report_id).status is ReportStatus.RUNNING
+    assert results.count(True) == 1
+    assert app.reports.unfinished_vins(report_id) == 1
+    report_doc_before = app.reports.get(report_id)
     app.reports.update_vin(report_id, vins[0], {"step": "late duplicate"})
-    assert {p.vin: p.step for p in app.reports.progress(report_id)}[vins[0]] != "late duplicate"
-    app.reports.finish_vin(report_id, vins[1], VinStatus.FAILED, {"error": "x"})
-    finalising = app.reports.get(report_id)
-    assert (finalising.status, finalising.outcome, finalising.remaining) == (
-        ReportStatus.FINALISING,
-        ReportStatus.PARTIAL,
-        0,
-    )
-    assert app.reports.complete(report_id, {"csv_object": "x.csv"}).status is ReportStatus.PARTIAL
-    assert app.reports.complete(report_id, {"csv_object": "again.csv"}) is None  # only once
+    assert app.reports.vin(report_id, vins[0]).step != "late duplicate"
+    missing = [{"section": "vehicle_data", "reason_code": "vehicle_asleep", "detail": {"state": "asleep"}}]
+    assert app.reports.finish_vin(report_id, vins[1], VinStatus.DONE, {"missing": missing})
+    assert app.reports.unfinished_vins(report_id) == 0
+    assert app.reports.get(report_id) == report_doc_before  # VINs never write the report document
+    outcome = report_life.report_outcome(app.reports.progress(report_id))
+    assert outcome is ReportStatus.PARTIAL  # one VIN is missing its live data
+    assert app.reports.close(report_id, outcome, {"csv_object": "x.csv"}).status is ReportStatus.PARTIAL
+    assert app.reports.close(report_id, outcome, {"csv_object": "again.csv"}) is None  # only once
     final = app.reports.get(report_id)
     assert (final.status, final.csv_object) == (ReportStatus.PARTIAL, "x.csv")
     assert final.completed_at is not None
+    assert report_id not in [r.report_id for r in app.reports.open_reports()]
+
+
+def test_vin_run_lease_counts_and_sweeps(app):
+    report_id = uuid.uuid4().hex
+    vin = "E" * 17
+    app.reports.create(
+        ReportRequest(report_id=report_id, account_id="x", vins=(vin,), created_at=NOW, updated_at=NOW),
+        [VinProgress(vin=vin, updated_at=NOW)],
+    )
+    assert report_id in [r.report_id for r in app.reports.open_reports()]
+    starts = _race(4, lambda: app.reports.start_run(report_id, vin, uuid.uuid4().hex, NOW, 60))
+    assert sorted(starts) == ["busy", "busy", "busy", "started"]
+    holder = app.reports.vin(report_id, vin).run_id
+    app.reports.end_run(report_id, vin, "not-the-holder", {"step": "x"})
+    assert app.reports.vin(report_id, vin).run_id == holder  # only the holder lets go
+    assert app.reports.start_run(report_id, vin, "late", NOW + timedelta(seconds=61), 60) == "started"  # expired
+    app.reports.end_run(report_id, vin, "late", {})
+    assert app.reports.vin(report_id, vin).run_lease_until is None
+    _race(5, lambda: app.reports.add_tesla_requests(report_id, vin, 3))
+    assert app.reports.vin(report_id, vin).tesla_requests == 15  # atomic increments
+    app.reports.count_sweep(report_id, vin)
+    app.reports.count_sweep(report_id)
+    assert (app.reports.vin(report_id, vin).sweeps, app.reports.get(report_id).sweeps) == (1, 1)
+    assert app.reports.finish_vin(report_id, vin, VinStatus.FAILED, {"error_code": "timed_out"})
+    assert app.reports.start_run(report_id, vin, "after", NOW, 60) == "finished"
+    assert app.reports.delete_for_account("x") >= 1
+    assert app.reports.get(report_id) is None
+    assert app.reports.vin(report_id, vin) is None
 
 
 def test_report_create_is_all_or_nothing(app):
     report_id = uuid.uuid4().hex
     vins = ("C" * 17,)
-    report = ReportRequest(report_id=report_id, account_id="x", vins=vins, remaining=1, created_at=NOW, updated_at=NOW)
+    report = ReportRequest(report_id=report_id, account_id="x", vins=vins, created_at=NOW, updated_at=NOW)
     app.reports.create(report, [VinProgress(vin=vins[0], updated_at=NOW)])
     with pytest.raises(Conflict):
         app.reports.create(report, [VinProgress(vin="D" * 17, updated_at=NOW)])

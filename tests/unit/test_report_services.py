@@ -106,7 +106,8 @@ class FakeFleet:
 class World:
     def __init__(self):
         self.clock = FakeClock()
-        self.accounts, self.sessions, self.reports = FakeAccounts(), FakeSessions(), FakeReports()
+        self.accounts, self.sessions = FakeAccounts(), FakeSessions()
+        self.reports = FakeReports(clock=self.clock)
         self.blobs, self.queue = FakeBlobs(), FakeQueue()
         self.fleet = FakeFleet()
         now = self.clock()
@@ -130,13 +131,13 @@ class World:
         )
         self.rendered = []
         self.vehicle = VehicleReportService(
-            self.accounts,
-            self.reports,
-            self.blobs,
-            self.queue,
-            fleet_for,
-            self._render,
-            self.clock,
+            accounts=self.accounts,
+            reports=self.reports,
+            blobs=self.blobs,
+            queue=self.queue,
+            fleet_for_account=fleet_for,
+            render_pdf=self._render,
+            clock=self.clock,
             render_json=lambda snap: {"vin": snap.identity.vin},
             partner_fleet_for_account=fleet_for,
         )
@@ -195,8 +196,14 @@ def test_whole_flow_on_fakes(world):
     assert [t.kind for t, _ in world.queue.tasks.values()] == [TaskKind.PREPARE]
     world.run_all_tasks()
     status = world.api.report_status(world.account, view.report_id)
-    assert status.status is ReportStatus.COMPLETE
+    # The asleep car's live data is missing: the report says so instead of "complete".
+    assert status.status is ReportStatus.PARTIAL
     assert all(v.download_url for v in status.vehicles)
+    assert all(v.status is VinStatus.DONE for v in status.vehicles)
+    asleep = next(v for v in status.vehicles if v.vin == VIN_C)
+    assert [(m.section, m.reason_code) for m in asleep.missing] == [("vehicle_data", "vehicle_asleep")]
+    assert "asleep" in asleep.missing[0].message
+    assert not next(v for v in status.vehicles if v.vin == VIN_A).missing
     # charging history fetched once for the whole request, attributed per VIN
     assert world.fleet.calls.count("charging_history") == 1
     by_vin = {s.identity.vin: s for s in world.rendered}
@@ -245,7 +252,8 @@ def test_transient_failure_is_retried_then_recorded_on_last_attempt(world):
     world.run_all_tasks()  # the finalise task
     status = world.api.report_status(world.account, view.report_id)
     assert status.status is ReportStatus.FAILED
-    assert status.vehicles[0].error
+    assert status.vehicles[0].error_code == "tesla_unavailable"
+    assert "503" not in status.vehicles[0].error  # Tesla's own text goes to logs, not to owners
 
 
 def test_status_of_someone_elses_report_is_not_found(world):
@@ -263,6 +271,7 @@ def test_disconnect_forgets_everything(world):
     assert not world.accounts.items
     assert not world.sessions.items
     assert not world.blobs.items
+    assert not world.reports.items
 
 
 def test_report_create_rejects_unknown_fields():
@@ -288,6 +297,7 @@ def test_vehicle_that_left_the_account_fails_with_a_reason(world):
     assert status.status is ReportStatus.PARTIAL
     failed = next(v for v in status.vehicles if v.vin == VIN_B)
     assert failed.status is VinStatus.FAILED
+    assert failed.error_code == "vehicle_not_on_account"
     assert "no longer" in failed.error
 
 
@@ -339,7 +349,8 @@ def test_rate_limit_defers_the_task_after_retry_after(world):
     world.fleet.vehicle_data = limited
     assert world.worker.handle(task, 0) == "deferred"
     (again, delay) = next(iter(world.queue.tasks.values()))
-    assert again.wait_round == 1
+    assert again.defer == 1
+    assert again.task_id() != task.task_id()
     assert delay == 120
     assert world.reports.vins[view.report_id][VIN_A].status is not VinStatus.FAILED
 
@@ -356,7 +367,8 @@ def test_unreachable_online_car_is_asked_again_later_then_explained(world):
     world.fleet.vehicle_data = offline
     world.run_all_tasks()
     status = world.api.report_status(world.account, view.report_id)
-    assert status.status is ReportStatus.COMPLETE
+    assert status.status is ReportStatus.PARTIAL
+    assert status.vehicles[0].missing[0].reason_code == "vehicle_unavailable"
     assert world.rendered[-1].notes[0].reason == "reason.vehicle_unavailable"
     assert world.rendered[-1].battery is None
 
@@ -376,8 +388,8 @@ def test_finalise_failing_on_its_last_attempt_still_closes_the_report(world):
         else:
             world.worker.handle(task, 0)
     status = world.api.report_status(world.account, view.report_id)
-    assert status.status is ReportStatus.COMPLETE  # the PDF exists; only the files are missing
-    assert "files incomplete" in status.error
+    assert status.status is ReportStatus.PARTIAL  # the PDF exists; only the request's files are missing
+    assert "CSV" in status.error
     assert status.vehicles[0].download_url
 
 
@@ -399,3 +411,62 @@ def test_a_retried_vehicle_task_reuses_the_stored_snapshot_without_calling_tesla
     world.worker.handle(task, 1)
     assert len(world.fleet.calls) == calls_before  # the retry rendered from the stored snapshot
     assert world.reports.vins[view.report_id][VIN_A].status is VinStatus.DONE
+
+
+def test_a_delivery_while_another_run_holds_the_vin_is_put_off_without_calling_tesla(world):
+    view = world.api.request_report(world.account, ReportCreate(vins=[VIN_A]))
+    prepare, _ = world.queue.tasks.popitem()[1]
+    world.worker.handle(prepare, 0)
+    task, _ = world.queue.tasks.popitem()[1]
+    assert world.reports.start_run(view.report_id, VIN_A, "other-run", world.clock(), 300) == "started"
+    calls = len(world.fleet.calls)
+    assert world.worker.handle(task, 0) == "deferred"
+    assert len(world.fleet.calls) == calls
+    (later, delay) = next(iter(world.queue.tasks.values()))
+    assert later.defer == 1
+    assert 290 <= delay <= 300
+    world.reports.end_run(view.report_id, VIN_A, "other-run", {})  # the other run died and let go
+    world.run_all_tasks()
+    assert world.reports.vins[view.report_id][VIN_A].status is VinStatus.DONE
+
+
+def test_stalled_work_is_requeued_then_closed_by_the_sweeper(world):
+    from carpulse.services.sweeper import Sweeper
+
+    sweeper = Sweeper(reports=world.reports, queue=world.queue, clock=world.clock, stall_seconds=60)
+    view = world.api.request_report(world.account, ReportCreate(vins=[VIN_A, VIN_B]))
+    world.queue.tasks.clear()  # the prepare task is lost: Cloud Tasks gave up on it
+    assert sweeper.run().requeued == 0  # not stalled yet
+    world.clock.advance(61)
+    assert sweeper.run().requeued == 1
+    (prepare, _) = next(iter(world.queue.tasks.values()))
+    assert prepare.kind is TaskKind.PREPARE
+    assert prepare.sweep == 1
+    world.queue.tasks.clear()
+    world.clock.advance(61)
+    sweeper.run()
+    world.queue.tasks.clear()
+    world.clock.advance(61)
+    summary = sweeper.run()  # swept twice: closed
+    assert summary.closed_reports == 1
+    status = world.api.report_status(world.account, view.report_id)
+    assert status.status is ReportStatus.FAILED
+    assert {v.error_code for v in status.vehicles} == {"timed_out"}
+
+
+def test_the_sweeper_requeues_a_stalled_vehicle_and_the_report_finishes(world):
+    from carpulse.services.sweeper import Sweeper
+
+    sweeper = Sweeper(reports=world.reports, queue=world.queue, clock=world.clock, stall_seconds=60)
+    view = world.api.request_report(world.account, ReportCreate(vins=[VIN_A, VIN_B]))
+    prepare, _ = world.queue.tasks.popitem()[1]
+    world.worker.handle(prepare, 0)
+    lost = [k for k, (t, _) in world.queue.tasks.items() if t.vin == VIN_B]
+    for key in lost:
+        del world.queue.tasks[key]  # VIN_B's task used up its attempts without reaching our code
+    world.run_all_tasks()
+    assert world.reports.get(view.report_id).is_open
+    world.clock.advance(61)
+    assert sweeper.run().requeued == 1
+    world.run_all_tasks()
+    assert world.api.report_status(world.account, view.report_id).status is ReportStatus.COMPLETE

@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from carpulse.domain.report_life import MissingSection
+
 
 class _Record(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -90,22 +92,32 @@ class ReportOptions(_Record):
 
 
 class ReportRequest(_Record):
-    """A report request for some of an account's VINs."""
+    """A report request for some of an account's VINs.
+
+    The report document is written only at its few transitions (created, preparing, running,
+    finalising, closed); per-VIN progress lives in the VIN documents, so VINs never contend on it.
+    """
 
     report_id: str
     account_id: str
     vins: tuple[str, ...]
     options: ReportOptions = Field(default_factory=ReportOptions)
     status: ReportStatus = ReportStatus.QUEUED
-    remaining: int
-    failed_vins: int = 0
-    outcome: ReportStatus | None = None  # what the report will be once finalised
+    outcome: ReportStatus | None = None  # what the report is once finalised
     csv_object: str | None = None
     zip_object: str | None = None
-    error: str | None = None
+    error: str | None = None  # English, for logs and old clients; error_code is the contract
+    error_code: str | None = None
+    sweeps: int = 0  # how often the sweeper re-queued this report's own tasks
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None = None
+    expires_at: datetime | None = None  # Firestore TTL field: the report's documents go after this
+
+    @property
+    def is_open(self) -> bool:
+        """Whether work on the report can still happen."""
+        return self.status not in (ReportStatus.COMPLETE, ReportStatus.PARTIAL, ReportStatus.FAILED)
 
 
 class VinProgress(_Record):
@@ -114,9 +126,15 @@ class VinProgress(_Record):
     vin: str
     status: VinStatus = VinStatus.QUEUED
     step: str = "queued"
-    error: str | None = None
+    error: str | None = None  # English, for logs; error_code is the contract
+    error_code: str | None = None  # a report_life.FAILURE_CODES key, when failed
+    missing: tuple[MissingSection, ...] = ()  # sections a done VIN could not fill, with reasons
     attempts: int = 0
     pdf_object: str | None = None
     snapshot_object: str | None = None
-    tesla_requests: int = 0
+    tesla_requests: int = 0  # every Tesla call made for this VIN, whichever run made it
+    run_id: str | None = None  # the run that holds the lease
+    run_lease_until: datetime | None = None
+    sweeps: int = 0
+    wait_until: datetime | None = None  # a car is waking / unreachable: not stalled before this
     updated_at: datetime

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 REASONS: dict[str, str] = {
     "reason.vehicle_asleep": "The vehicle was {state}; live data was not fetched because waking it was not allowed.",
+    "reason.vehicle_offline": (
+        "The vehicle was offline (not connected to Tesla), so live data could not be fetched; "
+        "an offline vehicle cannot be woken."
+    ),
     "reason.vehicle_not_woken": "The vehicle did not wake up in time; live data is missing.",
     "reason.vehicle_unavailable": "The vehicle was not reachable (Tesla answered 408) after several tries.",
     "reason.vehicle_error": "The vehicle answered with an error (Tesla status 540).",

@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar
 from google.cloud import firestore
 from pydantic import BaseModel
 
+from carpulse.domain import report_life
 from carpulse.domain.models import (
     Account,
     AccountStatus,
@@ -19,6 +20,7 @@ from carpulse.domain.models import (
     VinProgress,
     VinStatus,
 )
+from carpulse.gcp.ports import RunStart
 
 OAUTH_STATES = "oauth_states"
 LOGIN_CODES = "login_codes"
@@ -30,13 +32,6 @@ VEHICLES = "vehicles"
 # attempts can run out, and a failed finish would redo the VIN's Tesla calls on the task's retry.
 MAX_TRANSACTION_ATTEMPTS = 25
 _TERMINAL_REPORT = {ReportStatus.COMPLETE, ReportStatus.PARTIAL, ReportStatus.FAILED}
-
-
-def outcome_of(failed: int, total: int) -> ReportStatus:
-    """What a report is once every VIN is done."""
-    if failed == 0:
-        return ReportStatus.COMPLETE
-    return ReportStatus.FAILED if failed == total else ReportStatus.PARTIAL
 
 
 def _doc(model: BaseModel) -> dict[str, Any]:
@@ -212,13 +207,24 @@ class FirestoreSessionStore:
 
 
 class FirestoreReportStore:
-    """Reports in `reports/{id}`, per-VIN progress in `reports/{id}/vehicles/{vin}`."""
+    """Reports in `reports/{id}`, per-VIN progress in `reports/{id}/vehicles/{vin}`.
+
+    A VIN's transitions are transactions on its own document only, so the VINs of one report never
+    contend with each other; the report document changes only at its few report-level transitions.
+    Whether every VIN has finished is a count aggregation, not a read of every VIN document.
+    """
 
     def __init__(self, db: firestore.Client) -> None:
         self._db = db
 
     def _ref(self, report_id: str) -> firestore.DocumentReference:
         return self._db.collection(REPORTS).document(report_id)
+
+    def _vin_ref(self, report_id: str, vin: str) -> firestore.DocumentReference:
+        return self._ref(report_id).collection(VEHICLES).document(vin)
+
+    def _tx(self) -> firestore.Transaction:
+        return self._db.transaction(max_attempts=MAX_TRANSACTION_ATTEMPTS)
 
     def create(self, report: ReportRequest, progress: list[VinProgress]) -> None:
         """Report and VIN documents in one batch: all or nothing."""
@@ -239,27 +245,81 @@ class FirestoreReportStore:
         snaps = self._ref(report_id).collection(VEHICLES).stream()
         return [VinProgress.model_validate(snap.to_dict()) for snap in snaps]
 
-    def set_status(self, report_id: str, status: ReportStatus, error: str | None = None) -> None:
-        """Move a report to a status unless it already finished (late duplicate deliveries)."""
+    def vin(self, report_id: str, vin: str) -> VinProgress | None:
+        """One VIN's progress, or None."""
+        snap = self._vin_ref(report_id, vin).get()
+        return VinProgress.model_validate(snap.to_dict()) if snap.exists else None
+
+    def set_status(
+        self, report_id: str, status: ReportStatus, error: str | None = None, error_code: str | None = None
+    ) -> None:
+        """Move an open report to a status unless it already closed (late duplicate deliveries)."""
         ref = self._ref(report_id)
 
         @firestore.transactional
         def move(tx: firestore.Transaction) -> None:
             snap = ref.get(transaction=tx)
-            if not snap.exists or snap.get("status") in _TERMINAL_REPORT:
+            if not snap.exists or not ReportRequest.model_validate(snap.to_dict()).is_open:
                 return
             changes: dict[str, Any] = {"status": status.value, "updated_at": firestore.SERVER_TIMESTAMP}
             if error is not None:
                 changes["error"] = error
+            if error_code is not None:
+                changes["error_code"] = error_code
             if status in _TERMINAL_REPORT:
                 changes["completed_at"] = firestore.SERVER_TIMESTAMP
+                changes["outcome"] = status.value
             tx.update(ref, changes)
 
-        move(self._db.transaction(max_attempts=MAX_TRANSACTION_ATTEMPTS))
+        move(self._tx())
+
+    def start_run(self, report_id: str, vin: str, run_id: str, now: datetime, lease_seconds: float) -> RunStart:
+        """Take the VIN's run lease in a transaction on the VIN document alone."""
+        ref = self._vin_ref(report_id, vin)
+
+        @firestore.transactional
+        def take(tx: firestore.Transaction) -> RunStart:
+            snap = ref.get(transaction=tx)
+            if not snap.exists:
+                return "unknown"
+            current = VinProgress.model_validate(snap.to_dict())
+            if not report_life.may_finish(current.status):
+                return "finished"
+            if not report_life.run_lease_free(current, now):
+                return "busy"
+            tx.update(
+                ref,
+                {
+                    "run_id": run_id,
+                    "run_lease_until": report_life.lease_until(now, lease_seconds),
+                    "attempts": current.attempts + 1,
+                    "wait_until": None,
+                    "updated_at": firestore.SERVER_TIMESTAMP,
+                },
+            )
+            return "started"
+
+        return take(self._tx())
+
+    def end_run(self, report_id: str, vin: str, run_id: str, changes: dict[str, object]) -> None:
+        """Release the lease if it is still ours; patch the VIN unless it already finished."""
+        ref = self._vin_ref(report_id, vin)
+
+        @firestore.transactional
+        def release(tx: firestore.Transaction) -> None:
+            snap = ref.get(transaction=tx)
+            if not snap.exists or VinStatus(snap.get("status")).is_terminal:
+                return
+            update = dict(changes)
+            if (snap.to_dict() or {}).get("run_id") == run_id:
+                update.update({"run_id": None, "run_lease_until": None})
+            tx.update(ref, _plain({**update, "updated_at": firestore.SERVER_TIMESTAMP}))
+
+        release(self._tx())
 
     def update_vin(self, report_id: str, vin: str, changes: dict[str, object]) -> None:
-        """Patch a VIN's progress unless it is already terminal."""
-        ref = self._ref(report_id).collection(VEHICLES).document(vin)
+        """Patch a VIN's progress unless it is already finished."""
+        ref = self._vin_ref(report_id, vin)
 
         @firestore.transactional
         def patch(tx: firestore.Transaction) -> None:
@@ -268,10 +328,48 @@ class FirestoreReportStore:
                 return
             tx.update(ref, _plain({**changes, "updated_at": firestore.SERVER_TIMESTAMP}))
 
-        patch(self._db.transaction(max_attempts=MAX_TRANSACTION_ATTEMPTS))
+        patch(self._tx())
 
-    def complete(self, report_id: str, artifacts: dict[str, object]) -> ReportRequest | None:
-        """Finalising → outcome (complete, partial or failed), once."""
+    def add_tesla_requests(self, report_id: str, vin: str, count: int) -> None:
+        """An atomic increment: exact whichever run (or retry) made the calls."""
+        if count:
+            self._vin_ref(report_id, vin).update({"tesla_requests": firestore.Increment(count)})
+
+    def finish_vin(self, report_id: str, vin: str, status: VinStatus, changes: dict[str, object]) -> bool:
+        """Open → finished, once, in a transaction on the VIN document alone."""
+        ref = self._vin_ref(report_id, vin)
+
+        @firestore.transactional
+        def finish(tx: firestore.Transaction) -> bool:
+            snap = ref.get(transaction=tx)
+            if not snap.exists or not report_life.may_finish(VinStatus(snap.get("status"))):
+                return False
+            update = {
+                **changes,
+                "status": status.value,
+                "run_id": None,
+                "run_lease_until": None,
+                "wait_until": None,
+                "updated_at": firestore.SERVER_TIMESTAMP,
+            }
+            tx.update(ref, _plain(update))
+            return True
+
+        return finish(self._tx())
+
+    def unfinished_vins(self, report_id: str) -> int:
+        """A count aggregation over the VIN documents (reads no document)."""
+        open_statuses = [s.value for s in VinStatus if not s.is_terminal]
+        query = (
+            self._ref(report_id)
+            .collection(VEHICLES)
+            .where(filter=firestore.FieldFilter("status", "in", open_statuses))
+            .count()
+        )
+        return int(query.get()[0][0].value)
+
+    def close(self, report_id: str, outcome: ReportStatus, changes: dict[str, object]) -> ReportRequest | None:
+        """Open → outcome, once."""
         ref = self._ref(report_id)
 
         @firestore.transactional
@@ -280,58 +378,42 @@ class FirestoreReportStore:
             if not snap.exists:
                 return None
             report = ReportRequest.model_validate(snap.to_dict())
-            if report.status is not ReportStatus.FINALISING:
+            if not report.is_open:
                 return None
-            outcome = report.outcome or ReportStatus.COMPLETE
-            tx.update(
-                ref,
-                _plain(
-                    {
-                        **artifacts,
-                        "status": outcome.value,
-                        "completed_at": firestore.SERVER_TIMESTAMP,
-                        "updated_at": firestore.SERVER_TIMESTAMP,
-                    }
-                ),
-            )
-            return report.model_copy(update={"status": outcome})
-
-        return close(self._db.transaction(max_attempts=MAX_TRANSACTION_ATTEMPTS))
-
-    def finish_vin(
-        self, report_id: str, vin: str, status: VinStatus, changes: dict[str, object]
-    ) -> ReportRequest | None:
-        """VIN terminal + report counter in one transaction; the last VIN closes the report."""
-        report_ref = self._ref(report_id)
-        vin_ref = report_ref.collection(VEHICLES).document(vin)
-
-        @firestore.transactional
-        def finish(tx: firestore.Transaction) -> ReportRequest | None:
-            vin_snap = vin_ref.get(transaction=tx)
-            report_snap = report_ref.get(transaction=tx)
-            if not vin_snap.exists or not report_snap.exists:
-                return None
-            if VinStatus(vin_snap.get("status")).is_terminal:
-                return None
-            report = ReportRequest.model_validate(report_snap.to_dict())
-            remaining = max(0, report.remaining - 1)
-            failed_before = report_snap.to_dict().get("failed_vins", 0)
-            failed = failed_before + (1 if status is VinStatus.FAILED else 0)
-            update: dict[str, Any] = {
-                "remaining": remaining,
-                "failed_vins": failed,
+            update = {
+                **changes,
+                "status": outcome.value,
+                "outcome": outcome.value,
+                "completed_at": firestore.SERVER_TIMESTAMP,
                 "updated_at": firestore.SERVER_TIMESTAMP,
             }
-            new_status = report.status
-            if remaining == 0:
-                update["outcome"] = outcome_of(failed, len(report.vins)).value
-                if report.status not in _TERMINAL_REPORT:
-                    new_status = ReportStatus.FINALISING
-            elif report.status not in _TERMINAL_REPORT:
-                new_status = ReportStatus.RUNNING
-            update["status"] = new_status.value
-            tx.update(vin_ref, _plain({**changes, "status": status.value, "updated_at": firestore.SERVER_TIMESTAMP}))
-            tx.update(report_ref, update)
-            return report.model_copy(update={"remaining": remaining, "status": new_status})
+            tx.update(ref, _plain(update))
+            return report.model_copy(update={"status": outcome, "outcome": outcome})
 
-        return finish(self._db.transaction(max_attempts=MAX_TRANSACTION_ATTEMPTS))
+        return close(self._tx())
+
+    def open_reports(self) -> list[ReportRequest]:
+        """Reports in an open status (a single-field index on status serves the query)."""
+        statuses = [s.value for s in ReportStatus if s not in _TERMINAL_REPORT]
+        query = self._db.collection(REPORTS).where(filter=firestore.FieldFilter("status", "in", statuses))
+        return [ReportRequest.model_validate(snap.to_dict()) for snap in query.stream()]
+
+    def count_sweep(self, report_id: str, vin: str | None = None) -> None:
+        """One more sweep of the report (or of one VIN)."""
+        ref = self._vin_ref(report_id, vin) if vin else self._ref(report_id)
+        ref.update({"sweeps": firestore.Increment(1), "updated_at": firestore.SERVER_TIMESTAMP})
+
+    def delete_for_account(self, account_id: str) -> int:
+        """Every report of the account with its VIN documents, in batches."""
+        query = self._db.collection(REPORTS).where(filter=firestore.FieldFilter("account_id", "==", account_id))
+        deleted = 0
+        for snap in query.stream():
+            vins = list(snap.reference.collection(VEHICLES).list_documents())
+            for start in range(0, len(vins), 400):
+                batch = self._db.batch()
+                for vin_ref in vins[start : start + 400]:
+                    batch.delete(vin_ref)
+                batch.commit()
+            snap.reference.delete()
+            deleted += 1
+        return deleted

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
 from carpulse.domain.models import (
     Account,
@@ -96,8 +96,12 @@ class SessionStore(Protocol):
         ...
 
 
+RunStart = Literal["started", "busy", "finished", "unknown"]
+
+
 class ReportStore(Protocol):
-    """Report requests and their per-VIN progress."""
+    """Report requests and their per-VIN progress. The rules (who may finish, what the outcome is)
+    are in carpulse.domain.report_life; a store only applies them atomically."""
 
     def create(self, report: ReportRequest, progress: list[VinProgress]) -> None:
         """Create a report and its VIN progress documents in one atomic write."""
@@ -111,23 +115,55 @@ class ReportStore(Protocol):
         """Per-VIN progress of a report."""
         ...
 
-    def set_status(self, report_id: str, status: ReportStatus, error: str | None = None) -> None:
-        """Move a non-terminal report to a status."""
+    def vin(self, report_id: str, vin: str) -> VinProgress | None:
+        """One VIN's progress, or None."""
+        ...
+
+    def set_status(
+        self, report_id: str, status: ReportStatus, error: str | None = None, error_code: str | None = None
+    ) -> None:
+        """Move an open report to a status (a closed report stays closed)."""
+        ...
+
+    def start_run(self, report_id: str, vin: str, run_id: str, now: datetime, lease_seconds: float) -> RunStart:
+        """Take the VIN's run lease: "started", or why not ("busy": another run holds it,
+        "finished": the VIN is done, "unknown": no such VIN)."""
+        ...
+
+    def end_run(self, report_id: str, vin: str, run_id: str, changes: dict[str, object]) -> None:
+        """Release our run lease (if we still hold it) with a last patch of an open VIN."""
         ...
 
     def update_vin(self, report_id: str, vin: str, changes: dict[str, object]) -> None:
-        """Patch a VIN's progress unless it is already terminal."""
+        """Patch a VIN's progress unless it is already finished."""
         ...
 
-    def complete(self, report_id: str, artifacts: dict[str, object]) -> ReportRequest | None:
-        """Finalising → its outcome, with the report-level artifacts; None if not finalising."""
+    def add_tesla_requests(self, report_id: str, vin: str, count: int) -> None:
+        """Count Tesla calls made for a VIN (an atomic increment, whatever the run's outcome)."""
         ...
 
-    def finish_vin(
-        self, report_id: str, vin: str, status: VinStatus, changes: dict[str, object]
-    ) -> ReportRequest | None:
-        """Mark a VIN terminal exactly once and update the report's remaining count; returns the
-        report as written, or None if the VIN was already terminal (a repeated delivery)."""
+    def finish_vin(self, report_id: str, vin: str, status: VinStatus, changes: dict[str, object]) -> bool:
+        """Mark a VIN finished exactly once; False if it already was (a repeated delivery)."""
+        ...
+
+    def unfinished_vins(self, report_id: str) -> int:
+        """How many VINs of a report are still open (a count, not a read of every VIN)."""
+        ...
+
+    def close(self, report_id: str, outcome: ReportStatus, changes: dict[str, object]) -> ReportRequest | None:
+        """Close an open report with its outcome, once; None if it was already closed."""
+        ...
+
+    def open_reports(self) -> list[ReportRequest]:
+        """Reports that are not closed yet (for the sweeper)."""
+        ...
+
+    def count_sweep(self, report_id: str, vin: str | None = None) -> None:
+        """Record that the sweeper re-queued a report's (or one VIN's) work."""
+        ...
+
+    def delete_for_account(self, account_id: str) -> int:
+        """Delete every report document of an account, VIN documents included; returns reports."""
         ...
 
 

@@ -8,6 +8,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from carpulse.domain import report_life
 from carpulse.domain.models import ReportStatus
 from carpulse.domain.snapshot import VehicleSnapshot
 from carpulse.gcp.ports import BlobStore, ReportStore
@@ -26,13 +27,17 @@ class FinaliseService:
     sessions_csv: Callable[[list[VehicleSnapshot]], bytes]
 
     def run(self, report_id: str) -> None:
-        """Idempotent: a finished report is left alone; artifacts are overwritten by name."""
+        """Idempotent: a closed report is left alone; artifacts are overwritten by name."""
         report = self.reports.get(report_id)
-        if report is None or report.status is not ReportStatus.FINALISING:
+        if report is None or not report.is_open:
             return
+        progress = self.reports.progress(report_id)
+        if not report_life.all_finished(progress):
+            return  # a stray delivery: the VIN that finishes last queues finalisation again
+        self.reports.set_status(report_id, ReportStatus.FINALISING)
         snapshots = []
-        for progress in sorted(self.reports.progress(report_id), key=lambda p: report.vins.index(p.vin)):
-            raw = self.blobs.get(progress.snapshot_object) if progress.snapshot_object else None
+        for item in sorted(progress, key=lambda p: report.vins.index(p.vin) if p.vin in report.vins else 0):
+            raw = self.blobs.get(item.snapshot_object) if item.snapshot_object else None
             if raw is not None:
                 snapshots.append(VehicleSnapshot.model_validate_json(raw))
         artifacts: dict[str, object] = {}
@@ -45,12 +50,18 @@ class FinaliseService:
             zip_name = layout.invoices_zip_object(report.account_id, report_id)
             self.blobs.put(zip_name, archive, "application/zip")
             artifacts["zip_object"] = zip_name
-        self.reports.complete(report_id, artifacts)
-        log.info("report finalised", extra=log_fields(report=report_id, vehicles=len(snapshots)))
+        outcome = report_life.report_outcome(progress)
+        self.reports.close(report_id, outcome, artifacts)
+        log.info("report finalised", extra=log_fields(report=report_id, vehicles=len(snapshots), outcome=outcome))
 
-    def close_without_files(self, report_id: str, reason: str) -> None:
+    def close_without_files(self, report_id: str, code: str) -> None:
         """Close a report whose files could not be built: the PDFs are still there."""
-        self.reports.complete(report_id, {"error": f"report files incomplete: {reason}"})
+        progress = self.reports.progress(report_id)
+        outcome = report_life.report_outcome(progress)
+        if outcome is ReportStatus.COMPLETE:
+            outcome = ReportStatus.PARTIAL  # the request's CSV and ZIP are missing
+        text = f"report files incomplete: {report_life.FAILURE_CODES.get(code, code)}"
+        self.reports.close(report_id, outcome, {"error": text, "error_code": "files_incomplete"})
 
     def _invoice_zip(self, account_id: str, snapshots: list[VehicleSnapshot]) -> bytes | None:
         """One folder per VIN, invoices under Tesla's file names; None when there is no invoice."""

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from carpulse.domain import report_life
 from carpulse.domain.models import Account, ReportRequest, ReportStatus, VinStatus
 from carpulse.domain.snapshot import DataSource, SectionNote, SectionState
 from carpulse.domain.tasks import TaskKind, WorkerTask
@@ -40,11 +41,11 @@ class PrepareService:
         if report is None:
             log.warning("prepare: report not found", extra=log_fields(report=report_id))
             return
-        if report.status in (ReportStatus.COMPLETE, ReportStatus.PARTIAL, ReportStatus.FAILED):
+        if not report.is_open:
             return
         account = self.accounts.get(report.account_id)
         if account is None:
-            self._fail_all(report, "the Tesla account was disconnected")
+            self._fail_all(report, "account_disconnected")
             return
         self.reports.set_status(report_id, ReportStatus.PREPARING)
         recorder = RawRecorder(self.blobs, account.account_id, report_id, "account")
@@ -54,9 +55,9 @@ class PrepareService:
             # a car that left the account since then gets a 404 in its own task.
             sessions, note = self._charging_history(fleet)
         except ReconnectRequiredError:
-            self._fail_all(report, "Tesla access was revoked; connect again")
+            self._fail_all(report, "reconnect_required")
             return
-        by_vin = partition_sessions(sessions)
+        by_vin = partition_sessions(sessions, vins=report.vins)
         sources = [
             DataSource(
                 endpoint=x.endpoint, status=x.status, fetched_at=x.received_at, region=account.region
@@ -105,14 +106,17 @@ class PrepareService:
             return [], note_for("charging_history", exc)
         return sessions, None
 
-    def fail_report(self, report_id: str, reason: str) -> None:
-        """Give up on a whole report with a reason the owner can read."""
+    def fail_report(self, report_id: str, code: str) -> None:
+        """Give up on a whole report with a reason code."""
         report = self.reports.get(report_id)
         if report is not None:
-            self._fail_all(report, reason)
+            self._fail_all(report, code)
 
-    def _fail_all(self, report: ReportRequest, reason: str) -> None:
-        # Status first, so the reason is recorded before the last VIN closes the report.
-        self.reports.set_status(report.report_id, ReportStatus.FAILED, reason)
+    def _fail_all(self, report: ReportRequest, code: str) -> None:
+        text = report_life.FAILURE_CODES.get(code, code)
         for vin in report.vins:
-            self.reports.finish_vin(report.report_id, vin, VinStatus.FAILED, {"error": reason, "step": "failed"})
+            self.reports.finish_vin(
+                report.report_id, vin, VinStatus.FAILED, {"error": text, "error_code": code, "step": "failed"}
+            )
+        self.reports.close(report.report_id, ReportStatus.FAILED, {"error": text, "error_code": code})
+        log.warning("report failed", extra=log_fields(report=report.report_id, code=code))

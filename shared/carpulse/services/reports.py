@@ -8,11 +8,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from carpulse.config import Settings
+from carpulse.domain import report_life
 from carpulse.domain.models import Account, ReportOptions, ReportRequest, ReportStatus, VinProgress, VinStatus
 from carpulse.domain.tasks import TaskKind, WorkerTask
 from carpulse.errors import (
@@ -61,13 +62,23 @@ class VehicleView(BaseModel):
     state: str | None
 
 
+class MissingView(BaseModel):
+    """A section a finished VIN's report could not fill: the code, and words in the report's language."""
+
+    section: str
+    reason_code: str
+    message: str
+
+
 class VinProgressView(BaseModel):
     """One VIN of a report."""
 
     vin: str
     status: VinStatus
     step: str
-    error: str | None = None
+    error: str | None = None  # the failure in the report's language (never Tesla's own text)
+    error_code: str | None = None
+    missing: list[MissingView] = []
     download_url: str | None = None
 
 
@@ -99,6 +110,7 @@ class ReportsService:
     queue: TaskQueue
     fleet_for_account: Callable[[Account], FleetClient]
     clock: Clock
+    revoke_account: Callable[[str], int] | None = None  # verification records of the account's reports
 
     def list_vehicles(self, account: Account) -> list[VehicleView]:
         """The account's vehicles from Tesla's cheap list call (never wakes a car)."""
@@ -125,7 +137,6 @@ class ReportsService:
             account_id=account.account_id,
             vins=tuple(body.vins),
             options=ReportOptions(allow_wake=body.allow_wake, language=body.language),
-            remaining=len(body.vins),
             created_at=now,
             updated_at=now,
         )
@@ -135,7 +146,9 @@ class ReportsService:
             self.queue.enqueue(WorkerTask(kind=TaskKind.PREPARE, report_id=report.report_id))
         except Exception as exc:
             # Leave no report behind that nothing will ever work on.
-            self.reports.set_status(report.report_id, ReportStatus.FAILED, "could not be queued")
+            self.reports.close(
+                report.report_id, ReportStatus.FAILED, {"error": "could not be queued", "error_code": "internal_error"}
+            )
             log.exception("enqueue failed", extra=log_fields(report=report.report_id))
             raise RetryLaterError("the report could not be queued; try again", retry_after=30) from exc
         log.info("report requested", extra=log_fields(report=report.report_id, vins=len(body.vins)))
@@ -149,14 +162,23 @@ class ReportsService:
         return self._view(report, self.reports.progress(report_id))
 
     def disconnect(self, account: Account) -> int:
-        """Forget the account: tokens, sessions and stored data. Returns deleted object count."""
+        """Forget the account: its reports' verifications revoked, then tokens, sessions, report
+        documents and stored objects deleted. Returns the deleted object count."""
+        revoked = self.revoke_account(account.account_id) if self.revoke_account else 0
         deleted = self.blobs.delete_prefix(layout.account_prefix(account.account_id))
+        reports = self.reports.delete_for_account(account.account_id)
         self.sessions.delete_for_account(account.account_id)
         self.accounts.delete(account.account_id)
-        log.info("account disconnected", extra=log_fields(account=account.account_id, objects=deleted))
+        log.info(
+            "account disconnected",
+            extra=log_fields(account=account.account_id, objects=deleted, reports=reports, revoked=revoked),
+        )
         return deleted
 
     def _view(self, report: ReportRequest, progress: list[VinProgress]) -> ReportView:
+        from carpulse.report.i18n import Catalog
+
+        catalog = Catalog(report.options.language)
         by_vin = {item.vin: item for item in progress}
         ttl = self.settings.signed_url_ttl_seconds
         views: list[VinProgressView] = []
@@ -168,7 +190,22 @@ class ReportsService:
                     item.pdf_object, ttl, download_name=f"carpulse-{vin[-6:]}-{report.report_id[:8]}.pdf"
                 )
             views.append(
-                VinProgressView(vin=vin, status=item.status, step=item.step, error=item.error, download_url=url)
+                VinProgressView(
+                    vin=vin,
+                    status=item.status,
+                    step=item.step,
+                    error=_failure_text(catalog, item.error_code) if item.error_code else None,
+                    error_code=item.error_code,
+                    missing=[
+                        MissingView(
+                            section=m.section,
+                            reason_code=m.reason_code,
+                            message=catalog.reason(f"reason.{m.reason_code}", m.detail),
+                        )
+                        for m in item.missing
+                    ],
+                    download_url=url,
+                )
             )
         files = {}
         for key, name, download in (
@@ -186,7 +223,7 @@ class ReportsService:
             completed_at=report.completed_at,
             done=done,
             total=len(views),
-            error=report.error,
+            error=_failure_text(catalog, report.error_code) if report.error_code else None,
             vehicles=views,
             files=files,
             links_expire_in=ttl,
@@ -201,3 +238,9 @@ class ReportsService:
         if exc.retryable:
             return RetryLaterError(f"Tesla is unavailable ({exc.error})", retry_after=exc.retry_after or 30)
         return UpstreamError(f"Tesla refused the request ({exc.error})")
+
+
+def _failure_text(catalog: Any, code: str) -> str:
+    """A failure code in the report's language (English until the catalog has it)."""
+    key = f"failure.{code}"
+    return str(catalog.text(key)) if catalog.has(key) else report_life.FAILURE_CODES.get(code, code)

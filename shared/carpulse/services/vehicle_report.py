@@ -1,40 +1,50 @@
-"""The per-VIN task: fetch, normalise, render, upload, record progress."""
+"""The per-VIN task: fetch, normalise, render, upload, record progress.
+
+One run per VIN at a time: a run takes the VIN's lease first, so a task delivered again while the
+first run is still fetching is put off instead of calling Tesla a second time. Every Tesla call a
+run makes is counted on the VIN, whatever the run's outcome. A VIN finishes exactly once, as done
+(listing the sections it could not fill) or failed (with a reason code); the VIN that finishes
+last queues the report's finalisation.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+from carpulse.domain import report_life
 from carpulse.domain.models import Account, ReportRequest, VinStatus
 from carpulse.domain.snapshot import DataSource, SectionNote, SectionState, VehicleSnapshot
 from carpulse.domain.tasks import TaskKind, WorkerTask
-from carpulse.errors import ReconnectRequiredError
+from carpulse.errors import ReconnectRequiredError, RetryLaterError
 from carpulse.gcp.ports import AccountStore, BlobStore, Clock, ReportStore, TaskQueue
 from carpulse.logs import log_fields, mask_vin
 from carpulse.services import layout
 from carpulse.services.battery_health import with_battery_health
-from carpulse.services.fetch import FetchedVehicle, ModuleFetcher, note_for
+from carpulse.services.fetch import FetchedVehicle, ModuleFetcher
+from carpulse.services.live_data import LiveData, LivePolicy, WaitForCar, read_live_data
 from carpulse.services.normalise import build_snapshot
 from carpulse.services.raw import RawRecorder
 from carpulse.tesla.client import FleetClient, RawExchange
-from carpulse.tesla.errors import TeslaError, TeslaNotFoundError, VehicleOfflineError
-from carpulse.tesla.schemas import ChargingSession, VehicleData, VehicleSummary
+from carpulse.tesla.errors import TeslaNotFoundError
+from carpulse.tesla.schemas import ChargingSession, VehicleSummary
 
 log = logging.getLogger(__name__)
 FleetFactory = Callable[[Account, Callable[[RawExchange], None] | None], FleetClient]
 
 
-@dataclass
-class _Rescheduled:
-    """The task put itself back in the queue (a car waking up, or briefly unreachable)."""
+class RunInFlightError(RetryLaterError):
+    """Another run holds this VIN's lease: put this delivery off instead of fetching twice."""
 
 
-@dataclass
+@dataclass(kw_only=True)
 class VehicleReportService:
-    """Builds one VIN's report. Safe to run twice: objects are overwritten, progress is guarded."""
+    """Builds one VIN's report. Safe to deliver twice: one run at a time, objects overwritten."""
 
     accounts: AccountStore
     reports: ReportStore
@@ -44,10 +54,11 @@ class VehicleReportService:
     render_pdf: Callable[[VehicleSnapshot], bytes]
     clock: Clock
     render_json: Callable[[VehicleSnapshot], dict[str, Any]] | None = None
-    partner_fleet_for_account: Callable[[Account, Callable[[RawExchange], None] | None], FleetClient] | None = None
+    partner_fleet_for_account: FleetFactory | None = None
     wake_wait_seconds: float = 20.0
     offline_wait_seconds: float = 60.0
     max_wait_rounds: int = 3
+    run_lease_seconds: float = 600.0  # longer than a run can last (the function's timeout)
     # Renders with the check mark, signs and stores the verification record (services/sealing.py).
     seal: Callable[[str, VehicleSnapshot], bytes] | None = None
 
@@ -60,80 +71,132 @@ class VehicleReportService:
                 "vehicle task for unknown report/VIN", extra=log_fields(report=task.report_id, vin=mask_vin(vin))
             )
             return
-        current = {p.vin: p for p in self.reports.progress(report.report_id)}.get(vin)
-        if current is None or current.status.is_terminal:
-            return  # a repeated delivery of finished work
+        run_id = secrets.token_hex(8)
+        started = self.reports.start_run(report.report_id, vin, run_id, self.clock(), self.run_lease_seconds)
+        if started == "busy":
+            raise RunInFlightError(
+                "another run is building this vehicle's report", retry_after=self._lease_left(report, vin)
+            )
+        if started != "started":
+            return  # finished already (a repeated delivery), or no such VIN
+        try:
+            self._run(task, report, vin, run_id)
+        finally:
+            self.reports.end_run(report.report_id, vin, run_id, {})
+
+    def _run(self, task: WorkerTask, report: ReportRequest, vin: str, run_id: str) -> None:
         account = self.accounts.get(report.account_id)
         if account is None:
-            self.fail(report.report_id, vin, "the Tesla account was disconnected")
+            self.fail(report.report_id, vin, "account_disconnected")
             return
         stored = self.blobs.get(layout.snapshot_object(account.account_id, report.report_id, vin))
         if stored is not None:
-            # An earlier attempt fetched everything and died before finishing: no Tesla call again.
-            snapshot = VehicleSnapshot.model_validate_json(stored)
-            self._finish(account, report, vin, snapshot, current.tesla_requests)
+            # An earlier run fetched everything and died before finishing: no Tesla call again.
+            self._finish(account, report, vin, VehicleSnapshot.model_validate_json(stored))
             return
         self.reports.update_vin(
-            report.report_id,
-            vin,
-            {"status": VinStatus.FETCHING.value, "step": "fetching vehicle data", "attempts": current.attempts + 1},
+            report.report_id, vin, {"status": VinStatus.FETCHING.value, "step": "fetching vehicle data"}
         )
         recorder = RawRecorder(self.blobs, account.account_id, report.report_id, vin)
+        try:
+            snapshot = self._fetch(task, account, report, vin, run_id, recorder)
+        finally:
+            self.reports.add_tesla_requests(report.report_id, vin, recorder.request_count)
+        if snapshot is not None:
+            self._finish(account, report, vin, snapshot)
+
+    def _fetch(
+        self, task: WorkerTask, account: Account, report: ReportRequest, vin: str, run_id: str, recorder: RawRecorder
+    ) -> VehicleSnapshot | None:
+        """Every Tesla call of the VIN; None when the VIN failed or the task re-queued itself."""
         fleet = self.fleet_for_account(account, recorder)
         sessions, charging_note, account_sources = self._charging_partition(account, report, vin)
         try:
             summary = fleet.vehicle(vin)
-            live = self._live_data(fleet, report, task, summary)
-            if isinstance(live, _Rescheduled):
-                return
-            data, notes = live
+            live = read_live_data(fleet, vin, summary, self._policy(account, report, task))
+            if isinstance(live, WaitForCar):
+                self._wait(report, task, run_id, live)
+                return None
             fetched = ModuleFetcher(
-                fleet,
-                self._partner(account, recorder),
-                self.blobs,
-                account.account_id,
-                self.clock,
+                fleet, self._partner(account, recorder), self.blobs, account.account_id, self.clock
             ).run(vin, sessions or [])
         except ReconnectRequiredError:
-            self.fail(report.report_id, vin, "Tesla access was revoked; connect again")
-            return
+            self.fail(report.report_id, vin, "reconnect_required")
+            return None
         except TeslaNotFoundError:
-            self.fail(report.report_id, vin, "the vehicle is no longer on this Tesla account")
-            return
-        if charging_note:
-            notes.append(charging_note)
+            self.fail(report.report_id, vin, "vehicle_not_on_account")
+            return None
+        notes = live.notes + ([charging_note] if charging_note else [])
         snapshot = self._snapshot(
-            account, report, vin, summary, data, sessions, notes, fetched, account_sources, recorder
+            account, report, vin, summary, live, sessions, notes, fetched, account_sources, recorder
         )
         self.blobs.put(
             layout.snapshot_object(account.account_id, report.report_id, vin),
             snapshot.model_dump_json(indent=2).encode(),
             "application/json",
         )
-        self._finish(account, report, vin, snapshot, current.tesla_requests + recorder.request_count)
+        return snapshot
 
-    def _finish(
-        self, account: Account, report: ReportRequest, vin: str, snapshot: VehicleSnapshot, tesla_requests: int
-    ) -> None:
-        """Render from the stored snapshot, upload, and mark the VIN done."""
+    def _finish(self, account: Account, report: ReportRequest, vin: str, snapshot: VehicleSnapshot) -> None:
+        """Render from the stored snapshot, upload, and mark the VIN done with what is missing."""
         self.reports.update_vin(report.report_id, vin, {"status": VinStatus.RENDERING.value, "step": "rendering PDF"})
         names = self._store(account, report, vin, snapshot)
+        missing = report_life.missing_from_notes((n.section, n.reason, n.detail) for n in snapshot.notes)
         finished = self.reports.finish_vin(
-            report.report_id, vin, VinStatus.DONE, {"step": "done", **names, "tesla_requests": tesla_requests}
+            report.report_id,
+            vin,
+            VinStatus.DONE,
+            {"step": "done", **names, "missing": [m.model_dump() for m in missing]},
         )
-        self.after_finish(finished)
-        log.info("vehicle report done", extra=log_fields(report=report.report_id, vin=mask_vin(vin)))
-
-    def fail(self, report_id: str, vin: str, reason: str) -> None:
-        """Give up on a VIN with a reason the owner can read."""
-        self.after_finish(
-            self.reports.finish_vin(report_id, vin, VinStatus.FAILED, {"error": reason, "step": "failed"})
+        if finished:
+            self.after_finish(report.report_id)
+        log.info(
+            "vehicle report done",
+            extra=log_fields(report=report.report_id, vin=mask_vin(vin), missing=[m.section for m in missing]),
         )
 
-    def after_finish(self, report: ReportRequest | None) -> None:
-        """The VIN that brought the count to zero queues the report's finalisation."""
-        if report is not None and report.remaining == 0:
-            self.queue.enqueue(WorkerTask(kind=TaskKind.FINALISE, report_id=report.report_id))
+    def fail(self, report_id: str, vin: str, code: str) -> None:
+        """Give up on a VIN with a reason code (its message is chosen in the owner's language)."""
+        text = report_life.FAILURE_CODES.get(code, code)
+        if self.reports.finish_vin(
+            report_id, vin, VinStatus.FAILED, {"error": text, "error_code": code, "step": "failed"}
+        ):
+            log.warning("vehicle report failed", extra=log_fields(report=report_id, vin=mask_vin(vin), code=code))
+            self.after_finish(report_id)
+
+    def after_finish(self, report_id: str) -> None:
+        """Once no VIN is open any more, queue the finalisation (its task name makes it once)."""
+        if self.reports.unfinished_vins(report_id) == 0:
+            self.queue.enqueue(WorkerTask(kind=TaskKind.FINALISE, report_id=report_id))
+
+    def _lease_left(self, report: ReportRequest, vin: str) -> float:
+        current = self.reports.vin(report.report_id, vin)
+        if current is None or current.run_lease_until is None:
+            return 1.0
+        return max(1.0, (current.run_lease_until - self.clock()).total_seconds())
+
+    def _policy(self, account: Account, report: ReportRequest, task: WorkerTask) -> LivePolicy:
+        return LivePolicy(
+            allow_wake=report.options.allow_wake,
+            wait_round=task.wait_round,
+            max_wait_rounds=self.max_wait_rounds,
+            wake_wait_seconds=self.wake_wait_seconds,
+            offline_wait_seconds=self.offline_wait_seconds,
+            # Location only when the owner granted it (firmware 2023.38+ needs the scope).
+            with_location="vehicle_location" in account.scopes,
+        )
+
+    def _wait(self, report: ReportRequest, task: WorkerTask, run_id: str, wait: WaitForCar) -> None:
+        """Let go of the lease, then re-queue the task for later (if that enqueue is lost, the
+        sweeper finds the VIN once `wait_until` has passed)."""
+        until = self.clock() + timedelta(seconds=wait.seconds)
+        self.reports.end_run(
+            report.report_id,
+            task.vin or "",
+            run_id,
+            {"status": VinStatus.WAITING_FOR_VEHICLE.value, "step": wait.step, "wait_until": until},
+        )
+        self.queue.enqueue(task.model_copy(update={"wait_round": task.wait_round + 1}), delay_seconds=wait.seconds)
 
     def _partner(self, account: Account, recorder: RawRecorder) -> Callable[[], FleetClient] | None:
         if self.partner_fleet_for_account is None:
@@ -141,66 +204,13 @@ class VehicleReportService:
         factory = self.partner_fleet_for_account
         return lambda: factory(account, recorder)
 
-    def _live_data(
-        self, fleet: FleetClient, report: ReportRequest, task: WorkerTask, summary: VehicleSummary
-    ) -> tuple[VehicleData | None, list[SectionNote]] | _Rescheduled:
-        """vehicle_data when the car is online; otherwise wake (if allowed), wait, or explain."""
-        vin = task.vin or ""
-        notes: list[SectionNote] = []
-        if summary.state == "online":
-            try:
-                # Location only when the owner granted it (firmware 2023.38+ needs the scope).
-                return fleet.vehicle_data(vin, with_location="vehicle_location" in self._scopes(report)), notes
-            except VehicleOfflineError:
-                # Fell asleep or lost connectivity since the cheap check: ask again a bit later.
-                if task.wait_round < self.max_wait_rounds and not report.options.allow_wake:
-                    return self._reschedule(report, task, self.offline_wait_seconds, "vehicle not reachable, retrying")
-                if not report.options.allow_wake:
-                    notes.append(
-                        SectionNote(
-                            section="vehicle_data",
-                            state=SectionState.MISSING,
-                            reason="reason.vehicle_unavailable",
-                        )
-                    )
-                    return None, notes
-            except TeslaError as exc:
-                if exc.retryable:
-                    raise
-                notes.append(note_for("vehicle_data", exc))
-                return None, notes
-        if report.options.allow_wake and task.wait_round < self.max_wait_rounds:
-            fleet.wake_up(vin)
-            return self._reschedule(report, task, self.wake_wait_seconds, "waking the vehicle")
-        reason = "reason.vehicle_not_woken" if report.options.allow_wake else "reason.vehicle_asleep"
-        notes.append(
-            SectionNote(
-                section="vehicle_data",
-                state=SectionState.MISSING,
-                reason=reason,
-                detail={"state": summary.state or "unavailable"},
-            )
-        )
-        return None, notes
-
-    def _scopes(self, report: ReportRequest) -> tuple[str, ...]:
-        account = self.accounts.get(report.account_id)
-        return account.scopes if account else ()
-
-    def _reschedule(self, report: ReportRequest, task: WorkerTask, delay: float, step: str) -> _Rescheduled:
-        self.queue.enqueue(task.model_copy(update={"wait_round": task.wait_round + 1}), delay_seconds=delay)
-        self.reports.update_vin(
-            report.report_id, task.vin or "", {"status": VinStatus.WAITING_FOR_VEHICLE.value, "step": step}
-        )
-        return _Rescheduled()
-
     def _snapshot(
         self,
         account: Account,
         report: ReportRequest,
         vin: str,
         summary: VehicleSummary,
-        data: VehicleData | None,
+        live: LiveData,
         sessions: list[ChargingSession] | None,
         notes: list[SectionNote],
         fetched: FetchedVehicle,
@@ -217,7 +227,7 @@ class VehicleReportService:
             region=account.region,
             vin=vin,
             summary=summary,
-            data=data,
+            data=live.data,
             sessions=sessions,
             notes=notes + fetched.notes,
             language=report.options.language,

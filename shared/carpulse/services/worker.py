@@ -6,13 +6,13 @@ import logging
 from dataclasses import dataclass
 
 from carpulse.domain.tasks import TaskKind, WorkerTask
-from carpulse.errors import CarPulseError, RetryLaterError
+from carpulse.errors import ReconnectRequiredError, RetryLaterError
 from carpulse.gcp.ports import TaskQueue
 from carpulse.logs import log_fields
 from carpulse.services.finalise import FinaliseService
 from carpulse.services.prepare import PrepareService
 from carpulse.services.vehicle_report import VehicleReportService
-from carpulse.tesla.errors import RateLimitedError
+from carpulse.tesla.errors import LoginRequiredError, PartnerNotRegisteredError, RateLimitedError, TeslaError
 
 log = logging.getLogger(__name__)
 MAX_DEFERRALS = 8
@@ -35,9 +35,12 @@ class Worker:
         try:
             self._run(task)
         except (RateLimitedError, RetryLaterError) as exc:
-            if exc.retry_after and task.wait_round < MAX_DEFERRALS:
-                self.queue.enqueue(task.model_copy(update={"wait_round": task.wait_round + 1}), exc.retry_after)
-                log.info("task deferred", extra=log_fields(report=task.report_id, seconds=exc.retry_after))
+            if exc.retry_after and task.defer < MAX_DEFERRALS:
+                self.queue.enqueue(task.model_copy(update={"defer": task.defer + 1}), exc.retry_after)
+                log.info(
+                    "task deferred",
+                    extra=log_fields(report=task.report_id, seconds=exc.retry_after, why=type(exc).__name__),
+                )
                 return "deferred"
             return self._failed_or_raise(task, retry_count, exc)
         except Exception as exc:
@@ -55,16 +58,29 @@ class Worker:
     def _failed_or_raise(self, task: WorkerTask, retry_count: int, exc: Exception) -> str:
         if retry_count + 1 < self.max_attempts:
             raise exc
-        reason = exc.description if isinstance(exc, CarPulseError) else "internal error while building the report"
+        code = failure_code(exc)
         log.error(
             "task failed on its last attempt",
             exc_info=exc,
-            extra=log_fields(report=task.report_id, kind=task.kind.value),
+            extra=log_fields(report=task.report_id, kind=task.kind.value, code=code),
         )
         if task.kind is TaskKind.PREPARE:
-            self.prepare.fail_report(task.report_id, reason)
+            self.prepare.fail_report(task.report_id, code)
         elif task.kind is TaskKind.VEHICLE:
-            self.vehicle.fail(task.report_id, task.vin or "", reason)
+            self.vehicle.fail(task.report_id, task.vin or "", code)
         else:
-            self.finalise.close_without_files(task.report_id, reason)
+            self.finalise.close_without_files(task.report_id, code)
         return "failed"
+
+
+def failure_code(exc: Exception) -> str:
+    """The reason code an owner sees for a task that gave up (the exception text goes to logs)."""
+    if isinstance(exc, ReconnectRequiredError | LoginRequiredError):
+        return "reconnect_required"
+    if isinstance(exc, PartnerNotRegisteredError):
+        return "partner_not_registered"
+    if isinstance(exc, RateLimitedError):
+        return "rate_limited"
+    if isinstance(exc, TeslaError | RetryLaterError):
+        return "tesla_unavailable"
+    return "internal_error"
