@@ -22,9 +22,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     setattr(item, f"rep_{report.when}", report)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """A headless Chromium for the whole session."""
+    """A headless Chromium for one test module. Not for the session: Playwright's sync API keeps an
+    event loop running on this thread while it is open, and asyncio.run elsewhere (pyHanko) fails."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
