@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from carpulse.domain import report_life
+from carpulse.domain import refresh_lease, report_life
 from carpulse.domain.models import (
     Account,
     AccountStatus,
@@ -22,6 +22,7 @@ from carpulse.domain.models import (
     VinProgress,
     VinStatus,
 )
+from carpulse.domain.refresh_lease import RotationWrite
 from carpulse.domain.tasks import WorkerTask
 from carpulse.gcp.ports import ReportStore, RunStart
 
@@ -76,24 +77,37 @@ class FakeAccounts:
         self.items[account.account_id] = account
         return account
 
-    def acquire_refresh_lease(self, account_id: str, now: datetime, lease_seconds: float) -> Account | None:
+    def acquire_refresh_lease(
+        self, account_id: str, now: datetime, lease_seconds: float, lease_id: str
+    ) -> Account | None:
         with self.lock:
             account = self.items.get(account_id)
-            if account is None or (account.refresh_lease_until and account.refresh_lease_until > now):
+            if account is None or not refresh_lease.lease_free(account, now):
                 return None
-            account = account.model_copy(update={"refresh_lease_until": now + timedelta(seconds=lease_seconds)})
+            until = refresh_lease.lease_until(now, lease_seconds)
+            account = account.model_copy(update={"refresh_lease_until": until, "refresh_lease_id": lease_id})
             self.items[account_id] = account
             return account
 
-    def store_rotated_tokens(self, account_id: str, expected_generation: int, changes: dict[str, object]) -> bool:
+    def release_refresh_lease(self, account_id: str, lease_id: str) -> None:
         with self.lock:
             account = self.items.get(account_id)
-            if account is None or account.token_generation != expected_generation:
-                return False
-            self.items[account_id] = account.model_copy(
-                update={**_typed(changes), "token_generation": expected_generation + 1}
-            )
-            return True
+            if account is not None and account.refresh_lease_id == lease_id:
+                self.items[account_id] = account.model_copy(
+                    update={"refresh_lease_until": None, "refresh_lease_id": None}
+                )
+
+    def store_rotated_tokens(
+        self, account_id: str, lease_id: str, expected_generation: int, changes: dict[str, object]
+    ) -> RotationWrite:
+        with self.lock:
+            account = self.items.get(account_id)
+            outcome = refresh_lease.rotation_write(account, lease_id, expected_generation)
+            if account is not None and outcome in ("written", "rescued"):
+                update = {**_typed(changes), "token_generation": expected_generation + 1}
+                update.update({"refresh_lease_until": None, "refresh_lease_id": None})
+                self.items[account_id] = account.model_copy(update=update)
+            return outcome
 
     def update(self, account_id: str, changes: dict[str, object]) -> None:
         with self.lock:

@@ -118,6 +118,9 @@ def _apply_fault() -> Response | None:
     spec = sim_state().faults.take(request.method, request.path)
     if spec is None:
         return None
+    if spec.after_handler:
+        g.sim_after = spec  # applied by _log_request once the handler has done its work
+        return None
     if spec.latency_ms:
         time.sleep(spec.latency_ms / 1000)
     if spec.drop_connection:
@@ -138,6 +141,13 @@ def _require_json_post() -> Response | None:
 
 
 def _log_request(response: Response) -> Response:
+    after: FaultSpec | None = g.get("sim_after")
+    if after is not None:
+        if after.latency_ms:
+            time.sleep(after.latency_ms / 1000)
+        if after.drop_connection:
+            sim_state().log.record(request.method, request.path, None, _log_vin(), fault=True)
+            return _drop_connection()
     if not _is_control() and not g.get("sim_logged"):
         fault = bool(g.get("sim_fault"))
         sim_state().log.record(request.method, request.path, response.status_code, _log_vin(), fault=fault)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import threading
 from typing import Any
@@ -42,6 +43,11 @@ class FaultSpec(BaseModel):
     retry_after: int | None = Field(default=None, ge=0)
     latency_ms: int = Field(default=0, ge=0, le=120_000)
     drop_connection: bool = False
+    # Apply latency / the dropped connection after the request was handled: the token endpoint
+    # rotates the tokens, then its answer is slow or never arrives (an outcome the caller cannot know).
+    after_handler: bool = False
+    probability: float = Field(default=1.0, gt=0, le=1, description="chance a matching request fires the fault")
+    seed: int = 0  # probabilistic faults fire the same way in every run
     body: Any = None
 
     @field_validator("path_pattern")
@@ -84,11 +90,13 @@ class FaultBook:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
         self._next_id = 1
+        self._dice: dict[int, random.Random] = {}
 
     def add(self, spec: FaultSpec) -> Fault:
         """Register a fault."""
         with self._lock:
             fault = Fault(id=self._next_id, spec=spec, remaining=spec.count)
+            self._dice[fault.id] = random.Random(spec.seed)
             self._next_id += 1
             self._faults.append(fault)
             return fault.model_copy()
@@ -101,6 +109,8 @@ class FaultBook:
                 if fault.remaining <= 0 or (spec.method and spec.method != method.upper()):
                     continue
                 if re.search(spec.path_pattern, path):
+                    if spec.probability < 1 and self._dice[fault.id].random() >= spec.probability:
+                        continue
                     fault.remaining -= 1
                     fault.fired += 1
                     return spec
@@ -115,3 +125,4 @@ class FaultBook:
         """Remove every fault."""
         with self._lock:
             self._faults.clear()
+            self._dice.clear()

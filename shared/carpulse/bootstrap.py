@@ -258,7 +258,7 @@ class Container:
                 redirect_uri=self.settings.oauth_redirect_uri,
                 scopes=self.settings.tesla_scopes,
                 http=self.http,
-                timeout=self.settings.tesla_http_timeout_seconds,
+                timeout=self.settings.tesla_token_timeout_seconds,
             )
 
         return AuthDirectory(build)

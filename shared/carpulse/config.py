@@ -43,6 +43,8 @@ class Settings(BaseModel):
     tesla_cn_auth_base_url: str = DEFAULT_AUTH_BASE_URLS[CN_REALM]
     tesla_scopes: str = DEFAULT_SCOPES
     tesla_http_timeout_seconds: float = 20.0
+    # Tesla's token endpoint: generous, and shorter than the refresh lease (services/tokens.py, 90 s).
+    tesla_token_timeout_seconds: float = 60.0
 
     # Public URLs of our own functions (Tesla and the browser reach these).
     oauth_redirect_uri: str = "http://127.0.0.1:8082/"

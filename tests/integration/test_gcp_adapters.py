@@ -63,11 +63,15 @@ def test_account_lease_and_compare_and_swap(app):
     account_id = f"acc_{uuid.uuid4().hex[:8]}"
     stored = app.accounts.save_connected(_account(account_id))
     assert stored.token_generation == 0
-    assert app.accounts.acquire_refresh_lease(account_id, NOW, 30) is not None
-    assert app.accounts.acquire_refresh_lease(account_id, NOW + timedelta(seconds=5), 30) is None
-    assert app.accounts.acquire_refresh_lease(account_id, NOW + timedelta(seconds=31), 30) is not None
-    assert app.accounts.store_rotated_tokens(account_id, 0, {"access_token_enc": "a2", "refresh_lease_until": None})
-    assert not app.accounts.store_rotated_tokens(account_id, 0, {"access_token_enc": "stale"})
+    leases = _race(4, lambda: app.accounts.acquire_refresh_lease(account_id, NOW, 30, uuid.uuid4().hex))
+    assert sum(1 for lease in leases if lease is not None) == 1
+    assert app.accounts.acquire_refresh_lease(account_id, NOW + timedelta(seconds=5), 30, "late") is None
+    assert app.accounts.acquire_refresh_lease(account_id, NOW + timedelta(seconds=31), 30, "second") is not None
+    app.accounts.release_refresh_lease(account_id, "not-mine")
+    assert app.accounts.get(account_id).refresh_lease_id == "second"  # only the holder lets go
+    assert app.accounts.store_rotated_tokens(account_id, "second", 0, {"access_token_enc": "a2"}) == "written"
+    assert app.accounts.get(account_id).refresh_lease_id is None
+    assert app.accounts.store_rotated_tokens(account_id, "second", 0, {"access_token_enc": "stale"}) == "superseded"
     after = app.accounts.get(account_id)
     assert (after.access_token_enc, after.token_generation) == ("a2", 1)
     reconnected = app.accounts.save_connected(

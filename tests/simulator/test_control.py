@@ -152,3 +152,39 @@ def test_invoice_requests_are_attributed_to_the_session_vin(client: FlaskClient,
     content_id = next(i["contentId"] for s in history for i in s["invoices"])
     client.get(f"{EU}/dx/charging/invoice/{content_id}", headers=user)
     assert client.get("/_sim/requests").get_json()[-1]["vin"] == V_MODELS
+
+
+def test_a_probabilistic_fault_fires_the_same_requests_in_every_run(client: FlaskClient, user: dict[str, str]) -> None:
+    url = f"{EU}/vehicles/{V_MODEL3}/vehicle_data"
+
+    def run() -> list[int]:
+        client.delete("/_sim/faults")
+        fault = {"path_pattern": "vehicle_data$", "status": 503, "count": 100, "probability": 0.3, "seed": 7}
+        client.post("/_sim/faults", json=fault)
+        return [client.get(url, headers=user).status_code for _ in range(40)]
+
+    first = run()
+    assert first == run()
+    assert 4 <= first.count(503) <= 20  # about 30 % of 40
+
+
+def test_an_after_handler_drop_does_the_work_then_loses_the_answer(client: FlaskClient) -> None:
+    from .conftest import CLIENT_ID, CLIENT_SECRET, REDIRECT, authorize, query_of
+
+    code = query_of(authorize(client))["code"]
+    body = {
+        "grant_type": "authorization_code",
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "code": code,
+        "redirect_uri": REDIRECT,
+    }
+    first = client.post("/oauth2/v3/token", json=body).get_json()
+    refresh = {"grant_type": "refresh_token", "client_id": CLIENT_ID, "refresh_token": first["refresh_token"]}
+    fault = {"path_pattern": "/oauth2/v3/token$", "drop_connection": True, "after_handler": True}
+    client.post("/_sim/faults", json=fault)
+    with pytest.raises(ConnectionAbortedError):
+        client.post("/oauth2/v3/token", json=refresh)  # rotated at "Tesla", answer lost
+    again = client.post("/oauth2/v3/token", json=refresh)
+    assert again.status_code == 401  # the refresh token was spent by the lost call
+    assert again.get_json()["error"] == "login_required"

@@ -12,7 +12,7 @@ from carpulse.errors import ReconnectRequiredError
 from carpulse.services.refresh_due import RefreshDueService
 from carpulse.services.tokens import AccountTokenProvider, TokenRefresher, TokenVault
 from carpulse.tesla.auth import AuthDirectory, TokenResponse
-from carpulse.tesla.errors import LoginRequiredError
+from carpulse.tesla.errors import LoginRequiredError, TeslaServerError
 from tests.fakes import FakeAccounts, FakeClock
 
 
@@ -96,3 +96,73 @@ def test_scheduler_refreshes_only_due_accounts():
     summary = service.run()
     assert (summary.due, summary.refreshed) == (1, 1)
     assert accounts.get("a1").token_expires_at > clock() + timedelta(hours=7)
+
+
+class RotatesThenLosesTheAnswer(SingleUseAuth):
+    """Tesla rotates, then the answer never arrives (a timeout or a dropped connection)."""
+
+    def refresh(self, refresh_token):
+        super().refresh(refresh_token)
+        raise TeslaServerError("Tesla auth did not answer: ReadTimeout")
+
+
+def test_an_unknown_refresh_outcome_keeps_the_lease_so_nobody_reuses_the_old_token():
+    from carpulse.errors import RetryLaterError
+
+    clock, vault, accounts, _auth, _refresher = _setup()
+    lossy = RotatesThenLosesTheAnswer("refresh-1")
+    refresher = TokenRefresher(
+        accounts, AuthDirectory(lambda realm: lossy), vault, clock, wait_for_other_seconds=0, sleep=lambda s: None
+    )
+    with pytest.raises(RetryLaterError) as caught:
+        refresher.refresh("a1")
+    assert caught.value.retry_after >= 60
+    held = accounts.get("a1")
+    assert held.refresh_lease_until > clock()  # still held: the call may have rotated at Tesla
+    with pytest.raises(RetryLaterError):
+        refresher.refresh("a1")  # a second caller waits instead of spending the old token again
+    assert lossy.calls == 1
+    assert accounts.get("a1").status is AccountStatus.ACTIVE
+
+
+def test_a_refusal_that_did_not_rotate_frees_the_lease_at_once():
+    from carpulse.errors import RetryLaterError
+    from carpulse.tesla.auth import TeslaNotSentError
+
+    clock, vault, accounts, _auth, _refresher = _setup()
+
+    class Unreachable:
+        def refresh(self, token):
+            raise TeslaNotSentError("Tesla auth unreachable: ConnectionError")
+
+    refresher = TokenRefresher(accounts, AuthDirectory(lambda realm: Unreachable()), vault, clock, sleep=lambda s: None)
+    with pytest.raises(RetryLaterError):
+        refresher.refresh("a1")
+    assert accounts.get("a1").refresh_lease_until is None
+
+
+def test_rotated_tokens_are_kept_even_after_the_lease_ran_out_but_not_over_a_reconnect():
+    clock, _vault, accounts, _auth, _refresher = _setup()
+    taken = accounts.acquire_refresh_lease("a1", clock(), 90, "mine")
+    assert taken is not None
+    accounts.release_refresh_lease("a1", "mine")  # our lease is gone (expired and freed)
+    assert accounts.store_rotated_tokens("a1", "mine", 0, {"access_token_enc": "new"}) == "rescued"
+    assert accounts.get("a1").access_token_enc == "new"
+    assert accounts.store_rotated_tokens("a1", "mine", 0, {"access_token_enc": "stale"}) == "superseded"
+    assert accounts.get("a1").access_token_enc == "new"
+
+
+def test_one_failing_account_does_not_stop_the_scheduler_run():
+    clock, _vault, accounts, _auth, refresher = _setup(expires_in=30)
+    accounts.items["a2"] = accounts.items["a1"].model_copy(update={"account_id": "a2", "region": "broken"})
+
+    def flaky(realm):
+        if realm == "broken":
+            raise RuntimeError("store timeout")
+        return _auth
+
+    refresher.auth = AuthDirectory(lambda realm: _auth)
+    original = refresher.auth.for_region
+    refresher.auth.for_region = lambda region: flaky(region) if region == "broken" else original(region)
+    summary = RefreshDueService(accounts, refresher, clock, margin_seconds=3600).run()
+    assert (summary.due, summary.refreshed, summary.errors) == (2, 1, 1)

@@ -32,6 +32,7 @@ class Account(_Record):
     token_expires_at: datetime
     token_generation: int = 0  # bumped on every rotation: the compare-and-swap guard of refreshes
     refresh_lease_until: datetime | None = None
+    refresh_lease_id: str | None = None  # the holder of the refresh lease (the token write is fenced to it)
     created_at: datetime
     updated_at: datetime
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from google.cloud import firestore
 from pydantic import BaseModel
 
-from carpulse.domain import report_life
+from carpulse.domain import refresh_lease, report_life
 from carpulse.domain.models import (
     Account,
     AccountStatus,
@@ -20,6 +20,7 @@ from carpulse.domain.models import (
     VinProgress,
     VinStatus,
 )
+from carpulse.domain.refresh_lease import RotationWrite
 from carpulse.gcp.ports import RunStart
 
 OAUTH_STATES = "oauth_states"
@@ -130,7 +131,9 @@ class FirestoreAccountStore:
 
         return save(self._db.transaction(max_attempts=MAX_TRANSACTION_ATTEMPTS))
 
-    def acquire_refresh_lease(self, account_id: str, now: datetime, lease_seconds: float) -> Account | None:
+    def acquire_refresh_lease(
+        self, account_id: str, now: datetime, lease_seconds: float, lease_id: str
+    ) -> Account | None:
         """Take the refresh lease unless another refresher holds a live one."""
         ref = self._ref(account_id)
 
@@ -140,25 +143,42 @@ class FirestoreAccountStore:
             if not snap.exists:
                 return None
             account = Account.model_validate(snap.to_dict())
-            if account.refresh_lease_until and account.refresh_lease_until > now:
+            if not refresh_lease.lease_free(account, now):
                 return None
-            until = now + timedelta(seconds=lease_seconds)
-            tx.update(ref, {"refresh_lease_until": until})
-            return account.model_copy(update={"refresh_lease_until": until})
+            until = refresh_lease.lease_until(now, lease_seconds)
+            tx.update(ref, {"refresh_lease_until": until, "refresh_lease_id": lease_id})
+            return account.model_copy(update={"refresh_lease_until": until, "refresh_lease_id": lease_id})
 
         return lease(self._db.transaction(max_attempts=MAX_TRANSACTION_ATTEMPTS))
 
-    def store_rotated_tokens(self, account_id: str, expected_generation: int, changes: dict[str, object]) -> bool:
-        """Write rotated tokens only if nobody else rotated them since we read the account."""
+    def release_refresh_lease(self, account_id: str, lease_id: str) -> None:
+        """Let go of the lease, if it is still ours."""
         ref = self._ref(account_id)
 
         @firestore.transactional
-        def swap(tx: firestore.Transaction) -> bool:
+        def release(tx: firestore.Transaction) -> None:
             snap = ref.get(transaction=tx)
-            if not snap.exists or int(snap.get("token_generation")) != expected_generation:
-                return False
-            tx.update(ref, _plain({**changes, "token_generation": expected_generation + 1}))
-            return True
+            if snap.exists and (snap.to_dict() or {}).get("refresh_lease_id") == lease_id:
+                tx.update(ref, {"refresh_lease_until": None, "refresh_lease_id": None})
+
+        release(self._db.transaction(max_attempts=MAX_TRANSACTION_ATTEMPTS))
+
+    def store_rotated_tokens(
+        self, account_id: str, lease_id: str, expected_generation: int, changes: dict[str, object]
+    ) -> RotationWrite:
+        """Write rotated tokens fenced to our lease; see domain.refresh_lease.rotation_write."""
+        ref = self._ref(account_id)
+
+        @firestore.transactional
+        def swap(tx: firestore.Transaction) -> RotationWrite:
+            snap = ref.get(transaction=tx)
+            account = Account.model_validate(snap.to_dict()) if snap.exists else None
+            outcome = refresh_lease.rotation_write(account, lease_id, expected_generation)
+            if outcome in ("written", "rescued"):
+                update = {**changes, "token_generation": expected_generation + 1}
+                update.update({"refresh_lease_until": None, "refresh_lease_id": None})
+                tx.update(ref, _plain(update))
+            return outcome
 
         return swap(self._db.transaction(max_attempts=MAX_TRANSACTION_ATTEMPTS))
 

@@ -16,6 +16,7 @@ from carpulse.domain.models import (
     VinProgress,
     VinStatus,
 )
+from carpulse.domain.refresh_lease import RotationWrite
 from carpulse.domain.tasks import WorkerTask
 from carpulse.domain.verification import RevocationReason, VerificationRecord
 
@@ -55,12 +56,21 @@ class AccountStore(Protocol):
         """Create or replace an account after a (re)connect, keeping its original created_at."""
         ...
 
-    def acquire_refresh_lease(self, account_id: str, now: datetime, lease_seconds: float) -> Account | None:
-        """Take the refresh lease if nobody holds it; the account as read, or None if held."""
+    def acquire_refresh_lease(
+        self, account_id: str, now: datetime, lease_seconds: float, lease_id: str
+    ) -> Account | None:
+        """Take the refresh lease (under `lease_id`) if nobody holds a live one; the account as
+        read, or None if held."""
         ...
 
-    def store_rotated_tokens(self, account_id: str, expected_generation: int, changes: dict[str, object]) -> bool:
-        """Write new tokens if the generation is unchanged (compare-and-swap); False otherwise."""
+    def release_refresh_lease(self, account_id: str, lease_id: str) -> None:
+        """Let go of the lease, if it is still ours."""
+        ...
+
+    def store_rotated_tokens(
+        self, account_id: str, lease_id: str, expected_generation: int, changes: dict[str, object]
+    ) -> RotationWrite:
+        """Write rotated tokens fenced to the lease; never drops them while they are the newest grant."""
         ...
 
     def update(self, account_id: str, changes: dict[str, object]) -> None:

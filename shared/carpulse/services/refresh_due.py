@@ -23,6 +23,7 @@ class RefreshSummary(BaseModel):
     refreshed: int = 0
     reconnect_required: int = 0
     retry_later: int = 0
+    errors: int = 0
 
 
 @dataclass
@@ -45,8 +46,13 @@ class RefreshDueService:
                 summary.refreshed += 1
             except ReconnectRequiredError:
                 summary.reconnect_required += 1
+                log.error("account needs the owner to connect again", extra=log_fields(account=account.account_id))
             except RetryLaterError:
                 summary.retry_later += 1
                 log.warning("refresh postponed", extra=log_fields(account=account.account_id))
+            except Exception:
+                # One account's trouble (a store timeout, a bug) never stops the run for the others.
+                summary.errors += 1
+                log.exception("refresh of one account failed", extra=log_fields(account=account.account_id))
         log.info("token refresh run", extra=log_fields(**summary.model_dump()))
         return summary

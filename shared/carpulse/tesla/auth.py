@@ -11,6 +11,7 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 import requests
+import urllib3
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from carpulse.tesla.errors import TeslaServerError, UnexpectedResponseError, error_for
@@ -126,15 +127,43 @@ class TeslaAuthClient:
 
     def _token_request(self, body: dict[str, str]) -> TokenResponse:
         try:
-            response = self._http.post(f"{self._base}/oauth2/v3/token", json=body, timeout=self._timeout)
+            # Generous: a slow answer that rotated the tokens must arrive, not be abandoned.
+            response = self._http.post(
+                f"{self._base}/oauth2/v3/token", json=body, timeout=(CONNECT_TIMEOUT_SECONDS, self._timeout)
+            )
         except requests.RequestException as exc:
-            raise TeslaServerError(f"Tesla auth unreachable: {type(exc).__name__}") from exc
+            if _never_sent(exc):
+                raise TeslaNotSentError(f"Tesla auth unreachable: {type(exc).__name__}") from exc
+            raise TeslaServerError(f"Tesla auth did not answer: {type(exc).__name__}") from exc
         if response.status_code != 200:
             raise error_for(response.status_code, response.content, response.headers)
         try:
             return TokenResponse.model_validate_json(response.content)
         except ValidationError as exc:
             raise UnexpectedResponseError("Tesla token endpoint returned an unreadable body") from exc
+
+
+CONNECT_TIMEOUT_SECONDS = 10.0
+
+
+class TeslaNotSentError(TeslaServerError):
+    """The request never left us (no connection): Tesla cannot have acted on it."""
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """A refused or timed-out connection, as opposed to a request whose answer was lost."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, urllib3.exceptions.NewConnectionError):
+            return True
+        # requests wraps urllib3's MaxRetryError, which carries the connection error as `reason`.
+        cause = getattr(cause, "reason", None) or cause.__cause__ or cause.__context__
+        cause = cause if isinstance(cause, BaseException) else None
+    return False
 
 
 class AuthDirectory:
