@@ -1,4 +1,4 @@
-"""The report's message catalogs: complete in every language, translated on purpose, used correctly."""
+"""The message catalogs: complete in all nine languages, translated on purpose, plural per CLDR, used correctly."""
 
 from __future__ import annotations
 
@@ -12,8 +12,12 @@ from carpulse.report.i18n import (
     DEFAULT_LANGUAGE,
     LANGUAGES,
     Catalog,
+    Entry,
+    categories,
     humanize,
     identical_keys,
+    is_plural,
+    message,
     messages,
     placeholders,
     resolve_language,
@@ -24,8 +28,18 @@ from tests.report_samples import all_none, full_eu, us_owner, without_all
 OTHERS = [lang for lang in LANGUAGES if lang != DEFAULT_LANGUAGE]
 # A text that starts like a catalog key means a lookup fell through to the key itself.
 KEY_LIKE = re.compile(
-    r"^(field|col|group|text|enum|section|state|tile|summary|http|endpoint|note|report|reason|chart)\."
+    r"^(field|col|group|text|enum|section|state|tile|summary|http|endpoint|note|report|reason|chart|csv|unreadable)\."
 )
+# "session(s)", "PDF(s)", "kuva(t)": a count written around instead of a plural form.
+PARENTHESISED_ENDING = re.compile(r"[^\W\d_]\([^\W\d_]{1,3}\)")
+
+
+def _forms(entry: Entry) -> list[str]:
+    return [entry] if isinstance(entry, str) else list(entry.values())
+
+
+def test_there_are_nine_languages_with_english_first() -> None:
+    assert LANGUAGES == ("en", "fi", "sv", "nb", "da", "de", "fr", "es", "it")
 
 
 @pytest.mark.parametrize("language", OTHERS)
@@ -44,10 +58,49 @@ def test_english_reasons_match_the_reference_wording() -> None:
 
 
 @pytest.mark.parametrize("language", OTHERS)
-def test_placeholders_are_the_same_in_every_language(language: str) -> None:
+def test_placeholders_are_the_same_in_every_language_and_every_form(language: str) -> None:
     english = messages("en")
-    wrong = {k: v for k, v in messages(language).items() if placeholders(v) != placeholders(english[k])}
+    wrong = {
+        k: form
+        for k, entry in messages(language).items()
+        for form in _forms(entry)
+        if placeholders(form) != placeholders(english[k])
+    }
     assert not wrong
+
+
+@pytest.mark.parametrize("language", OTHERS)
+def test_a_plural_entry_is_plural_in_every_language(language: str) -> None:
+    english = messages("en")
+    assert sorted(k for k, v in messages(language).items() if is_plural(v) != is_plural(english[k])) == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_plural_entry_has_exactly_the_languages_cldr_categories(language: str) -> None:
+    wanted = categories(language)
+    wrong = {k: sorted(v) for k, v in messages(language).items() if not isinstance(v, str) and set(v) != wanted}
+    assert not wrong, f"{language} needs {sorted(wanted)}"
+
+
+def test_the_plural_categories_are_cldrs() -> None:
+    two = {"one", "other"}
+    assert {lang: set(categories(lang)) for lang in LANGUAGES} == {
+        **dict.fromkeys(("en", "fi", "sv", "nb", "da", "de"), two),
+        **dict.fromkeys(("fr", "es", "it"), two | {"many"}),
+    }
+
+
+def test_every_message_that_carries_a_count_is_a_plural_entry() -> None:
+    english = messages("en")
+    counted = sorted(k for k, v in english.items() if "count" in placeholders(v))
+    assert counted
+    assert [k for k in counted if not is_plural(english[k])] == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_text_writes_a_plural_in_parentheses(language: str) -> None:
+    found = [f for entry in messages(language).values() for f in _forms(entry) if PARENTHESISED_ENDING.search(f)]
+    assert not found
 
 
 @pytest.mark.parametrize("language", OTHERS)
@@ -61,7 +114,7 @@ def test_no_text_is_left_in_english_by_accident(language: str) -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_no_message_is_empty(language: str) -> None:
-    assert all(v.strip() for v in messages(language).values())
+    assert all(form.strip() for entry in messages(language).values() for form in _forms(entry))
 
 
 def _texts_of(snapshot_language: str) -> list[str]:
@@ -96,7 +149,22 @@ def test_every_key_the_report_uses_exists(language: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("tag", "expected"), [("de-DE", "de"), ("FI_fi", "fi"), ("en", "en"), ("sv", "en"), ("", "en"), (None, "en")]
+    ("tag", "expected"),
+    [
+        ("de-DE", "de"),
+        ("FI_fi", "fi"),
+        ("en", "en"),
+        ("sv-SE", "sv"),
+        ("nb-NO", "nb"),
+        ("no", "nb"),
+        ("da", "da"),
+        ("fr-CA", "fr"),
+        ("es-MX", "es"),
+        ("it", "it"),
+        ("pt-BR", "en"),
+        ("", "en"),
+        (None, "en"),
+    ],
 )
 def test_resolve_language(tag: str | None, expected: str) -> None:
     assert resolve_language(tag) == expected
@@ -146,3 +214,10 @@ def test_an_older_english_sentence_is_shown_as_it_is() -> None:
 def test_every_reason_placeholder_has_a_neutral_stand_in(language: str) -> None:
     names = {name for text in REASONS.values() for name in placeholders(text)}
     assert {f"placeholder.{name}" for name in names} <= set(messages(language))
+
+
+def test_a_message_can_be_taken_outside_the_report_with_its_plural_form() -> None:
+    assert message("sv-SE", "reason.invoices_failed", count=1) == "1 faktura-PDF kunde inte hämtas från Tesla."
+    assert message("fi", "reason.invoices_failed", count=3) == "Teslalta jäi lataamatta 3 laskun PDF-tiedostoa."
+    assert message("xx", "reason.tesla_status", status=503) == "Tesla answered with status 503."
+    assert message("de", "no.such.key") == "no.such.key"

@@ -104,9 +104,10 @@ def test_concurrent_renders_give_the_same_bytes_as_a_lone_render() -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_section_title_is_there_in_the_report_language(language: str) -> None:
-    text, cat = rendered("eu", language), Catalog(language)
+    # Whitespace flattened: a long title may wrap, and French keeps a no-break space before ":".
+    text, cat = " ".join(rendered("eu", language).split()), Catalog(language)
     for key in ("identity", "battery", "charging", "alerts", "service", "software", "tyres", "security", "sources"):
-        assert cat.text(f"section.{key}") in text
+        assert " ".join(cat.text(f"section.{key}").split()) in text
     assert cat.text("summary.missing_title") in text
     pages = len(pages_of(render_vehicle_pdf(full_eu(language=language))))
     assert cat.template("report.page").format(page=pages, pages=pages) in text
@@ -163,7 +164,7 @@ def test_sessions_of_another_vin_never_appear() -> None:
     assert "Theirs" not in text
     assert "77.7 kWh" not in text
     assert "SEK" not in text
-    assert "1 session(s) recorded for another vehicle were left out" in text
+    assert "1 session recorded for another vehicle was left out" in text
 
 
 def test_a_session_keeps_the_offset_of_where_it_charged() -> None:
@@ -187,11 +188,11 @@ def test_each_endpoint_missing_or_failed_in_turn(part: str, failed: bool) -> Non
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("failed", [False, True])
 def test_every_endpoint_missing_at_once(language: str, failed: bool) -> None:
-    text = text_of(render_vehicle_pdf(without_all(full_eu(language=language), failed=failed)))
+    text = " ".join(text_of(render_vehicle_pdf(without_all(full_eu(language=language), failed=failed))).split())
     assert_clean(text)
     cat = Catalog(language)
     assert cat.text("state.failed" if failed else "state.missing") in text
-    assert cat.text("text.identity.specs_missing") in text
+    assert " ".join(cat.text("text.identity.specs_missing").split()) in text
     assert EU_VIN in text
 
 
@@ -202,7 +203,7 @@ def test_a_snapshot_with_nothing_but_a_vin_renders_and_explains(language: str) -
     assert EU_VIN in text
     assert cat.text("report.unnamed_vehicle") in text
     assert cat.text("note.no_reason") in text
-    assert cat.text("text.sources.times_utc").split(";")[0] in text.replace("\n", " ")
+    assert cat.text("text.sources.times_utc").split(";")[0].strip() in " ".join(text.split())
 
 
 @pytest.mark.parametrize("name", ["eu", "us", "none"])
@@ -241,7 +242,7 @@ def test_garbage_values_never_print_as_python_values() -> None:
     snapshot = VehicleSnapshot(
         report_id="rpt-garbage",
         generated_at=datetime(2024, 1, 1, 12, 0),  # naive
-        language="sv",  # not supported: English
+        language="pt",  # not supported: English
         utc_offset_seconds=10**9,  # not a place on Earth
         identity=Identity(vin=EU_VIN, display_name="🚗 Blue Thunder", model="<invalid>", trim="null", state="None"),
         software_version="  ",

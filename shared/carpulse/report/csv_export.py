@@ -8,6 +8,10 @@ so a site name such as "=HYPERLINK(...)" stays text. Amounts carry their currenc
 One row per session. Fees get one column per fee type and currency (fee_charging_eur, …) and
 totals one per currency (total_eur, total_nok), so amounts in different currencies never share a
 column and are never added up.
+
+The header row holds those column keys, a stable contract for scripts; given a language, it holds
+the column names in that language instead ("Maksu: Lataus (EUR)"), for a person with a spreadsheet.
+Only the header changes: the values stay machine-readable in every language.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from babel.numbers import get_currency_precision
 from carpulse.domain.snapshot import ChargingSession, VehicleSnapshot
 from carpulse.report.columns import paid_status, session_minutes, session_totals
 from carpulse.report.formatting import MISSING, finite, format_text
+from carpulse.report.i18n import Catalog
 
 FIXED_COLUMNS = (
     "vin",
@@ -85,15 +90,37 @@ def _own(snapshot: VehicleSnapshot) -> list[ChargingSession]:
     return [s for s in snapshot.sessions if s.vin.strip().upper() == vin]
 
 
-def sessions_csv(snapshots: Sequence[VehicleSnapshot]) -> bytes:
-    """UTF-8 CSV (with BOM) with a header row of all sessions of the given snapshots, each under its own VIN."""
+def header_labels(columns: Sequence[str], language: str, fees: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """Column names in a language: fixed columns from the catalog, fee and total columns by fee type and currency."""
+    cat = Catalog(language)
+    labels: dict[str, str] = {}
+    seen: set[str] = set()
+    for column in columns:
+        if column in fees:
+            fee_type, currency = fees[column]
+            label = cat.text("csv.fee", fee_type=cat.enum("fee_type", fee_type), currency=currency.strip().upper())
+        elif column.startswith("total_"):
+            label = cat.text("csv.total", currency=column.removeprefix("total_").upper())
+        else:
+            label = cat.text(f"csv.{column}")
+        # Two fee types may read alike ("IDLE" and "IDLE_FEE"): a spreadsheet needs distinct names.
+        labels[column] = _text(f"{label} [{column}]" if label in seen else label)
+        seen.add(label)
+    return labels
+
+
+def sessions_csv(snapshots: Sequence[VehicleSnapshot], language: str | None = None) -> bytes:
+    """UTF-8 CSV (with BOM) of all sessions of the given snapshots, each under its own VIN; header named in language."""
     sessions = [s for snapshot in snapshots for s in _own(snapshot)]
-    fee_columns = sorted({f"fee_{_key(f.fee_type)}_{_key(f.currency)}" for s in sessions for f in s.fees})
+    kinds = {f"fee_{_key(f.fee_type)}_{_key(f.currency)}": (f.fee_type, f.currency) for s in sessions for f in s.fees}
     total_columns = sorted({f"total_{_key(m.currency)}" for s in sessions for m in session_totals(s)})
-    header = [*FIXED_COLUMNS, *fee_columns, *total_columns, *TAIL_COLUMNS]
+    header = [*FIXED_COLUMNS, *sorted(kinds), *total_columns, *TAIL_COLUMNS]
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
-    writer.writeheader()
+    if language is None:
+        writer.writeheader()
+    else:
+        writer.writerow(header_labels(header, language, kinds))
     for session in sessions:
         row = {
             "vin": _text(session.vin.strip().upper()),

@@ -1,8 +1,9 @@
 """Where a word too long for its table column may be split: locale-aware hyphenation points.
 
-English and German use pyphen's (LibreOffice's) dictionaries. pyphen has none for Finnish, whose
-rule is regular enough to write down: a syllable starts at a consonant followed by a vowel (ta-lo,
-kat-to, Be-vor-ste-hend would be split the German way by pyphen). Text in scripts written without
+English, German, Swedish, Norwegian Bokmål, Danish, French, Spanish and Italian use pyphen's
+(LibreOffice's) dictionaries. pyphen has none for Finnish, whose rule is regular enough to write
+down: a syllable starts at a consonant followed by a vowel (ta-lo, kat-to, Be-vor-ste-hend would be
+split the German way by pyphen). Text in scripts written without
 spaces (Han, kana, Hangul, Thai) may break between any two characters, as it does in print.
 """
 
@@ -14,7 +15,16 @@ from functools import lru_cache
 
 Splitter = Callable[[str], list[tuple[str, str]]]
 
-_PYPHEN_LANG = {"en": "en_US", "de": "de_DE"}
+_PYPHEN_LANG = {
+    "en": "en_US",
+    "de": "de_DE",
+    "sv": "sv",
+    "nb": "nb_NO",
+    "da": "da_DK",
+    "fr": "fr",
+    "es": "es",
+    "it": "it_IT",
+}
 _FI_VOWELS = "aeiouyäöå"
 _FI_BREAK = re.compile(rf"(?<=[^\W\d_])(?=[^{_FI_VOWELS}\W\d][{_FI_VOWELS}])", re.IGNORECASE)
 _NO_SPACE_SCRIPTS = re.compile("[\u0e00-\u0e7f\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
@@ -26,7 +36,7 @@ def _finnish(word: str) -> list[tuple[str, str]]:
     return [(word[:i], word[i:]) for i in reversed(points)]
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=16)
 def splitter(language: str | None) -> Splitter | None:
     """Hyphenation points of a word, longest first part first; None for a language without rules."""
     base = (language or "").split("-")[0].split("_")[0].lower()

@@ -46,7 +46,7 @@ def _chart(ctx: Context) -> Block | None:
         previous_year = year
     caption = None
     if len(shown) < len(months):
-        caption = ctx.cat.text("chart.energy.caption_cut", shown=len(shown), total=len(months))
+        caption = ctx.cat.text("chart.energy.caption_cut", count=len(shown), total=ctx.fmt.number(len(months)))
     ticks = tuple((t, ctx.fmt.number(t, 0 if t.is_integer() else 1)) for t in nice_ticks(max(b.value for b in bars)))
     title = ctx.cat.text("chart.energy.title")
     return ChartView("charging.energy_by_month", title, "kWh", tuple(bars), ticks, caption)

@@ -55,11 +55,16 @@ def _conventions(ctx: Context) -> list[Block]:
     ]
 
 
+def _unreadable_item(ctx: Context, kind: str, count: int) -> str:
+    # A kind the catalog knows is counted in words ("1 charging fee"); an unknown one as "Kind: 1".
+    key = f"unreadable.{kind}"
+    return ctx.cat.text(key, count=count) if ctx.cat.has(key) else f"{humanize(kind)}: {ctx.fmt.number(count)}"
+
+
 def _unreadable(ctx: Context, counts: dict[str, int]) -> Block:
-    """What was left out of Tesla's lists because it could not be read ("charging fees: 1")."""
+    """What was left out of Tesla's lists because it could not be read ("2 charging fees")."""
     labels = [
-        f"{ctx.cat.text(f'unreadable.{kind}') if ctx.cat.has(f'unreadable.{kind}') else humanize(kind)}: "
-        f"{ctx.fmt.number(count)}"
+        _unreadable_item(ctx, kind, count)
         for kind, count in sorted(counts.items())
         if isinstance(count, int) and count > 0
     ]
