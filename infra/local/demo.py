@@ -17,6 +17,7 @@ from typing import Any
 
 import requests
 
+from carpulse.report.i18n import LANGUAGES
 from infra.local.owner import ApiClient, FlowError, SimulatedOwner
 from infra.local.stack import DEFAULT_SCENARIO, ROOT, LocalStack, StackError
 
@@ -111,7 +112,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="Run the whole Car Pulse Tracker flow locally")
     parser.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO)
     parser.add_argument("--out", type=Path, default=ROOT / "out")
-    parser.add_argument("--language", choices=("en", "de", "fi"), default="en")
+    parser.add_argument("--language", choices=LANGUAGES, default="en")
     args = parser.parse_args()
     try:
         return run(args.scenario.resolve(), args.out.resolve(), args.language)

@@ -1,10 +1,12 @@
 """docs/openapi.yaml says what the code does: models, error vocabulary, VIN rules."""
 
 from pathlib import Path
+from typing import get_args
 
 import yaml
 
 from carpulse import errors
+from carpulse.report.i18n import LANGUAGES
 from carpulse.services.reports import ReportCreate, ReportView, VehicleView, VinProgressView
 from carpulse.tesla.errors import TeslaError
 
@@ -38,7 +40,8 @@ def test_error_vocabulary_covers_every_domain_error():
 
 def test_languages_and_vin_pattern_match_the_model():
     props = SCHEMAS["ReportCreate"]["properties"]
-    assert props["language"]["enum"] == ["en", "de", "fi"]
+    model = get_args(ReportCreate.model_fields["language"].annotation)
+    assert props["language"]["enum"] == list(LANGUAGES) == list(model)
     assert props["vins"]["items"]["pattern"] == "^[A-HJ-NPR-Z0-9]{17}$"
     assert SCHEMAS["ReportCreate"]["additionalProperties"] is False
 

@@ -40,7 +40,7 @@ class ReportCreate(BaseModel):
 
     vins: list[str] = Field(min_length=1, max_length=50)
     allow_wake: bool = False
-    language: Literal["en", "de", "fi"] = "en"
+    language: Literal["en", "fi", "sv", "nb", "da", "de", "fr", "es", "it"] = "en"
 
     @field_validator("vins")
     @classmethod
