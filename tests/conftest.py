@@ -14,12 +14,21 @@ from carpulse.config import settings_from_env
 from infra.local.owner import ApiClient, SimulatedOwner
 from infra.local.stack import LocalStack
 
+# Every test here signs in the scenario's one owner from 127.0.0.1, and reports of earlier tests may
+# still be running: the deployed limits would make tests wait on each other. They are tested as
+# deployed on a stack of their own (tests/e2e/test_deployed_settings.py).
+SHARED_STACK_LIMITS = {
+    "MAX_REPORTS_IN_FLIGHT": "100",
+    "MAX_REPORT_REQUESTS_PER_HOUR": "1000",
+    "INITIATE_PER_MINUTE": "100000",
+}
+
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """The running local stack (logs kept under pytest's temp dir; printed on failure)."""
     log_dir = Path(os.environ.get("CARPULSE_TEST_LOGS") or tmp_path_factory.mktemp("stack-logs"))
-    with LocalStack(log_dir=log_dir, wake_seconds=1.0) as running:
+    with LocalStack(log_dir=log_dir, wake_seconds=1.0, extra_env=SHARED_STACK_LIMITS) as running:
         yield running
 
 

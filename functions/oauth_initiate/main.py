@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from carpulse.bootstrap import container
 from carpulse.http.api import endpoint, json_response, parse_json
+from carpulse.http.clients import client_address
 from carpulse.http.cookies import set_login_cookie
 
 
@@ -26,10 +27,16 @@ class InitiateBody(BaseModel):
 def oauth_initiate(request: flask.Request) -> flask.Response:
     """GET → 302 to Tesla (top-level navigation); POST → {"response": {"authorize_url", "state",
     "expires_in"}} for a `fetch` with credentials. Both set the browser-binding cookie."""
+    app = container()
+    # Nobody is signed in yet: each start writes a state document, so it is limited per client.
+    client = client_address(
+        request.remote_addr, request.headers.get("X-Forwarded-For"), app.settings.verify_client_ip_hops
+    )
+    app.login_limits.admit("initiate", client)
     region = request.args.get("region")
     if request.method == "POST" and (request.content_length or request.mimetype):
         region = parse_json(request, InitiateBody).region or region
-    start = container().connect.start_login(region)
+    start = app.connect.start_login(region)
     if request.method == "GET":
         response = flask.redirect(start.authorize_url, code=302)
     else:

@@ -41,10 +41,11 @@ def list_vehicles(request: flask.Request) -> flask.Response:
 
 
 def create_report(request: flask.Request) -> flask.Response:
-    """Request a report for some of the account's VINs."""
+    """Request a report for some of the account's VINs (within its limits; Idempotency-Key honoured)."""
     app = container()
     account = app.session_service.authenticate(bearer_token(request))
-    view = app.reports_api.request_report(account, parse_json(request, ReportCreate))
+    body, key = parse_json(request, ReportCreate), request.headers.get("Idempotency-Key")
+    view = app.reports_api.request_report(account, body, idempotency_key=key)
     return json_response(view, status=202, headers={"Location": f"{API_PREFIX}/reports/{view.report_id}"})
 
 

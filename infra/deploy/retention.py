@@ -43,6 +43,12 @@ TTL_POLICIES: tuple[TtlPolicy, ...] = (
         lifetime="6 years",
     ),
     TtlPolicy(collection_group="verify_rate", what="rate-limit windows of the public check", lifetime="minutes"),
+    # One check id per report and VIN while a task may still render it (services/sealing.py, SLOT_DAYS).
+    TtlPolicy(collection_group="verification_slots", what="check-id slots of report PDFs", lifetime="35 days"),
+    # Cost limits (services/limits.py): an account's slots, its Idempotency-Keys, login starts per client.
+    TtlPolicy(collection_group="report_slots", what="cost-limit slots of report requests", lifetime="1 day"),
+    TtlPolicy(collection_group="idempotency_keys", what="Idempotency-Keys of report requests", lifetime="24 hours"),
+    TtlPolicy(collection_group="request_rate", what="rate-limit windows of login starts", lifetime="minutes"),
 )
 
 

@@ -282,8 +282,17 @@ class LocalStack:
         from google.cloud import storage, tasks_v2
         from google.protobuf import duration_pb2
 
+        # The client reads its endpoint from the environment: set it for this client only, so a
+        # second stack in the same process (a test module's own) leaves the first one's in place.
+        previous = os.environ.get("STORAGE_EMULATOR_HOST")
         os.environ["STORAGE_EMULATOR_HOST"] = self.urls["storage"]
-        client = storage.Client(project=PROJECT, credentials=AnonymousCredentials())
+        try:
+            client = storage.Client(project=PROJECT, credentials=AnonymousCredentials())
+        finally:
+            if previous is None:
+                os.environ.pop("STORAGE_EMULATOR_HOST", None)
+            else:
+                os.environ["STORAGE_EMULATOR_HOST"] = previous
         with contextlib.suppress(Conflict):
             client.create_bucket(BUCKET)
         tasks = tasks_v2.CloudTasksClient(
@@ -343,6 +352,8 @@ class LocalStack:
             "REPORT_STALL_SECONDS": "60",
             "SWEEP_INTERVAL_SECONDS": "10",
             "VIN_RUN_LEASE_SECONDS": "120",
+            # The gateway appends the client's address to X-Forwarded-For, as the balancer does (2 there).
+            "VERIFY_CLIENT_IP_HOPS": "1",
             **self.extra_env,
         }
         for name in FUNCTIONS:

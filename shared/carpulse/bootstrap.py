@@ -167,6 +167,27 @@ class Container:
 
         return FirestoreRateLimiter(self.firestore)
 
+    @cached_property
+    def report_gate(self):
+        """Per-account report limits and Idempotency-Keys (services/limits.py)."""
+        from carpulse.domain.limits import ReportLimits
+        from carpulse.gcp.firestore_limits import FirestoreLimitStore
+        from carpulse.services.limits import ReportGate
+
+        limits = ReportLimits(
+            in_flight=self.settings.max_reports_in_flight, per_hour=self.settings.max_report_requests_per_hour
+        )
+        store = FirestoreLimitStore(self.firestore)
+        return ReportGate(store, self.clock, limits, key_ttl_seconds=self.settings.idempotency_key_ttl_seconds)
+
+    @cached_property
+    def login_limits(self):
+        """Unauthenticated login starts per client address and minute."""
+        from carpulse.gcp.firestore_limits import FirestoreWindowCounter
+        from carpulse.services.limits import ClientLimiter
+
+        return ClientLimiter(FirestoreWindowCounter(self.firestore), self.clock, self.settings.initiate_per_minute)
+
     def report_ca_certificates(self) -> list:
         """Every report CA certificate we trust and publish (first: the current one)."""
         from carpulse.signing.certs import load_certificates
@@ -353,6 +374,7 @@ class Container:
             self.fleet_for_account,
             self.clock,
             revoke_account=lambda account_id: self.verification.revoke_account(account_id),
+            gate=self.report_gate,
         )
 
     @cached_property

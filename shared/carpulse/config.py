@@ -89,6 +89,12 @@ class Settings(BaseModel):
     sweep_interval_seconds: float = 300.0  # how often the sweeper runs (Cloud Scheduler; the local stand-in)
     vin_run_lease_seconds: float = 600.0  # one run per VIN; longer than the worker's timeout
     max_vins_per_report: int = 20
+    # Cost limits (services/limits.py), shared by every instance through Firestore.
+    max_reports_in_flight: int = 3  # open reports per account
+    max_report_requests_per_hour: int = 10  # report requests admitted per account in any sliding hour
+    idempotency_key_ttl_seconds: int = 24 * 3600  # an Idempotency-Key answers with its report this long
+    initiate_per_minute: int = 20  # unauthenticated login starts per client address and minute
+    report_retention_days: int = 30  # reports/{id} and their VIN documents (Firestore TTL on expires_at)
     fetch_specs: bool = True  # specs are billed per result ($0.10); cached per VIN for 180 days
 
     # Verified reports: signed PDFs and their public check (issue 13; see docs/report-ca.md).

@@ -105,3 +105,22 @@ class RetryLaterError(CarPulseError):
     def __init__(self, description: str = "", *, retry_after: float | None = None) -> None:
         super().__init__(description)
         self.retry_after = retry_after
+
+
+class LimitExceededError(RetryLaterError):
+    """Past a cost limit (reports in flight, report requests per hour, login starts per client):
+    429 with Retry-After."""
+
+    error = "rate_limited"
+
+
+class IdempotencyKeyReusedError(InvalidRequestError):
+    """An Idempotency-Key presented again with a different request body."""
+
+    error = "idempotency_key_reused"
+
+
+class RequestInProgressError(RetryLaterError):
+    """The first request with this Idempotency-Key is still being answered: retry shortly."""
+
+    error = "request_in_progress"

@@ -84,6 +84,10 @@ def test_ttl_policies_cover_the_expiry_fields_the_code_writes():
         ("vehicles", "expires_at"),
         ("verifications", "delete_after"),
         ("verify_rate", "expires_at"),
+        ("verification_slots", "expires_at"),
+        ("report_slots", "expires_at"),
+        ("idempotency_keys", "expires_at"),
+        ("request_rate", "expires_at"),
     }
     assert len({policy.collection_group for policy in TTL_POLICIES}) == len(TTL_POLICIES), "one TTL field per group"
 
@@ -101,3 +105,9 @@ def test_readme_states_each_retention_period():
     for policy in TTL_POLICIES:
         assert f"`{policy.collection_group}.{policy.field}`" in section
         assert policy.lifetime in section
+
+
+def test_reports_expire_when_the_code_says_they_do():
+    from carpulse.config import Settings
+
+    assert Settings().report_retention_days == REPORT_DAYS  # the expires_at the reports API writes

@@ -139,3 +139,4 @@ class VinProgress(_Record):
     sweeps: int = 0
     wait_until: datetime | None = None  # a car is waking / unreachable: not stalled before this
     updated_at: datetime
+    expires_at: datetime | None = None  # Firestore TTL field: the report's expiry (no cascade to subcollections)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Literal, Protocol
 
+from carpulse.domain.limits import Claim, Decision, IdempotencyRecord, ReportLimits
 from carpulse.domain.models import (
     Account,
     LoginCode,
@@ -254,6 +255,34 @@ class RateLimiter(Protocol):
 
     def hit(self, key: str, limit: int, window_seconds: int, now: datetime) -> float | None:
         """Count one request; None when allowed, else the seconds until its window ends."""
+        ...
+
+
+class LimitStore(Protocol):
+    """Per-account report limits and Idempotency-Keys, applied atomically (rules: domain.limits)."""
+
+    def admit_report(self, account_id: str, report_id: str, now: datetime, limits: ReportLimits) -> Decision:
+        """Admit one report request of the account, or say why not (nothing counted then)."""
+        ...
+
+    def release_report(self, account_id: str, report_id: str) -> None:
+        """Forget an admitted report whose creation failed (it no longer counts as in flight)."""
+        ...
+
+    def claim_key(self, key_hash: str, record: IdempotencyRecord, pending_seconds: float) -> tuple[Claim, str | None]:
+        """Claim an Idempotency-Key for a request: the outcome, with the key's report id on replay."""
+        ...
+
+    def complete_key(self, key_hash: str, report_id: str) -> None:
+        """The claimed key now stands for this report."""
+        ...
+
+    def drop_key(self, key_hash: str) -> None:
+        """Give a claimed key up (its request failed: a retry with the key may try again)."""
+        ...
+
+    def delete_for_account(self, account_id: str) -> int:
+        """Delete the account's limit state and keys; returns how many documents."""
         ...
 
 

@@ -22,6 +22,8 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (errors.ConsentDeniedError, 403),
     (errors.ReconnectRequiredError, 409),
     (verification.RateLimitedError, 429),  # before RetryLaterError, its base
+    (errors.LimitExceededError, 429),
+    (errors.RequestInProgressError, 409),
     (verification.UploadTooLargeError, 413),
     (errors.RetryLaterError, 503),
     (errors.UpstreamError, 502),

@@ -17,6 +17,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
 from carpulse.domain.verification import PublicRecord, RecordStatus, ReportFacts
+from carpulse.http.clients import client_address as client_address  # where the verify function reads it
 from carpulse.report.i18n import LANGUAGES, Catalog
 
 _STYLE = """
@@ -89,15 +90,6 @@ def choose_language(query: str | None, accept_language: str | None) -> str:
         if base in LANGUAGES and quality > 0:
             ranked.append((quality, base))
     return max(ranked, key=lambda item: item[0])[1] if ranked else "en"
-
-
-def client_address(remote_addr: str | None, forwarded_for: str | None, trusted_hops: int) -> str:
-    """The caller's address for rate limiting: the entry `trusted_hops` from the right of
-    X-Forwarded-For (the load balancer appends "<client>, <balancer>"), else the peer address."""
-    hops = [h.strip() for h in (forwarded_for or "").split(",") if h.strip()]
-    if trusted_hops > 0 and len(hops) >= trusted_hops:
-        return hops[-trusted_hops]
-    return remote_addr or "unknown"
 
 
 def _when(value: datetime | date | None, language: str) -> str:

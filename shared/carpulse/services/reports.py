@@ -7,7 +7,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -25,6 +25,7 @@ from carpulse.errors import (
 from carpulse.gcp.ports import AccountStore, BlobStore, Clock, ReportStore, SessionStore, TaskQueue
 from carpulse.logs import log_fields, mask_vin
 from carpulse.services import layout
+from carpulse.services.limits import ReportGate
 from carpulse.tesla.client import FleetClient
 from carpulse.tesla.errors import PartnerNotRegisteredError, TeslaError
 
@@ -111,6 +112,7 @@ class ReportsService:
     fleet_for_account: Callable[[Account], FleetClient]
     clock: Clock
     revoke_account: Callable[[str], int] | None = None  # verification records of the account's reports
+    gate: ReportGate | None = None  # cost limits and Idempotency-Keys (services/limits.py)
 
     def list_vehicles(self, account: Account) -> list[VehicleView]:
         """The account's vehicles from Tesla's cheap list call (never wakes a car)."""
@@ -120,10 +122,22 @@ class ReportsService:
             raise self._upstream(exc) from exc
         return [VehicleView(vin=v.vin, display_name=v.display_name, state=v.state) for v in vehicles if v.vin]
 
-    def request_report(self, account: Account, body: ReportCreate) -> ReportView:
-        """Check ownership of every VIN, then create the report and queue its preparation."""
+    def request_report(self, account: Account, body: ReportCreate, idempotency_key: str | None = None) -> ReportView:
+        """Within the account's limits and its Idempotency-Key (services/limits.py): check ownership
+        of every VIN, then create the report and queue its preparation."""
         if len(body.vins) > self.settings.max_vins_per_report:
             raise ForbiddenError(f"at most {self.settings.max_vins_per_report} vehicles per report")
+        if self.gate is None:
+            return self._create_report(account, body, uuid.uuid4().hex)
+        return self.gate.run(
+            account.account_id,
+            body,
+            idempotency_key,
+            create=lambda report_id: self._create_report(account, body, report_id),
+            replay=lambda report_id: self.report_status(account, report_id),
+        )
+
+    def _create_report(self, account: Account, body: ReportCreate, report_id: str) -> ReportView:
         owned = {vehicle.vin for vehicle in self.list_vehicles(account)}
         foreign = [vin for vin in body.vins if vin not in owned]
         if foreign:
@@ -132,15 +146,17 @@ class ReportsService:
                 "vehicle not found on this account", messages={"vins": [f"{mask_vin(v)} is not yours" for v in foreign]}
             )
         now = self.clock()
+        expires_at = now + timedelta(days=self.settings.report_retention_days)  # Firestore TTL (retention.py)
         report = ReportRequest(
-            report_id=uuid.uuid4().hex,
+            report_id=report_id,
             account_id=account.account_id,
             vins=tuple(body.vins),
             options=ReportOptions(allow_wake=body.allow_wake, language=body.language),
             created_at=now,
             updated_at=now,
+            expires_at=expires_at,
         )
-        progress = [VinProgress(vin=vin, updated_at=now) for vin in body.vins]
+        progress = [VinProgress(vin=vin, updated_at=now, expires_at=expires_at) for vin in body.vins]
         self.reports.create(report, progress)
         try:
             self.queue.enqueue(WorkerTask(kind=TaskKind.PREPARE, report_id=report.report_id))
@@ -168,6 +184,8 @@ class ReportsService:
         deleted = self.blobs.delete_prefix(layout.account_prefix(account.account_id))
         reports = self.reports.delete_for_account(account.account_id)
         self.sessions.delete_for_account(account.account_id)
+        if self.gate is not None:
+            self.gate.forget(account.account_id)
         self.accounts.delete(account.account_id)
         log.info(
             "account disconnected",
