@@ -12,8 +12,8 @@ from carpulse.http.api import endpoint, json_response, parse_json, require_inter
 @endpoint(methods=("POST",))
 def report_worker(request: flask.Request) -> flask.Response:
     """Run one task. A non-2xx answer makes Cloud Tasks retry it with backoff."""
-    require_internal_caller(request)
+    app = container()
+    call = require_internal_caller(request, app.internal_callers)  # before the body and the task headers
     task = parse_json(request, WorkerTask)
-    retry_count = int(request.headers.get("X-CloudTasks-TaskRetryCount", "0") or 0)
-    outcome = container().worker.handle(task, retry_count)
+    outcome = app.worker.handle(task, call.task_retry_count)
     return json_response({"outcome": outcome})

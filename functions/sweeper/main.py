@@ -11,5 +11,6 @@ from carpulse.http.api import endpoint, json_response, require_internal_caller
 @endpoint(methods=("POST",))
 def sweeper(request: flask.Request) -> flask.Response:
     """One sweep over the open reports; returns what it did."""
-    require_internal_caller(request)
-    return json_response(container().sweeper.run())
+    app = container()
+    require_internal_caller(request, app.internal_callers)
+    return json_response(app.sweeper.run())

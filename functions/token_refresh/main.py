@@ -11,5 +11,6 @@ from carpulse.http.api import endpoint, json_response, require_internal_caller
 @endpoint(methods=("POST",))
 def token_refresh(request: flask.Request) -> flask.Response:
     """Refresh every account whose token expires within the margin; returns counts."""
-    require_internal_caller(request)
-    return json_response(container().refresh_due.run())
+    app = container()
+    require_internal_caller(request, app.internal_callers)
+    return json_response(app.refresh_due.run())

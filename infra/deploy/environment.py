@@ -22,7 +22,15 @@ CALLER_ACCOUNTS: dict[Caller, str] = {"tasks": "carpulse-tasks", "scheduler": "c
 # The shared identity every function ran as before it had its own: disabled once nothing uses it.
 LEGACY_ACCOUNT = "carpulse-functions"
 # Keys the provisioning derives: an environment file that sets them would be a second copy.
-DERIVED_KEYS = ("WORKER_URL", "TASKS_SERVICE_ACCOUNT", "SIGNING_SERVICE_ACCOUNT", "THREADS", "PUBLIC_KEY_PEM")
+DERIVED_KEYS = (
+    "WORKER_URL",
+    "TASKS_SERVICE_ACCOUNT",
+    "SIGNING_SERVICE_ACCOUNT",
+    "THREADS",
+    "PUBLIC_KEY_PEM",
+    "INTERNAL_AUDIENCE",
+    "INTERNAL_CALLER",
+)
 
 
 class EnvFileError(Exception):
@@ -140,6 +148,11 @@ class Environment:
             "SIGNING_SERVICE_ACCOUNT": self.function_account(spec),  # signBlob as itself
             "THREADS": str(spec.concurrency),  # the Python runtime serves this many requests at once
         }
+        if spec.caller is not None:
+            # What the function checks in its caller's ID token (carpulse.gcp.id_tokens): the
+            # audience Tasks and Scheduler are given (its URL) and the one identity they sign for.
+            values["INTERNAL_AUDIENCE"] = self.function_url(spec)
+            values["INTERNAL_CALLER"] = self.caller_account(spec.caller)
         if spec.name == "public_key" and self.public_key_file.is_file():
             values["PUBLIC_KEY_PEM"] = self.public_key_file.read_text()
         return values

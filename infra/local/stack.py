@@ -37,7 +37,9 @@ import requests
 
 from carpulse.config import Settings
 from carpulse.http.routes import OAUTH_CALLBACK_PATH, public_functions
-from infra.functions import FUNCTIONS
+from infra.deploy.environment import CALLER_ACCOUNTS
+from infra.functions import FUNCTIONS, Caller, spec
+from infra.local.identity import CERTS_PATH
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SCENARIO = ROOT / "infra" / "simulator" / "scenarios" / "default"
@@ -120,7 +122,6 @@ class LocalStack:
     procs: list[_Proc] = field(default_factory=list)
     urls: dict[str, str] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
-    internal_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     cn_client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
@@ -179,7 +180,7 @@ class LocalStack:
 
     def _start_backends(self) -> None:
         py = sys.executable
-        ports = {name: free_port() for name in ("firestore", "storage", "tasks", "secrets", "tesla")}
+        ports = {name: free_port() for name in ("firestore", "storage", "tasks", "secrets", "tesla", "identity")}
         self.urls.update({name: f"http://127.0.0.1:{port}" for name, port in ports.items()})
         jar = find_firestore_jar()
         java = shutil.which("java")
@@ -210,10 +211,14 @@ class LocalStack:
                 "--in-memory",
             ],
         )
+        # Google's ID-token signing: its key lives in that process's memory only.
+        self._spawn(
+            "identity", [py, "-m", "infra.local.identity", "--host", "127.0.0.1", "--port", str(ports["identity"])]
+        )
         self._spawn(
             "tasks",
             [py, "-m", "infra.local.tasks_emulator", "--host", "127.0.0.1", "--port", str(ports["tasks"])],
-            extra_env={"TASKS_EMULATOR_OIDC_BEARER": self.internal_token},  # env, not argv: ps shows argv
+            extra_env={"TASKS_EMULATOR_IDENTITY_URL": self.urls["identity"]},
         )
         self._spawn(
             "secrets",
@@ -258,6 +263,7 @@ class LocalStack:
         self._wait_http("firestore", self.urls["firestore"] + "/")
         self._wait_http("storage", self.urls["storage"] + "/storage/v1/b")
         self._wait_http("tasks", self.urls["tasks"] + "/_emulator/health")
+        self._wait_http("identity", self.urls["identity"] + "/_emulator/health")
         self._wait_http("secrets", self.urls["secrets"] + "/_emulator/health")
         self._wait_http("tesla", self.urls["tesla"] + "/_sim/health")
 
@@ -345,7 +351,10 @@ class LocalStack:
             "STORAGE_EMULATOR_HOST": self.urls["storage"],
             "TASKS_EMULATOR_HOST": self.urls["tasks"],
             "SECRETS_EMULATOR_HOST": self.urls["secrets"],
-            "INTERNAL_AUTH_TOKEN": self.internal_token,
+            # Internal functions verify real ID tokens, signed by the identity stand-in.
+            "OIDC_CERTS_URL": self.urls["identity"] + CERTS_PATH,
+            "OIDC_ISSUERS": self.urls["identity"],
+            "TASKS_SERVICE_ACCOUNT": self.caller_account("tasks"),
             "WAKE_WAIT_SECONDS": str(self.wake_seconds + 0.5),
             "OFFLINE_WAIT_SECONDS": "1",
             # Locally runs are short and nothing may hang for long: sweep often, give up sooner.
@@ -372,7 +381,7 @@ class LocalStack:
                     "--port",
                     str(ports[name]),
                 ],
-                extra_env=self.env,
+                extra_env={**self.env, **self._caller_env(name)},
             )
         for name in FUNCTIONS:
             self._wait_http(name, self.urls[name] + "/_ready")
@@ -404,16 +413,18 @@ class LocalStack:
         self._wait_http("frontend", f"http://127.0.0.1:{frontend_port}/config.js")
         jobs = [
             {
-                "name": "sweeper",
-                "url": self.urls["sweeper"] + "/",
-                "interval": float(self.env["SWEEP_INTERVAL_SECONDS"]),
-            },
-            {"name": "token_refresh", "url": self.urls["token_refresh"] + "/", "interval": 1800.0},
+                "name": name,
+                "url": self.internal_url(name),
+                "audience": self.internal_url(name),
+                "service_account": self.caller_account("scheduler"),
+                "interval": interval,
+            }
+            for name, interval in (("sweeper", float(self.env["SWEEP_INTERVAL_SECONDS"])), ("token_refresh", 1800.0))
         ]
         self._spawn(
             "scheduler",
             [sys.executable, "-m", "infra.local.scheduler"],
-            extra_env={"SCHEDULER_JOBS": json.dumps(jobs), "SCHEDULER_OIDC_BEARER": self.internal_token},
+            extra_env={"SCHEDULER_JOBS": json.dumps(jobs), "SCHEDULER_IDENTITY_URL": self.urls["identity"]},
         )
 
     def _supervise(self) -> None:
@@ -452,6 +463,36 @@ class LocalStack:
         replacement = self._spawn(proc.name, proc.argv, proc.extra_env, append=True)
         replacement.restarts = proc.restarts + 1
         self.procs.remove(proc)
+
+    # --- internal callers ---------------------------------------------------------------------------
+
+    @staticmethod
+    def caller_account(caller: Caller) -> str:
+        """The local e-mail of the identity Cloud Tasks or Cloud Scheduler presents."""
+        return f"{CALLER_ACCOUNTS[caller]}@{PROJECT}.iam.gserviceaccount.com"
+
+    def internal_url(self, name: str) -> str:
+        """The URL an internal function is called at: also the audience of its callers' tokens."""
+        return self.urls[name] + "/"
+
+    def _caller_env(self, name: str) -> dict[str, str]:
+        caller = spec(name).caller
+        if caller is None:
+            return {}
+        return {"INTERNAL_AUDIENCE": self.internal_url(name), "INTERNAL_CALLER": self.caller_account(caller)}
+
+    def id_token(self, name: str, *, audience: str | None = None, email: str | None = None, age: float = 0) -> str:
+        """A signed ID token as the function's own caller presents it (tests vary audience, e-mail, age)."""
+        from infra.local.identity import fetch_id_token
+
+        caller = spec(name).caller
+        assert caller is not None, f"{name} is not an internal function"
+        return fetch_id_token(
+            self.urls["identity"],
+            audience or self.internal_url(name),
+            email or self.caller_account(caller),
+            age_seconds=age,
+        )
 
     def env_file_values(self) -> dict[str, str]:
         """What `.local/stack.env` holds: the functions' settings and every URL of the stack."""

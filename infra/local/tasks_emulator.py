@@ -1,6 +1,10 @@
 """Local Cloud Tasks v2 REST emulator that really dispatches HTTP tasks (retries, backoff, concurrency).
 
-Usage: python -m infra.local.tasks_emulator --host 127.0.0.1 --port 8123 [--oidc-bearer TOKEN]
+A task with an `oidcToken` is dispatched with `Authorization: Bearer <ID token>`, a real signed
+token for its service account and audience (the task's URL unless it names one), minted per
+attempt by the local identity stand-in (infra/local/identity.py), as Cloud Tasks does.
+
+Usage: python -m infra.local.tasks_emulator --host 127.0.0.1 --port 8123 [--identity-url URL]
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import re
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +39,7 @@ from infra.local._http_server import (
     run_until_signalled,
     ts_json,
 )
+from infra.local.identity import fetch_id_token
 
 log = logging.getLogger("tasks_emulator")
 
@@ -139,7 +145,7 @@ class TasksEmulator:
         self,
         host: str = "127.0.0.1",
         port: int = 0,
-        oidc_bearer: str | None = None,
+        id_tokens: Callable[[str, str], str] | None = None,
         *,
         auto_create_queues: bool = True,
         max_attempts: int = 5,
@@ -148,7 +154,7 @@ class TasksEmulator:
         max_doublings: int = 16,
         max_concurrent: int = 10,
     ) -> None:
-        self._oidc_bearer = oidc_bearer
+        self._id_tokens = id_tokens  # (audience, service account) → a signed ID token
         self._auto_create = auto_create_queues
         self._defaults = {
             "max_attempts": max_attempts,
@@ -359,8 +365,13 @@ class TasksEmulator:
                 headers["X-CloudTasks-TaskPreviousResponse"] = str(prev)
             task.dispatch_count += 1
             q.attempts += 1
-        if "oidcToken" in task.auth and self._oidc_bearer:
-            headers["Authorization"] = f"Bearer {self._oidc_bearer}"
+        oidc = task.auth.get("oidcToken")
+        if isinstance(oidc, dict) and self._id_tokens is not None:
+            audience = oidc.get("audience") or task.url
+            try:
+                headers["Authorization"] = f"Bearer {self._id_tokens(audience, oidc.get('serviceAccountEmail', ''))}"
+            except Exception as exc:  # no token: the target refuses the attempt and it is retried
+                log.warning("no ID token for %s: %s", _short(task.name), type(exc).__name__)
         started = time.time()
         status: int | None = None
         error: str | None = None
@@ -508,9 +519,9 @@ def main(argv: list[str] | None = None) -> int:
     """CLI entry point: run the emulator until SIGTERM/SIGINT."""
     p = cli_parser(__doc__, default_port=8123)
     p.add_argument(
-        "--oidc-bearer",
-        default=os.environ.get("TASKS_EMULATOR_OIDC_BEARER"),
-        help="Bearer value sent for tasks with an oidcToken (env TASKS_EMULATOR_OIDC_BEARER)",
+        "--identity-url",
+        default=os.environ.get("TASKS_EMULATOR_IDENTITY_URL"),
+        help="the local identity stand-in that mints ID tokens for tasks with an oidcToken",
     )
     p.add_argument("--auto-create-queues", action=argparse.BooleanOptionalAction, default=True)
     p.add_argument("--max-attempts", type=int, default=5, help="default for queues without retryConfig")
@@ -518,10 +529,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-backoff", type=float, default=3.0, help="seconds")
     p.add_argument("--max-concurrent", type=int, default=10, help="default maxConcurrentDispatches")
     a = p.parse_args(argv)
+    identity_url = a.identity_url
     emulator = TasksEmulator(
         a.host,
         a.port,
-        a.oidc_bearer,
+        (lambda audience, email: fetch_id_token(identity_url, audience, email)) if identity_url else None,
         auto_create_queues=a.auto_create_queues,
         max_attempts=a.max_attempts,
         min_backoff=a.min_backoff,

@@ -168,6 +168,22 @@ class Container:
         return FirestoreRateLimiter(self.firestore)
 
     @cached_property
+    def internal_callers(self):
+        """The ID-token check of an internal function (its audience and allowed caller)."""
+        import google.auth.transport.requests
+        import requests
+
+        from carpulse.gcp.id_tokens import CertsCache, IdTokenVerifier
+
+        http = google.auth.transport.requests.Request(requests.Session())
+        return IdTokenVerifier(
+            audience=self.settings.internal_audience,
+            caller=self.settings.internal_caller,
+            issuers=self.settings.oidc_issuers,
+            certs=CertsCache(self.settings.oidc_certs_url, http),
+        )
+
+    @cached_property
     def report_gate(self):
         """Per-account report limits and Idempotency-Keys (services/limits.py)."""
         from carpulse.domain.limits import ReportLimits

@@ -74,9 +74,13 @@ class Settings(BaseModel):
     tasks_emulator_host: str = ""
     secrets_emulator_host: str = ""
 
-    # Local stand-in for IAM/OIDC on internal endpoints (tasks, scheduler). Empty in the cloud,
-    # where the platform checks the caller's identity before our code runs.
-    internal_auth_token: str = ""
+    # Internal functions (report_worker, token_refresh, sweeper) verify their caller's Google-signed
+    # ID token (gcp/id_tokens.py); without audience and caller they refuse every call. The
+    # provisioning derives both per function; the local stack points them at its identity stand-in.
+    internal_audience: str = ""  # this function's URL, the `aud` its caller's token must carry
+    internal_caller: str = ""  # the service account allowed to call it (Cloud Tasks' / Scheduler's)
+    oidc_certs_url: str = "https://www.googleapis.com/oauth2/v1/certs"  # {key id: PEM} of the signer
+    oidc_issuers: tuple[str, ...] = ("https://accounts.google.com", "accounts.google.com")
 
     oauth_state_ttl_seconds: int = 600
     login_code_ttl_seconds: int = 60  # the frontend trades the callback's code for a session at once
@@ -172,7 +176,7 @@ class Settings(BaseModel):
 
 
 _JSON_FIELDS = {"tesla_region_base_urls"}
-_LIST_FIELDS = {"frontend_origins"}
+_LIST_FIELDS = {"frontend_origins", "oidc_issuers"}
 
 
 def settings_from_env(environ: Mapping[str, str]) -> Settings:

@@ -27,7 +27,10 @@ def test_each_function_gets_valid_settings_and_its_own_identity(tmp_path, name):
         assert settings.env == name
         assert settings.oauth_redirect_uri == f"https://{env.host}/api/v1/tesla/oauth/callback"
         assert all(origin.startswith("https://") for origin in settings.frontend_origins)
-        assert not settings.internal_auth_token  # the cloud never relies on a shared token
+        # An internal function checks its caller's ID token: its own URL and its caller's identity.
+        internal = (env.function_url(row), env.caller_account(row.caller)) if row.caller else ("", "")
+        assert (settings.internal_audience, settings.internal_caller) == internal
+        assert settings.oidc_issuers == ("https://accounts.google.com", "accounts.google.com")
         assert settings.task_max_attempts == env.task_max_attempts  # what the queue is given too
         assert settings.signing_service_account == env.function_account(row)
         assert settings.tasks_service_account == env.caller_account("tasks")

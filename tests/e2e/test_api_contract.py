@@ -215,7 +215,7 @@ def test_scheduler_refresh_rotates_due_tokens(stack, app, api):
     generation = app.accounts.get(account.account_id).token_generation
     app.accounts.update(account.account_id, {"token_expires_at": account.created_at})  # due now
     response = requests.post(
-        stack.urls["token_refresh"], headers={"Authorization": f"Bearer {stack.internal_token}"}, timeout=30
+        stack.urls["token_refresh"], headers={"Authorization": f"Bearer {stack.id_token('token_refresh')}"}, timeout=30
     )
     assert response.status_code == 200
     assert response.json()["response"]["refreshed"] >= 1

@@ -129,7 +129,7 @@ def test_repeated_task_delivery_is_harmless(stack, app, finished_report):
         response = requests.post(
             stack.urls["report_worker"],
             json=body,
-            headers={"Authorization": f"Bearer {stack.internal_token}", "X-CloudTasks-TaskRetryCount": "1"},
+            headers={"Authorization": f"Bearer {stack.id_token('report_worker')}", "X-CloudTasks-TaskRetryCount": "1"},
             timeout=30,
         )
         assert response.status_code == 200

@@ -29,7 +29,7 @@ def _make_due(app, account_id: str) -> int:
 
 def _run_refresh(stack) -> dict:
     response = requests.post(
-        stack.urls["token_refresh"], headers={"Authorization": f"Bearer {stack.internal_token}"}, timeout=120
+        stack.urls["token_refresh"], headers={"Authorization": f"Bearer {stack.id_token('token_refresh')}"}, timeout=120
     )
     assert response.status_code == 200, response.text
     return response.json()["response"]

@@ -18,18 +18,21 @@ import requests
 from flask import Flask, request
 from google.api_core.client_options import ClientOptions
 from google.api_core.exceptions import Conflict, NotFound
+from google.auth import jwt
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import tasks_v2
 from google.protobuf import duration_pb2, timestamp_pb2
 
 from infra.local._http_server import ThreadedHttpServer
+from infra.local.identity import LocalIdentity
 from infra.local.tasks_emulator import TasksEmulator, _Queue
 
 pytestmark = pytest.mark.timeout(20)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LOCATION = "projects/test-proj/locations/europe-west1"
-BEARER = "local-oidc-token"
+IDENTITY = LocalIdentity(issuer="http://identity.local")
+TASKS_ACCOUNT = "tasks@test-proj.iam.gserviceaccount.com"
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 3.0, what: str = "condition") -> None:
@@ -107,7 +110,7 @@ def target() -> Iterator[Target]:
 
 @pytest.fixture
 def emulator() -> Iterator[TasksEmulator]:
-    em = TasksEmulator(oidc_bearer=BEARER, min_backoff=0.02, max_backoff=0.1)
+    em = TasksEmulator(id_tokens=IDENTITY.mint, min_backoff=0.02, max_backoff=0.1)
     em.start()
     yield em
     em.stop()
@@ -151,7 +154,7 @@ def http_task(
     """Build an HTTP task, optionally OIDC-authenticated and/or scheduled at epoch `schedule`."""
     req = tasks_v2.HttpRequest(url=url, http_method=method, body=body, headers=headers or {})
     if oidc:
-        req.oidc_token = tasks_v2.OidcToken(service_account_email="tasks@test-proj.iam.gserviceaccount.com")
+        req.oidc_token = tasks_v2.OidcToken(service_account_email=TASKS_ACCOUNT)
     task = tasks_v2.Task(name=name, http_request=req)
     if schedule is not None:
         ts = timestamp_pb2.Timestamp()
@@ -307,18 +310,21 @@ def test_dispatch_sends_request_and_cloud_tasks_headers(
     assert "authorization" not in h  # no oidcToken on the task
 
 
-def test_oidc_token_becomes_configured_bearer(
+def test_an_oidc_token_task_carries_a_signed_id_token_for_its_account_and_url(
     emulator: TasksEmulator, client: tasks_v2.CloudTasksClient, target: Target
 ) -> None:
     queue = make_queue(client, "auth")
     submit(client, queue, target.url("ok"), "signed", oidc=True)
     submit(client, queue, target.url("ok"), "plain")
     assert emulator.wait_idle(3)
-    assert target.for_task("signed")[0]["headers"]["authorization"] == f"Bearer {BEARER}"
+    scheme, _, token = target.for_task("signed")[0]["headers"]["authorization"].partition(" ")
+    assert scheme == "Bearer"
+    claims = jwt.decode(token, certs=IDENTITY.certs(), audience=target.url("ok"))  # the task's URL by default
+    assert (claims["email"], claims["iss"], claims["email_verified"]) == (TASKS_ACCOUNT, "http://identity.local", True)
     assert "authorization" not in target.for_task("plain")[0]["headers"]
 
 
-def test_oidc_token_without_configured_bearer_sends_no_auth(target: Target) -> None:
+def test_oidc_token_without_an_identity_sends_no_auth(target: Target) -> None:
     em = TasksEmulator()
     em.start()
     try:
@@ -380,7 +386,7 @@ def test_backoff_doubles_then_grows_linearly_then_caps() -> None:
 
 def test_cli_prints_ready_line_and_exits_on_sigterm() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "infra.local.tasks_emulator", "--port", "0", "--oidc-bearer", "x"],
+        [sys.executable, "-m", "infra.local.tasks_emulator", "--port", "0", "--identity-url", "http://127.0.0.1:9"],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

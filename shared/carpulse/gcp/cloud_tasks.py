@@ -36,8 +36,8 @@ class CloudTasksQueue:
             "url": self._worker_url,
             "headers": {"Content-Type": "application/json"},
             "body": task.model_dump_json().encode(),
-            # Cloud Tasks signs an OIDC token for this identity; the worker only accepts it.
-            "oidc_token": {"service_account_email": self._service_account or "local@carpulse.invalid"},
+            # Cloud Tasks signs an ID token for this identity and audience; the worker accepts only that.
+            "oidc_token": {"service_account_email": self._service_account, "audience": self._worker_url},
         }
         body: dict[str, object] = {"name": f"{self._parent}/tasks/{task.task_id()}", "http_request": http_request}
         if delay_seconds > 0:

@@ -8,24 +8,25 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
 import flask
 from pydantic import BaseModel, ValidationError
 
 from carpulse.config import get_settings
-from carpulse.crypto import constant_time_equals
 from carpulse.errors import (
     CarPulseError,
     InvalidRequestError,
     MethodNotAllowedError,
     NotAcceptableError,
-    NotAuthenticatedError,
     PayloadTooLargeError,
 )
 from carpulse.http.errors import error_body, extra_headers_of, status_for
 from carpulse.logs import configure_logging, log_fields
+
+if TYPE_CHECKING:
+    from carpulse.gcp.id_tokens import IdTokenVerifier
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
@@ -140,19 +141,21 @@ def bearer_token(request: flask.Request) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
-def require_internal_caller(request: flask.Request) -> None:
-    """Only Cloud Tasks / Cloud Scheduler may call internal endpoints.
+@dataclass(frozen=True)
+class InternalCall:
+    """A verified call of an internal function: who made it, and the Cloud Tasks headers."""
 
-    In the cloud the platform checks their OIDC identity (the functions do not allow
-    unauthenticated calls), so there is nothing left to check here. The local stack has no IAM:
-    there the emulators present a shared token instead.
-    """
-    expected = get_settings().internal_auth_token
-    if not expected:
-        return
-    presented = bearer_token(request) or ""
-    if not constant_time_equals(presented, expected):
-        raise NotAuthenticatedError("internal endpoint: caller is not Cloud Tasks or Cloud Scheduler")
+    caller: str
+    task_retry_count: int  # X-CloudTasks-TaskRetryCount, read only once the token is valid
+
+
+def require_internal_caller(request: flask.Request, verifier: IdTokenVerifier) -> InternalCall:
+    """Only the function's Cloud Tasks / Cloud Scheduler identity may call it: its Google-signed ID
+    token is verified first (401 otherwise, every call refused when unconfigured), and only then
+    are the platform's headers believed."""
+    caller = verifier.verify(bearer_token(request))
+    retries = request.headers.get("X-CloudTasks-TaskRetryCount", "")
+    return InternalCall(caller=caller.email, task_retry_count=int(retries) if retries.isdigit() else 0)
 
 
 def cors_headers(origin: str | None, methods: Iterable[str], allowed_origins: Iterable[str]) -> dict[str, str]:
