@@ -10,7 +10,7 @@ SCENARIO ?=
 ENV ?= dev
 export PYTHONPATH := $(CURDIR):$(CURDIR)/shared
 
-.PHONY: help venv test unit lint format demo dev bench bundles lock prereqs clean provision deploy verify-env keys register-partner live-check
+.PHONY: help venv test unit lint format demo dev bench bundles lock prereqs clean provision deploy verify-env keys reencrypt register-partner live-check
 
 help:  ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -71,8 +71,12 @@ verify-env: venv  ## Check deployed ENV: served key, callback, internal refusals
 	$(BIN)/python -m infra.deploy.verify_env --env $(ENV) $(if $(BASE_URL),--base-url $(BASE_URL)) \
 		$(if $(FUNCTIONS_URL),--functions-url $(FUNCTIONS_URL))
 
-keys: venv  ## New KEY=tesla-private-key|token-encryption-key for ENV as a secret version (APPLY=1 to store)
-	$(BIN)/python -m infra.deploy.keys $(if $(PROJECT),--project $(PROJECT),--env $(ENV)) --key "$(KEY)" $(if $(APPLY),--apply)
+keys: venv  ## New KEY=tesla-private-key|token-encryption-key for ENV as a secret version (APPLY=1 to store; RETIRE=1: drop the token keyring's previous key)
+	$(BIN)/python -m infra.deploy.keys $(if $(PROJECT),--project $(PROJECT),--env $(ENV)) --key "$(KEY)" $(if $(APPLY),--apply) \
+		$(if $(RETIRE),--retire-previous)
+
+reencrypt: venv  ## Move every account's tokens to the current token key of ENV (or ENV_FILE=…) [FORCE=1 right after a deploy]
+	$(BIN)/python -m infra.ops.reencrypt --env-file $(or $(ENV_FILE),infra/envs/$(ENV).yaml) $(if $(FORCE),--force)
 
 register-partner: venv  ## Register the partner domain with Tesla: REGION=na|eu|cn|all [DOMAIN=…] ENV=dev or ENV_FILE=…
 	$(BIN)/python -m infra.ops.register_partner --region $(REGION) $(if $(DOMAIN),--domain $(DOMAIN)) \

@@ -268,14 +268,14 @@ class LocalStack:
         self._wait_http("tesla", self.urls["tesla"] + "/_sim/health")
 
     def _secret_values(self) -> dict[str, str]:
-        from carpulse.crypto import new_encryption_key
+        from carpulse.keyring import first_keyring
         from carpulse.keys import new_private_key_pem
         from carpulse.signing.certs import local_signing_secrets
 
         return {
             "tesla-client-secret": self.client_secret,
             "tesla-cn-client-secret": self.cn_client_secret,
-            "token-encryption-key": new_encryption_key(),
+            "token-encryption-key": first_keyring().to_secret(),  # a keyring of one key
             "tesla-private-key": new_private_key_pem(),
             **local_signing_secrets(),  # report CA + signing key (the cloud's is in KMS)
         }
@@ -361,6 +361,7 @@ class LocalStack:
             "REPORT_STALL_SECONDS": "60",
             "SWEEP_INTERVAL_SECONDS": "10",
             "VIN_RUN_LEASE_SECONDS": "120",
+            "TOKEN_KEYRING_REFRESH_SECONDS": "5",  # a rotated token key reaches every process at once
             # The gateway appends the client's address to X-Forwarded-For, as the balancer does (2 there).
             "VERIFY_CLIENT_IP_HOPS": "1",
             **self.extra_env,

@@ -302,8 +302,11 @@ class Container:
 
     @cached_property
     def vault(self) -> TokenVault:
-        """Token encryption with the key from Secret Manager."""
-        return TokenVault(TokenCipher(self.secrets.get(self.settings.token_encryption_key_name)))
+        """Token encryption under the keyring in Secret Manager (re-read every
+        TOKEN_KEYRING_REFRESH_SECONDS, and at once for a key id this instance lacks)."""
+        name = self.settings.token_encryption_key_name
+        refresh = self.settings.token_keyring_refresh_seconds
+        return TokenVault(TokenCipher(lambda: self.secrets.reread(name), refresh_seconds=refresh))
 
     @cached_property
     def refresher(self) -> TokenRefresher:

@@ -66,6 +66,9 @@ class Settings(BaseModel):
     tesla_client_secret_name: str = "tesla-client-secret"  # noqa: S105
     tesla_cn_client_secret_name: str = "tesla-cn-client-secret"  # noqa: S105
     token_encryption_key_name: str = "token-encryption-key"  # noqa: S105
+    # The keyring is re-read this often, so every instance seals with a rotated key soon after
+    # `make keys` (and `make reencrypt` waits this long after a rotation before it moves anyone).
+    token_keyring_refresh_seconds: float = 300.0
     tesla_private_key_name: str = "tesla-private-key"
 
     # Emulators (local stack only)

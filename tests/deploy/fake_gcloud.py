@@ -31,6 +31,7 @@ VERBS = {
     "add-invoker-policy-binding",
     "set-iam-policy",
     "get-iam-policy",
+    "access",
 }
 UPSERTS = {"deploy", "import", "enable"}  # create or replace, like gcloud
 NO_RESOURCE = {"projects", "services"}  # project bindings, API enablement: always fine
@@ -70,7 +71,7 @@ def parse(args: list[str]) -> tuple[str, str, str, dict[str, str]]:
     elif group == ["firestore", "fields", "ttls"]:
         flags["ttl-field"] = name if verb == "update" else ""
         name = flags.get("--collection-group", "")
-    elif group == ["secrets", "versions"] and verb == "describe":
+    elif group == ["secrets", "versions"] and verb in ("describe", "access"):
         name = flags.get("--secret", "")
     return " ".join(group), verb, name, flags
 
@@ -93,6 +94,7 @@ class FakeProject:
     fail_at: int | None = None
     # "group verb" → how many more calls answer as IAM does before it sees a new service account.
     flaky: dict[str, int] = field(default_factory=dict)
+    secret_values: dict[str, bytes] = field(default_factory=dict)  # latest version added, by secret
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def answer(self, args: list[str], stdin: bytes) -> tuple[int, str, str]:
@@ -106,11 +108,16 @@ class FakeProject:
                 self.flaky[f"{group} {verb}"] -= 1
                 member = flags.get("--member", "an account")
                 return 1, "", f"ERROR: (gcloud) INVALID_ARGUMENT: Service account {member} does not exist.\n"
-            return self._answer(group, verb, name, flags)
+            return self._answer(group, verb, name, flags, stdin)
 
-    def _answer(self, group: str, verb: str, name: str, flags: dict[str, str]) -> tuple[int, str, str]:
+    def _answer(
+        self, group: str, verb: str, name: str, flags: dict[str, str], stdin: bytes = b""
+    ) -> tuple[int, str, str]:
         key = f"{group}|{name}"
         found = self.resources.get(key)
+        if group == "secrets versions" and verb == "access":  # the latest value added (`versions add`)
+            value = self.secret_values.get(name)
+            return (0, value.decode(), "") if value is not None else (1, "", f"ERROR: NOT_FOUND: {name}\n")
         if group.split()[0] in NO_RESOURCE:
             return 0, "", ""
         if verb in ("describe", "list", "get-iam-policy"):
@@ -139,6 +146,8 @@ class FakeProject:
             fields["state"] = "ACTIVE"
         if group == "secrets versions":
             fields["state"] = "ENABLED"
+            if verb == "add":
+                self.secret_values[name] = stdin
         return 0, "", ""
 
 

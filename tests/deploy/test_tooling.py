@@ -80,7 +80,8 @@ def test_the_token_key_is_never_printed(fake_gcloud):
     argv = ["-m", "infra.deploy.keys", "--env", "dev", "--key", "token-encryption-key", "--apply"]
     run = fake_gcloud.run([*argv, "--keys-dir", str(fake_gcloud.work / "keys")])
     assert run.returncode == 0, run.stderr
-    (call,) = fake_gcloud.project.calls
+    read, call = fake_gcloud.project.calls  # the keyring is read first (carpulse.keyring), then added
+    assert read.args[:3] == ["secrets", "versions", "access"]
     value = call.stdin.decode().strip()
     assert len(value) >= 40
     assert value not in run.stdout + run.stderr

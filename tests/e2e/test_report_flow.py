@@ -141,7 +141,7 @@ def test_repeated_task_delivery_is_harmless(stack, app, finished_report):
 def test_tokens_are_encrypted_at_rest(app, finished_report):
     report = app.reports.get(finished_report["status"]["report_id"])
     doc = app.firestore.collection("accounts").document(report.account_id).get().to_dict()
-    assert doc["access_token_enc"].startswith("v1:")
+    assert doc["access_token_enc"].startswith("v2:")  # v2:<key id>:…
     assert "ey" not in doc["access_token_enc"][:5]
     assert doc["region"] == SCENARIO["account"]["region"]
 

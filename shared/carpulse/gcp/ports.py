@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Literal, Protocol
+
+from pydantic import BaseModel
 
 from carpulse.domain.limits import Claim, Decision, IdempotencyRecord, ReportLimits
 from carpulse.domain.models import (
@@ -213,6 +215,10 @@ class SecretSource(Protocol):
         """The latest value of a secret."""
         ...
 
+    def reread(self, name: str) -> str:
+        """The latest value read again (after a rotation), replacing any cached one."""
+        ...
+
 
 # --- verified reports ------------------------------------------------------------------------------
 
@@ -283,6 +289,27 @@ class LimitStore(Protocol):
 
     def delete_for_account(self, account_id: str) -> int:
         """Delete the account's limit state and keys; returns how many documents."""
+        ...
+
+
+class SealedTokens(BaseModel):
+    """An account's stored token ciphertexts (what re-encryption reads and replaces)."""
+
+    account_id: str
+    access_token_enc: str
+    refresh_token_enc: str
+
+
+class TokenRekeyStore(Protocol):
+    """The accounts' token ciphertexts, for moving them to the current key."""
+
+    def sealed_tokens(self) -> Iterator[SealedTokens]:
+        """Every account's ciphertexts."""
+        ...
+
+    def swap_sealed(self, expected: SealedTokens, replacement: SealedTokens) -> bool:
+        """Replace an account's ciphertexts if they are still `expected` (nobody rotated the tokens
+        meanwhile); False otherwise. Nothing else of the account changes."""
         ...
 
 

@@ -25,6 +25,10 @@ class SecretManagerSource:
         with self._lock:
             if name in self._cache:
                 return self._cache[name]
+        return self.reread(name)
+
+    def reread(self, name: str) -> str:
+        """The latest value read again (a rotated secret), replacing the cached one."""
         path = f"projects/{self._project}/secrets/{name}/versions/latest"
         try:
             value = self._client.access_secret_version(name=path).payload.data.decode()
@@ -40,6 +44,10 @@ class EnvSecretSource:
 
     def __init__(self, environ: Mapping[str, str]) -> None:
         self._environ = environ
+
+    def reread(self, name: str) -> str:
+        """The same as get: the environment does not change under a running process."""
+        return self.get(name)
 
     def get(self, name: str) -> str:
         """The value of the variable for `name`."""

@@ -44,6 +44,14 @@ class TokenVault:
         """Decrypt one stored token."""
         return self.cipher.decrypt(sealed, context=account_id)
 
+    def needs_rekey(self, sealed: str) -> bool:
+        """Whether a stored token is sealed under anything but the current key."""
+        return self.cipher.needs_rekey(sealed)
+
+    def reseal(self, account_id: str, sealed: str) -> str:
+        """The same token sealed under the current key (re-encryption after a key rotation)."""
+        return self.seal(account_id, self.open(account_id, sealed))
+
     def rotation(self, account_id: str, tokens: TokenResponse, now: datetime) -> dict[str, object]:
         """Fields to store after Tesla issued new tokens."""
         changes: dict[str, object] = {
