@@ -181,3 +181,41 @@ def test_secret_manager_source(app):
     assert app.secrets.get("tesla-private-key").startswith("-----BEGIN PRIVATE KEY-----")
     with pytest.raises(ConfigError, match="not readable"):
         app.secrets.get("no-such-secret")
+
+
+def test_fifty_vins_finishing_at_once_never_contend(stack):
+    from carpulse.bootstrap import Container
+    from carpulse.config import settings_from_env
+
+    reports = Container(settings_from_env(stack.env)).reports  # a store of its own, so its counts are this test's
+    report_id = uuid.uuid4().hex
+    vins = tuple(f"5YJ3E7EB0PF{n:06d}" for n in range(50))
+    reports.create(
+        ReportRequest(report_id=report_id, account_id="x", vins=vins, created_at=NOW, updated_at=NOW),
+        [VinProgress(vin=v, updated_at=NOW) for v in vins],
+    )
+    finished = _race_each(vins, lambda vin: reports.finish_vin(report_id, vin, VinStatus.DONE, {}))
+    assert finished == [True] * 50
+    assert reports.unfinished_vins(report_id) == 0
+    retries = reports.transaction_runs["finish_vin"] - 50
+    print(f"50 VINs finished concurrently: {retries} transaction retries")
+    assert retries == 0  # each VIN's transaction touches its own document only
+
+
+def _race_each(items, action):
+    results: dict[int, object] = {}
+    errors: list[Exception] = []
+
+    def run(i, item):
+        try:
+            results[i] = action(item)
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i, item)) for i, item in enumerate(items)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    return [results[i] for i in range(len(items))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -236,6 +237,8 @@ class FirestoreReportStore:
 
     def __init__(self, db: firestore.Client) -> None:
         self._db = db
+        # Bodies run per transaction, retries included: more runs than calls means contention.
+        self.transaction_runs: Counter[str] = Counter()
 
     def _ref(self, report_id: str) -> firestore.DocumentReference:
         return self._db.collection(REPORTS).document(report_id)
@@ -299,6 +302,7 @@ class FirestoreReportStore:
 
         @firestore.transactional
         def take(tx: firestore.Transaction) -> RunStart:
+            self.transaction_runs["start_run"] += 1
             snap = ref.get(transaction=tx)
             if not snap.exists:
                 return "unknown"
@@ -361,6 +365,7 @@ class FirestoreReportStore:
 
         @firestore.transactional
         def finish(tx: firestore.Transaction) -> bool:
+            self.transaction_runs["finish_vin"] += 1
             snap = ref.get(transaction=tx)
             if not snap.exists or not report_life.may_finish(VinStatus(snap.get("status"))):
                 return False
