@@ -41,13 +41,13 @@ class FakeLimitStore(LimitStore):
     def admit_report(self, account_id: str, report_id: str, now: datetime, limits: ReportLimits) -> Decision:
         with self._lock:
             holder = rules.holding(report_id, account_id, now)
-            hour = self._take(account_id, "hour", limits, holder)
-            if isinstance(hour, Decision):
-                return hour
             run = self._take(account_id, "run", limits, holder)
             if isinstance(run, Decision):
-                del self.slots[(account_id, "hour", hour)]
                 return run
+            hour = self._take(account_id, "hour", limits, holder)
+            if isinstance(hour, Decision):
+                del self.slots[(account_id, "run", run)]
+                return hour
             return Decision()
 
     def release_report(self, account_id: str, report_id: str) -> None:

@@ -52,17 +52,20 @@ class FirestoreLimitStore:
         return self._db.collection(IDEMPOTENCY_KEYS).document(key_hash)
 
     def admit_report(self, account_id: str, report_id: str, now: datetime, limits: ReportLimits) -> Decision:
-        """A free hour slot, then a free run slot; a request refused for the second frees the first."""
+        """A free run slot, then a free hour slot; a request refused for the second frees the first.
+
+        The small pool first: a burst past the in-flight limit is refused before it touches the
+        hour's pool, so refused requests never hold (even for a moment) a slot of the hour."""
         holder = rules.holding(report_id, account_id, now)
+        run = self._take(account_id, "run", limits, holder, lambda slots: self._run_slots_free(slots, now, limits))
+        if isinstance(run, Decision):
+            return run
         hour = self._take(
             account_id, "hour", limits, holder, lambda slots: [rules.hour_slot_free(s, now) for s in slots]
         )
         if isinstance(hour, Decision):
+            self._free(run, holder)
             return hour
-        run = self._take(account_id, "run", limits, holder, lambda slots: self._run_slots_free(slots, now, limits))
-        if isinstance(run, Decision):
-            self._free(hour, holder)
-            return run
         return Decision()
 
     def release_report(self, account_id: str, report_id: str) -> None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from google.api_core.exceptions import Aborted, Conflict, FailedPrecondition
 from google.cloud import firestore
+from google.cloud.firestore_v1.base_document import DocumentSnapshot
 from pydantic import BaseModel
 
 from carpulse.domain import refresh_lease, report_life
@@ -34,6 +39,11 @@ VEHICLES = "vehicles"
 # attempts can run out, and a failed finish would redo the VIN's Tesla calls on the task's retry.
 MAX_TRANSACTION_ATTEMPTS = 25
 _TERMINAL_REPORT = {ReportStatus.COMPLETE, ReportStatus.PARTIAL, ReportStatus.FAILED}
+# A guarded write retries only when another write changed the document between our read and our
+# commit; with one run per VIN that is an increment or a late duplicate, so a few rounds suffice.
+_GUARDED_ROUNDS = 40
+_LOST_RACE = (FailedPrecondition, Conflict, Aborted)
+R = TypeVar("R")
 
 
 def _doc(model: BaseModel) -> dict[str, Any]:
@@ -230,24 +240,45 @@ class FirestoreSessionStore:
 class FirestoreReportStore:
     """Reports in `reports/{id}`, per-VIN progress in `reports/{id}/vehicles/{vin}`.
 
-    A VIN's transitions are transactions on its own document only, so the VINs of one report never
-    contend with each other; the report document changes only at its few report-level transitions.
-    Whether every VIN has finished is a count aggregation, not a read of every VIN document.
+    A transition reads one document, decides with the domain's rules and writes it back on the
+    condition that it is unchanged since the read (`last_update_time`), re-reading when it was not.
+    Nobody holds a lock, so concurrent deliveries of one VIN never wait on or abort each other (a
+    read-write transaction's lock, under contention, runs out of attempts), and the VINs of one report
+    never touch a shared document: the report document changes only at its few report-level
+    transitions. Whether every VIN has finished is a count aggregation, not a read of every VIN.
     """
 
     def __init__(self, db: firestore.Client) -> None:
         self._db = db
-        # Bodies run per transaction, retries included: more runs than calls means contention.
+        # Reads per guarded write, re-reads included: more runs than calls means contention.
         self.transaction_runs: Counter[str] = Counter()
+
+    def _guarded(
+        self,
+        name: str,
+        ref: firestore.DocumentReference,
+        decide: Callable[[DocumentSnapshot], tuple[R, dict[str, Any] | None]],
+    ) -> R:
+        """Read, decide (result, changes or None for no write), write only if still unchanged."""
+        for round_ in range(_GUARDED_ROUNDS):
+            self.transaction_runs[name] += 1
+            snap = ref.get()
+            result, changes = decide(snap)
+            if changes is None:
+                return result
+            try:
+                ref.update(_plain(changes), option=self._db.write_option(last_update_time=snap.update_time))
+            except _LOST_RACE:
+                time.sleep(random.uniform(0, 0.02 * (round_ + 1)))  # let the other writer's commit settle
+                continue
+            return result
+        raise RuntimeError(f"{name}: the document kept changing for {_GUARDED_ROUNDS} rounds")
 
     def _ref(self, report_id: str) -> firestore.DocumentReference:
         return self._db.collection(REPORTS).document(report_id)
 
     def _vin_ref(self, report_id: str, vin: str) -> firestore.DocumentReference:
         return self._ref(report_id).collection(VEHICLES).document(vin)
-
-    def _tx(self) -> firestore.Transaction:
-        return self._db.transaction(max_attempts=MAX_TRANSACTION_ATTEMPTS)
 
     def create(self, report: ReportRequest, progress: list[VinProgress]) -> None:
         """Report and VIN documents in one batch: all or nothing."""
@@ -277,13 +308,10 @@ class FirestoreReportStore:
         self, report_id: str, status: ReportStatus, error: str | None = None, error_code: str | None = None
     ) -> None:
         """Move an open report to a status unless it already closed (late duplicate deliveries)."""
-        ref = self._ref(report_id)
 
-        @firestore.transactional
-        def move(tx: firestore.Transaction) -> None:
-            snap = ref.get(transaction=tx)
+        def move(snap: DocumentSnapshot) -> tuple[None, dict[str, Any] | None]:
             if not snap.exists or not ReportRequest.model_validate(snap.to_dict()).is_open:
-                return
+                return None, None
             changes: dict[str, Any] = {"status": status.value, "updated_at": firestore.SERVER_TIMESTAMP}
             if error is not None:
                 changes["error"] = error
@@ -292,67 +320,53 @@ class FirestoreReportStore:
             if status in _TERMINAL_REPORT:
                 changes["completed_at"] = firestore.SERVER_TIMESTAMP
                 changes["outcome"] = status.value
-            tx.update(ref, changes)
+            return None, changes
 
-        move(self._tx())
+        self._guarded("set_status", self._ref(report_id), move)
 
     def start_run(self, report_id: str, vin: str, run_id: str, now: datetime, lease_seconds: float) -> RunStart:
-        """Take the VIN's run lease in a transaction on the VIN document alone."""
-        ref = self._vin_ref(report_id, vin)
+        """Take the VIN's run lease with a guarded write on the VIN document alone."""
 
-        @firestore.transactional
-        def take(tx: firestore.Transaction) -> RunStart:
-            self.transaction_runs["start_run"] += 1
-            snap = ref.get(transaction=tx)
+        def take(snap: DocumentSnapshot) -> tuple[RunStart, dict[str, Any] | None]:
             if not snap.exists:
-                return "unknown"
+                return "unknown", None
             current = VinProgress.model_validate(snap.to_dict())
             if not report_life.may_finish(current.status):
-                return "finished"
+                return "finished", None
             if not report_life.run_lease_free(current, now):
-                return "busy"
-            tx.update(
-                ref,
-                {
-                    "run_id": run_id,
-                    "run_lease_until": report_life.lease_until(now, lease_seconds),
-                    "attempts": current.attempts + 1,
-                    "wait_until": None,
-                    "updated_at": firestore.SERVER_TIMESTAMP,
-                },
-            )
-            return "started"
+                return "busy", None
+            return "started", {
+                "run_id": run_id,
+                "run_lease_until": report_life.lease_until(now, lease_seconds),
+                "attempts": current.attempts + 1,
+                "wait_until": None,
+                "updated_at": firestore.SERVER_TIMESTAMP,
+            }
 
-        return take(self._tx())
+        return self._guarded("start_run", self._vin_ref(report_id, vin), take)
 
     def end_run(self, report_id: str, vin: str, run_id: str, changes: dict[str, object]) -> None:
         """Release the lease if it is still ours; patch the VIN unless it already finished."""
-        ref = self._vin_ref(report_id, vin)
 
-        @firestore.transactional
-        def release(tx: firestore.Transaction) -> None:
-            snap = ref.get(transaction=tx)
+        def release(snap: DocumentSnapshot) -> tuple[None, dict[str, Any] | None]:
             if not snap.exists or VinStatus(snap.get("status")).is_terminal:
-                return
-            update = dict(changes)
+                return None, None
+            update: dict[str, Any] = {**changes, "updated_at": firestore.SERVER_TIMESTAMP}
             if (snap.to_dict() or {}).get("run_id") == run_id:
                 update.update({"run_id": None, "run_lease_until": None})
-            tx.update(ref, _plain({**update, "updated_at": firestore.SERVER_TIMESTAMP}))
+            return None, update
 
-        release(self._tx())
+        self._guarded("end_run", self._vin_ref(report_id, vin), release)
 
     def update_vin(self, report_id: str, vin: str, changes: dict[str, object]) -> None:
         """Patch a VIN's progress unless it is already finished."""
-        ref = self._vin_ref(report_id, vin)
 
-        @firestore.transactional
-        def patch(tx: firestore.Transaction) -> None:
-            snap = ref.get(transaction=tx)
+        def patch(snap: DocumentSnapshot) -> tuple[None, dict[str, Any] | None]:
             if not snap.exists or VinStatus(snap.get("status")).is_terminal:
-                return
-            tx.update(ref, _plain({**changes, "updated_at": firestore.SERVER_TIMESTAMP}))
+                return None, None
+            return None, {**changes, "updated_at": firestore.SERVER_TIMESTAMP}
 
-        patch(self._tx())
+        self._guarded("update_vin", self._vin_ref(report_id, vin), patch)
 
     def add_tesla_requests(self, report_id: str, vin: str, count: int) -> None:
         """An atomic increment: exact whichever run (or retry) made the calls."""
@@ -360,16 +374,12 @@ class FirestoreReportStore:
             self._vin_ref(report_id, vin).update({"tesla_requests": firestore.Increment(count)})
 
     def finish_vin(self, report_id: str, vin: str, status: VinStatus, changes: dict[str, object]) -> bool:
-        """Open → finished, once, in a transaction on the VIN document alone."""
-        ref = self._vin_ref(report_id, vin)
+        """Open → finished, once, with a guarded write on the VIN document alone."""
 
-        @firestore.transactional
-        def finish(tx: firestore.Transaction) -> bool:
-            self.transaction_runs["finish_vin"] += 1
-            snap = ref.get(transaction=tx)
+        def finish(snap: DocumentSnapshot) -> tuple[bool, dict[str, Any] | None]:
             if not snap.exists or not report_life.may_finish(VinStatus(snap.get("status"))):
-                return False
-            update = {
+                return False, None
+            return True, {
                 **changes,
                 "status": status.value,
                 "run_id": None,
@@ -377,10 +387,8 @@ class FirestoreReportStore:
                 "wait_until": None,
                 "updated_at": firestore.SERVER_TIMESTAMP,
             }
-            tx.update(ref, _plain(update))
-            return True
 
-        return finish(self._tx())
+        return self._guarded("finish_vin", self._vin_ref(report_id, vin), finish)
 
     def unfinished_vins(self, report_id: str) -> int:
         """A count aggregation over the VIN documents (reads no document)."""
@@ -395,16 +403,13 @@ class FirestoreReportStore:
 
     def close(self, report_id: str, outcome: ReportStatus, changes: dict[str, object]) -> ReportRequest | None:
         """Open → outcome, once."""
-        ref = self._ref(report_id)
 
-        @firestore.transactional
-        def close(tx: firestore.Transaction) -> ReportRequest | None:
-            snap = ref.get(transaction=tx)
+        def close(snap: DocumentSnapshot) -> tuple[ReportRequest | None, dict[str, Any] | None]:
             if not snap.exists:
-                return None
+                return None, None
             report = ReportRequest.model_validate(snap.to_dict())
             if not report.is_open:
-                return None
+                return None, None
             update = {
                 **changes,
                 "status": outcome.value,
@@ -412,10 +417,9 @@ class FirestoreReportStore:
                 "completed_at": firestore.SERVER_TIMESTAMP,
                 "updated_at": firestore.SERVER_TIMESTAMP,
             }
-            tx.update(ref, _plain(update))
-            return report.model_copy(update={"status": outcome, "outcome": outcome})
+            return report.model_copy(update={"status": outcome, "outcome": outcome}), update
 
-        return close(self._tx())
+        return self._guarded("close", self._ref(report_id), close)
 
     def open_reports(self) -> list[ReportRequest]:
         """Reports in an open status (a single-field index on status serves the query)."""
