@@ -47,7 +47,7 @@ demo: venv prereqs  ## Whole flow locally: connect, request, per-VIN tasks, PDFs
 dev: venv prereqs  ## Run the local stack until Ctrl-C (URLs and env printed)
 	$(BIN)/python -m infra.local.stack $(if $(SCENARIO),--scenario $(SCENARIO))
 
-bench: venv  ## Render-time / PDF-size benchmark (median of several runs)
+bench: venv prereqs  ## Ratio table (concurrency, wall time, billed calls, storage, cold start, memory) + render times
 	$(BIN)/python -m infra.bench
 
 bundles: venv  ## Assemble each function's deployable source into build/functions/<name>/

@@ -1,151 +1,183 @@
-"""`make bench`: render time and PDF size per report, median of several runs.
+"""`make bench`: the ratio table of issue 11 (concurrency, wall time, billed calls, storage, cold
+start, memory), then render time and PDF size.
 
-Snapshots are built by the real normalisation from the simulator's scenario files (no stack, no
-network), so the figures measure our code only: each vehicle of the default scenario in each report
-language, plus one report with about 500 charging sessions. Wall-clock numbers belong here, never in
-tests.
+Two local stacks (the default and the business scenario) with 300 ms added to every Tesla call.
+Each figure is a ratio of two things measured in the same run, with its goal; wall-clock numbers
+belong here, never in tests (tests assert call counts and round trips from the simulator's log).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import time
-import tracemalloc
-from datetime import UTC, datetime, timedelta
+import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from carpulse.domain.snapshot import DataSource, Section, SectionNote, SectionState, VehicleSnapshot
-from carpulse.report.i18n import LANGUAGES
-from carpulse.report.pdf import render_vehicle_pdf
-from carpulse.services.normalise import build_snapshot
-from carpulse.tesla import schemas_dx as dx
-from carpulse.tesla.schemas import ChargingSession, VehicleData, VehicleSummary
-from infra.local.stack import DEFAULT_SCENARIO
+from carpulse.domain.tasks import TaskKind
+from infra.bench_common import LATENCY_MS, Figure, add_latency, print_table, say
+from infra.bench_render import print_render_table, scenario_snapshots
+from infra.local.stack import CLIENT_ID, DEFAULT_SCENARIO, LocalStack
 
-GENERATED = datetime(2026, 3, 14, 10, 0, tzinfo=UTC)
-# Per-vehicle files and the models that read them, as the worker's fetch would.
-_MODULES: dict[str, tuple[str, type[Any]]] = {
-    "service": ("service_data.json", dx.ServiceData),
-    "alerts": ("recent_alerts.json", dx.RecentAlerts),
-    "release_notes": ("release_notes.json", dx.ReleaseNotes),
-    "warranty": ("warranty.json", dx.WarrantyDetails),
-    "options": ("options.json", dx.VehicleOptions),
-    "specs": ("specs.json", dx.VehicleSpecs),
-    "fleet_status": ("fleet_status.json", dx.FleetStatus),
-}
-_ENDPOINTS = ("vehicle", "vehicle_data", "charging_history", *(name for name, _ in _MODULES.values()))
+if TYPE_CHECKING:
+    from infra.bench_report import InProcessReports
+
+__all__ = ["main", "scenario_snapshots"]  # scenario_snapshots: also used by infra/bench_concurrency.py
+BUSINESS = DEFAULT_SCENARIO.parent / "business"
+WALL_SIZES = (1, 5, 20, 50)
+HEADROOM = 0.75  # of a function's deployed memory: the most its peak may use
 
 
-def _read(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
+def business_figures(runs: int) -> list[Figure]:
+    """Everything measured on the business scenario (50 cars, 500 sessions)."""
+    from infra.bench_cold import cold_start_ratios
+    from infra.bench_fleet import paired
+    from infra.bench_report import InProcessReports, Scenario, minimum_plan
+    from infra.bench_stack import api_for, first_and_warm_vin_task, peak_memory, timed_report
+    from infra.local.owner import simulator_user_token
 
+    figures: list[Figure] = []
+    scenario = Scenario.read(BUSINESS)
+    online = [vin for vin, state in scenario.vehicles.items() if state == "online"]
+    region = json.loads((BUSINESS / "scenario.json").read_text())["account"]["region"]
+    with _stack(BUSINESS) as stack:
+        sim = stack.urls["tesla"]
+        add_latency(sim)
+        token = simulator_user_token(stack.urls, CLIENT_ID, stack.client_secret, stack.env["OAUTH_REDIRECT_URI"])
+        base = f"{sim}/fleet/{region}"
+        say("… our client against python-tesla-fleet-api")
+        for label, vins, history in (("1 VIN", online[:1], False), ("20 VINs", online[:20], False)):
+            ratio = paired(base, token["access_token"], vins, history=history, runs=runs)
+            figures.append(Figure(name=f"ours / python-tesla-fleet-api, {label}", value=ratio, goal=1.2))
+        ratio = paired(base, token["access_token"], [], history=True, runs=runs)
+        figures.append(Figure(name="ours / python-tesla-fleet-api, 500-session history", value=ratio, goal=1.2))
 
-def _spread(sessions: list[ChargingSession], copies: int) -> list[ChargingSession]:
-    """The history repeated `copies` times, each copy 91 days earlier, with its own session ids."""
-    out = []
-    for k in range(copies):
-        shift = timedelta(days=91 * k)
-        for s in sessions:
-            changes = {
-                "sessionId": (s.sessionId or 0) + 10_000_000 * k,
-                "chargeStartDateTime": s.chargeStartDateTime - shift if s.chargeStartDateTime else None,
-                "chargeStopDateTime": s.chargeStopDateTime - shift if s.chargeStopDateTime else None,
-            }
-            out.append(s.model_copy(update=changes))
-    return out
-
-
-def scenario_snapshots(
-    scenario: Path = DEFAULT_SCENARIO, language: str = "en", copies: int = 1
-) -> dict[str, VehicleSnapshot]:
-    """One snapshot per vehicle of a simulator scenario, as the worker would build it (no waking)."""
-    meta = _read(scenario / "scenario.json")
-    history = scenario / "charging_history.json"
-    raw_sessions = [ChargingSession.model_validate(s) for s in (_read(history) if history.exists() else [])]
-    sessions = _spread(raw_sessions, copies)
-    region = meta["account"]["region"]
-    out = {}
-    for vehicle in meta["vehicles"]:
-        vin = vehicle["vin"]
-        folder = scenario / "vehicles" / vin
-        notes: list[SectionNote] = []
-        data = None
-        if vehicle.get("state") == "online" and (folder / "vehicle_data.json").exists():
-            data = VehicleData.model_validate(_read(folder / "vehicle_data.json"))
-        else:
-            detail = {"state": vehicle.get("state") or "offline"}
-            notes.append(
-                SectionNote(
-                    section=Section.BATTERY, state=SectionState.MISSING, reason="reason.vehicle_asleep", detail=detail
+        say("… billed calls and round trips, business scenario")
+        reports = InProcessReports(stack)
+        one = reports.run([online[0]])
+        plan = minimum_plan(scenario, [online[0]], cached=False)
+        figures.append(_billing("business, one VIN", one.billed(), plan))
+        prepared = reports.run(list(scenario.vehicles), stop_before=lambda task: task.kind is TaskKind.VEHICLE)
+        figures.append(
+            Figure(
+                name="prepare, 500 sessions: round trips",
+                value=prepared.round_trips(TaskKind.PREPARE),
+                goal=3,
+                detail=f"{LATENCY_MS} ms each",
+            )
+        )
+        api = api_for(stack)
+        vins = list(scenario.vehicles)
+        for size in WALL_SIZES:
+            say(f"… report of {size} VIN(s) through the stack")
+            timed = timed_report(stack, api, vins[:size])
+            figures.append(
+                Figure(
+                    name=f"report wall / bound, N = {size}",
+                    value=timed.wall / timed.bound,
+                    goal=1.3,
+                    detail=timed.detail,
                 )
             )
-        # A missing file is what the simulator answers for it: the endpoint's documented empty shape.
-        modules = {
-            name: model.model_validate(_read(folder / file) if (folder / file).exists() else {})
-            for name, (file, model) in _MODULES.items()
-        }
-        sources = [
-            DataSource(endpoint=name, status=200, fetched_at=GENERATED - timedelta(minutes=2), region=region)
-            for name in _ENDPOINTS
-            if name != "vehicle_data" or data is not None
-        ]
-        out[vehicle["display_name"]] = build_snapshot(
-            report_id=f"bench-{vin[-6:]}",
-            generated_at=GENERATED,
-            region=region,
-            vin=vin,
-            summary=VehicleSummary.model_validate(vehicle),
-            data=data,
-            sessions=sessions,
-            notes=notes,
-            language=language,
-            sources=sources,
-            stored_invoices=frozenset(i.contentId for s in sessions for i in s.invoices if i.contentId),
-            **modules,
+        for name, (peak, limit) in sorted(peak_memory(stack).items()):
+            figures.append(
+                Figure(
+                    name=f"peak RSS / limit: {name}",
+                    value=peak / limit,
+                    goal=HEADROOM,
+                    detail=f"{peak:.0f} of {limit:.0f} MiB",
+                )
+            )
+        say("… the worker's first VIN task against a warm one")
+        first, warm = first_and_warm_vin_task(stack, reports, online[1])
+        figures.append(
+            Figure(
+                name="worker: first VIN task / warm", value=first / warm, goal=1.5, detail=f"{first:.2f}s, {warm:.2f}s"
+            )
         )
-    return out
+        add_latency(sim, 0)
+        stack.wait_idle()
+        say("… cold starts")
+        ready, real, hello = cold_start_ratios(stack, api.session_token, _deployed_key(reports))
+        for name, ratio in sorted(ready.items()):
+            figures.append(
+                Figure(name=f"first answer / hello-world: {name}", value=ratio, goal=2, detail=f"hello {hello:.2f}s")
+            )
+        for name, ratio in sorted(real.items()):
+            figures.append(Figure(name=f"first backed answer / hello-world: {name}", value=ratio, goal=None))
+    return figures
 
 
-def _measure(snapshot: VehicleSnapshot, runs: int) -> tuple[float, float, int, float]:
-    times = []
-    pdf = b""
-    for _ in range(runs):
-        started = time.perf_counter()
-        pdf = render_vehicle_pdf(snapshot)
-        times.append((time.perf_counter() - started) * 1000)
-    tracemalloc.start()
-    render_vehicle_pdf(snapshot)
-    peak = tracemalloc.get_traced_memory()[1] / 2**20
-    tracemalloc.stop()
-    return statistics.median(times), min(times), len(pdf), peak
+def default_figures() -> list[Figure]:
+    """Billed calls, storage and round trips of the default scenario, cold and a second time."""
+    from infra.bench_report import InProcessReports, Scenario, minimum_plan
+
+    scenario = Scenario.read(DEFAULT_SCENARIO)
+    vins = list(scenario.vehicles)
+    figures = []
+    with _stack(DEFAULT_SCENARIO) as stack:
+        add_latency(stack.urls["tesla"])
+        say("… billed calls, storage and round trips, default scenario")
+        reports = InProcessReports(stack)
+        for label, cached in (("default, cold", False), ("default, second report", True)):
+            run = reports.run(vins)
+            figures.append(_billing(label, run.billed(), minimum_plan(scenario, vins, cached=cached)))
+            figures.append(
+                Figure(
+                    name=f"storage operations per VIN task, {label}",
+                    value=run.storage_per_vin(),
+                    goal=15,
+                    detail=f"mean of {len(vins)}",
+                )
+            )
+            figures.append(
+                Figure(
+                    name=f"one VIN's Tesla phase: round trips, {label}",
+                    value=run.round_trips(TaskKind.VEHICLE),
+                    goal=4,
+                    detail=f"slowest VIN, {LATENCY_MS} ms each",
+                )
+            )
+    return figures
+
+
+def _billing(label: str, measured: int, plan: int) -> Figure:
+    return Figure(
+        name=f"billed calls / minimum plan, {label}", value=measured / plan, goal=1.05, detail=f"{measured} / {plan}"
+    )
+
+
+def _deployed_key(reports: InProcessReports) -> dict[str, str]:
+    """The public key as configuration, as deployed (locally it is otherwise derived from a secret)."""
+    from carpulse.keys import public_key_pem
+
+    app = reports.app
+    return {"PUBLIC_KEY_PEM": public_key_pem(app.secrets.get(app.settings.tesla_private_key_name))}
+
+
+def _stack(scenario: Path) -> LocalStack:
+    return LocalStack(
+        scenario=scenario,
+        log_dir=Path(tempfile.mkdtemp(prefix="carpulse-bench-")),
+        wake_seconds=1.0,
+        # A benchmark asks for more reports in an hour than an owner may.
+        extra_env={"MAX_VINS_PER_REPORT": "50", "MAX_REPORT_REQUESTS_PER_HOUR": "1000"},
+    )
 
 
 def main() -> int:
-    """Print render time (median, min), PDF size and peak memory per report and language."""
+    """Print the ratio table (and, unless --no-render, the render table)."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO)
+    parser.add_argument("--runs", type=int, default=7, help="paired runs per client comparison")
+    parser.add_argument("--render-runs", type=int, default=3)
+    parser.add_argument("--no-render", action="store_true")
     args = parser.parse_args()
-    cases: list[tuple[str, str, VehicleSnapshot]] = []
-    for language in LANGUAGES:
-        cases += [(name, language, snap) for name, snap in scenario_snapshots(args.scenario, language).items()]
-    big_name, big = next(iter(scenario_snapshots(args.scenario, "en", copies=42).items()))
-    cases.append((f"{big_name} ×42", "en", big))
-    print(
-        f"{'report':<22} {'lang':<4} {'sessions':>8} {'pages':>5} {'median ms':>10} {'min ms':>8}"
-        f" {'KiB':>7} {'peak MiB':>9}"
-    )
-    for name, language, snapshot in cases:
-        median, fastest, size, peak = _measure(snapshot, args.runs)
-        pages = render_vehicle_pdf(snapshot).count(b"/Type /Page\n")
-        print(
-            f"{name:<22} {language:<4} {len(snapshot.sessions):>8} {pages:>5} {median:>10.0f} {fastest:>8.0f}"
-            f" {size / 1024:>7.1f} {peak:>9.1f}"
-        )
-    return 0
+    figures = default_figures() + business_figures(args.runs)
+    print_table(figures)
+    if not args.no_render:
+        print()
+        print_render_table(args.render_runs, languages=("en",))
+    return 0 if all(f.met is not False for f in figures) else 1
 
 
 if __name__ == "__main__":

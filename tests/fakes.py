@@ -277,6 +277,9 @@ class FakeBlobs:
     def signed_url(self, name: str, ttl_seconds: int, download_name: str | None = None) -> str:
         return f"https://signed.invalid/{name}?ttl={ttl_seconds}"
 
+    def names(self, prefix: str) -> list[str]:
+        return sorted(k for k in self.items if k.startswith(prefix))
+
     def delete_prefix(self, prefix: str) -> int:
         doomed = [k for k in self.items if k.startswith(prefix)]
         for key in doomed:

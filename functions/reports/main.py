@@ -10,7 +10,6 @@ from carpulse.bootstrap import container
 from carpulse.http.api import bearer_token, endpoint, json_response, parse_json
 from carpulse.http.router import Endpoint, Router
 from carpulse.http.routes import API_PREFIX
-from carpulse.services.reports import ReportCreate
 
 
 class SessionCreate(BaseModel):
@@ -42,6 +41,8 @@ def list_vehicles(request: flask.Request) -> flask.Response:
 
 def create_report(request: flask.Request) -> flask.Response:
     """Request a report for some of the account's VINs (within its limits; Idempotency-Key honoured)."""
+    from carpulse.services.reports import ReportCreate  # the report use cases load on first use
+
     app = container()
     account = app.session_service.authenticate(bearer_token(request))
     body, key = parse_json(request, ReportCreate), request.headers.get("Idempotency-Key")

@@ -61,7 +61,7 @@ class ObjectKind:
     suffixes: tuple[str, ...]  # object names under accounts/ that end so are of this kind
 
 
-# Raw responses are `…/raw/{scope}/{endpoint}-{seq:03d}.json` and the charging partitions
+# Raw responses are `…/raw/{scope}/exchanges-{run:03d}.json` and the charging partitions
 # `…/work/charging/{vin}.json`: both end in a digit before `.json`, which no cache name does.
 _DIGIT_JSON = tuple(f"{digit}.json" for digit in range(10))
 
@@ -76,7 +76,14 @@ OBJECT_KINDS: tuple[ObjectKind, ...] = (
             "/report.json",
             "/charging-sessions.csv",
             "/invoices.zip",
+            "/work/vehicles.json",
         ),
+    ),
+    # One object per VIN (services/fetch.py): each entry carries its own fetched_at for freshness.
+    ObjectKind(
+        what="VIN cache: specs, options, release notes per firmware, stored invoice ids",
+        days=180,
+        suffixes=("/modules.json",),
     ),
     ObjectKind(what="specs cache (billed per result)", days=180, suffixes=("/specs.json",)),
     ObjectKind(what="options cache", days=30, suffixes=("/options.json",)),

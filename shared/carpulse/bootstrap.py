@@ -1,41 +1,79 @@
 """The composition root: builds adapters and services lazily, once per process.
 
-Nothing here runs at import time, so a cold start only pays for what its function uses.
+Nothing here runs at import time, and nothing is imported before it is used: a cold start only
+pays for what its function uses (the public key never loads the Google clients or the PDF stack).
+The report worker starts loading the PDF stack on a thread when its first task arrives, so those
+imports overlap that task's waits for Tesla.
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import os
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import cached_property, lru_cache
-
-import requests
-from google.api_core.client_options import ClientOptions
-from google.auth.credentials import AnonymousCredentials, Credentials
+from typing import TYPE_CHECKING, Any
 
 from carpulse.config import Settings, get_settings
-from carpulse.crypto import TokenCipher
-from carpulse.domain.models import Account
-from carpulse.gcp.ports import SecretSource
-from carpulse.services.connect import ConnectService
-from carpulse.services.finalise import FinaliseService
-from carpulse.services.prepare import PrepareService
-from carpulse.services.refresh_due import RefreshDueService
-from carpulse.services.regions import RegionRediscovery
-from carpulse.services.reports import ReportsService
-from carpulse.services.sessions import SessionService
-from carpulse.services.tokens import AccountTokenProvider, TokenRefresher, TokenVault
-from carpulse.services.vehicle_report import VehicleReportService
-from carpulse.services.worker import Worker
-from carpulse.tesla.auth import AuthDirectory, PartnerTokenProvider, TeslaAuthClient
-from carpulse.tesla.client import FleetClient, RawExchange, TokenProvider
-from carpulse.tesla.errors import WrongRegionError
+
+if TYPE_CHECKING:
+    import requests
+    from google.auth.credentials import Credentials
+
+    from carpulse.domain.models import Account
+    from carpulse.domain.tasks import WorkerTask
+    from carpulse.gcp.ports import SecretSource, TaskQueue
+    from carpulse.services.connect import ConnectService
+    from carpulse.services.refresh_due import RefreshDueService
+    from carpulse.services.reports import ReportsService
+    from carpulse.services.sessions import SessionService
+    from carpulse.services.tokens import TokenRefresher, TokenVault
+    from carpulse.services.worker import Worker
+    from carpulse.tesla.auth import AuthDirectory
+    from carpulse.tesla.client import FleetClient, RawExchange, TokenProvider
+    from carpulse.tesla.errors import WrongRegionError
+    from carpulse.tesla.transport import AccountGates
+
+# Imported on a thread by the worker's first task (see warm_up_report_stack).
+REPORT_STACK = (
+    "carpulse.report.pdf",
+    "carpulse.report.json_view",
+    "carpulse.report.csv_export",
+    "carpulse.services.sealing",
+    "carpulse.signing.pades",
+    "carpulse.gcp.cloud_tasks",  # for the last VIN's enqueue of the finalisation
+)
 
 
 def utc_now() -> datetime:
     """The clock of the application."""
     return datetime.now(UTC)
+
+
+_ENV_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _emulator_env(name: str, host: str) -> Iterator[None]:
+    """The client libraries read the emulator's address from the environment when a client is
+    built (and keep it): point it at this container's emulator for that moment only, so two
+    containers of one process (a test's second stack) each talk to their own."""
+    if not host:
+        yield
+        return
+    with _ENV_LOCK:
+        previous = os.environ.get(name)
+        os.environ[name] = host
+        try:
+            yield
+        finally:
+            if previous is None:
+                del os.environ[name]
+            else:
+                os.environ[name] = previous
 
 
 class Container:
@@ -49,16 +87,19 @@ class Container:
 
     def _credentials(self) -> Credentials | None:
         # Emulators take no credentials; in the cloud the default service account is used.
-        return AnonymousCredentials() if self.settings.is_local else None
+        if not self.settings.is_local:
+            return None
+        from google.auth.credentials import AnonymousCredentials
+
+        return AnonymousCredentials()
 
     @cached_property
     def firestore(self):
         """Firestore client (the emulator when FIRESTORE_EMULATOR_HOST is set)."""
         from google.cloud import firestore
 
-        if self.settings.firestore_emulator_host:
-            os.environ.setdefault("FIRESTORE_EMULATOR_HOST", self.settings.firestore_emulator_host)
-        return firestore.Client(project=self.settings.gcp_project, credentials=self._credentials())
+        with _emulator_env("FIRESTORE_EMULATOR_HOST", self.settings.firestore_emulator_host):
+            return firestore.Client(project=self.settings.gcp_project, credentials=self._credentials())
 
     @cached_property
     def blobs(self):
@@ -67,9 +108,8 @@ class Container:
 
         from carpulse.gcp.storage_blobs import GcsBlobStore
 
-        if self.settings.storage_emulator_host:
-            os.environ.setdefault("STORAGE_EMULATOR_HOST", self.settings.storage_emulator_host)
-        client = storage.Client(project=self.settings.gcp_project, credentials=self._credentials())
+        with _emulator_env("STORAGE_EMULATOR_HOST", self.settings.storage_emulator_host):
+            client = storage.Client(project=self.settings.gcp_project, credentials=self._credentials())
         return GcsBlobStore(
             client,
             self.settings.reports_bucket,
@@ -78,8 +118,15 @@ class Container:
         )
 
     @cached_property
-    def queue(self):
-        """TaskQueue over Cloud Tasks (REST transport, so the local emulator speaks the same API)."""
+    def queue(self) -> TaskQueue:
+        """TaskQueue over Cloud Tasks (REST transport, so the local emulator speaks the same API).
+
+        Its client is built on the first enqueue: the library takes a third of a second to import
+        and most requests queue nothing (a VIN task only when it is the last one)."""
+        return _LazyQueue(self._cloud_tasks_queue)
+
+    def _cloud_tasks_queue(self) -> TaskQueue:
+        from google.api_core.client_options import ClientOptions
         from google.cloud import tasks_v2
 
         from carpulse.gcp.cloud_tasks import CloudTasksQueue
@@ -104,6 +151,7 @@ class Container:
 
         if self.settings.secret_source == "env":  # noqa: S105 - a source name, not a secret
             return EnvSecretSource(os.environ)
+        from google.api_core.client_options import ClientOptions
         from google.cloud import secretmanager
 
         options = (
@@ -219,6 +267,7 @@ class Container:
 
         identity = SigningIdentity.from_secret(self.secrets.get(self.settings.report_signing_secret_name))
         if identity.kms_key_version:
+            from google.api_core.client_options import ClientOptions
             from google.cloud import kms
 
             from carpulse.gcp.kms_signing import KmsSigningKey
@@ -279,12 +328,30 @@ class Container:
 
     @cached_property
     def http(self) -> requests.Session:
-        """One HTTP session (connection pool) for every Tesla call of this instance."""
-        return requests.Session()
+        """One HTTP session (connection pool) for every Tesla call of this instance, with room for
+        every call an account may have in flight (so concurrent calls reuse their connections)."""
+        import requests
+        from requests.adapters import HTTPAdapter
+
+        from carpulse.tesla.transport import CALLS_IN_FLIGHT_PER_ACCOUNT
+
+        session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=2 * CALLS_IN_FLIGHT_PER_ACCOUNT)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        return session
+
+    @cached_property
+    def tesla_gates(self) -> AccountGates:
+        """Each account's bound on concurrent Tesla calls and its shared back-off after a 429."""
+        from carpulse.tesla.transport import AccountGates
+
+        return AccountGates()
 
     @cached_property
     def tesla_auth(self) -> AuthDirectory:
         """Tesla's OAuth servers (global and China), each with our application there."""
+        from carpulse.tesla.auth import AuthDirectory, TeslaAuthClient
 
         def build(name: str) -> TeslaAuthClient:
             realm = self.settings.auth_realm(name)
@@ -304,6 +371,9 @@ class Container:
     def vault(self) -> TokenVault:
         """Token encryption under the keyring in Secret Manager (re-read every
         TOKEN_KEYRING_REFRESH_SECONDS, and at once for a key id this instance lacks)."""
+        from carpulse.crypto import TokenCipher
+        from carpulse.services.tokens import TokenVault
+
         name = self.settings.token_encryption_key_name
         refresh = self.settings.token_keyring_refresh_seconds
         return TokenVault(TokenCipher(lambda: self.secrets.reread(name), refresh_seconds=refresh))
@@ -311,6 +381,8 @@ class Container:
     @cached_property
     def refresher(self) -> TokenRefresher:
         """Single-flight token refresher."""
+        from carpulse.services.tokens import TokenRefresher
+
         return TokenRefresher(
             self.accounts, self.tesla_auth, self.vault, self.clock, self.settings.refresh_margin_seconds
         )
@@ -323,8 +395,12 @@ class Container:
         *,
         region: str | None = None,
         on_wrong_region: Callable[[WrongRegionError], str] | None = None,
+        gate_key: str | None = None,
     ) -> FleetClient:
-        """A Fleet client for a base URL and token provider."""
+        """A Fleet client for a base URL and token provider (sharing the gate of `gate_key`)."""
+        from carpulse.tesla.client import FleetClient
+        from carpulse.tesla.transport import AccountGate
+
         return FleetClient(
             base_url=base_url,
             tokens=tokens,
@@ -333,30 +409,46 @@ class Container:
             observer=observer,
             region=region,
             on_wrong_region=on_wrong_region,
+            gate=self.tesla_gates.of(gate_key) if gate_key else AccountGate(),
         )
 
     def fleet_for_account(self, account: Account, observer: Callable[[RawExchange], None] | None = None) -> FleetClient:
         """A Fleet client acting for a connected account (re-discovers its region on 421)."""
+        from carpulse.services.regions import RegionRediscovery
+        from carpulse.services.tokens import AccountTokenProvider
+
         provider = AccountTokenProvider(account.account_id, self.accounts, self.refresher, self.vault, self.clock)
         rediscover = RegionRediscovery(
             account.account_id, provider, self.settings, self.accounts, lambda b, t: self.fleet(b, t), self.clock
         )
         return self.fleet(
-            account.fleet_api_base_url, provider, observer, region=account.region, on_wrong_region=rediscover
+            account.fleet_api_base_url,
+            provider,
+            observer,
+            region=account.region,
+            on_wrong_region=rediscover,
+            gate_key=account.account_id,
         )
 
     def partner_fleet_for_account(
         self, account: Account, observer: Callable[[RawExchange], None] | None = None
     ) -> FleetClient:
-        """A Fleet client with our partner token in the account's region (for specs)."""
+        """A Fleet client with our partner token in the account's region (for specs), sharing the
+        account's gate: its calls are about the owner's cars."""
+        from carpulse.tesla.auth import PartnerTokenProvider
+
         provider = PartnerTokenProvider(self.tesla_auth.for_region(account.region), audience=account.fleet_api_base_url)
-        return self.fleet(account.fleet_api_base_url, provider, observer, region=account.region)
+        return self.fleet(
+            account.fleet_api_base_url, provider, observer, region=account.region, gate_key=account.account_id
+        )
 
     # --- services --------------------------------------------------------------------------------
 
     @cached_property
     def connect(self) -> ConnectService:
         """OAuth initiate/callback."""
+        from carpulse.services.connect import ConnectService
+
         return ConnectService(
             settings=self.settings,
             states=self.states,
@@ -371,6 +463,8 @@ class Container:
     @cached_property
     def session_service(self) -> SessionService:
         """Login codes, sessions and the bearer check."""
+        from carpulse.services.sessions import SessionService
+
         return SessionService(
             codes=self.login_codes,
             sessions=self.sessions,
@@ -383,6 +477,8 @@ class Container:
     @cached_property
     def reports_api(self) -> ReportsService:
         """Frontend report use cases."""
+        from carpulse.services.reports import ReportsService
+
         return ReportsService(
             self.settings,
             self.sessions,
@@ -398,11 +494,13 @@ class Container:
 
     @cached_property
     def worker(self) -> Worker:
-        """Cloud Tasks worker."""
-        from carpulse.report.csv_export import sessions_csv
-        from carpulse.report.json_view import render_vehicle_json
-        from carpulse.report.pdf import render_vehicle_pdf
+        """Cloud Tasks worker (its first task starts loading the PDF stack on a thread)."""
+        from carpulse.services.finalise import FinaliseService
+        from carpulse.services.prepare import PrepareService
+        from carpulse.services.vehicle_report import VehicleReportService
+        from carpulse.services.worker import Worker
 
+        warm_up_report_stack()
         prepare = PrepareService(self.accounts, self.reports, self.blobs, self.queue, self.fleet_for_account)
         vehicle = VehicleReportService(
             accounts=self.accounts,
@@ -410,16 +508,16 @@ class Container:
             blobs=self.blobs,
             queue=self.queue,
             fleet_for_account=self.fleet_for_account,
-            render_pdf=render_vehicle_pdf,
+            render_pdf=_lazy("carpulse.report.pdf", "render_vehicle_pdf"),
             clock=self.clock,
-            render_json=render_vehicle_json,
+            render_json=_lazy("carpulse.report.json_view", "render_vehicle_json"),
             partner_fleet_for_account=self.partner_fleet_for_account if self.settings.fetch_specs else None,
             wake_wait_seconds=self.settings.wake_wait_seconds,
             offline_wait_seconds=self.settings.offline_wait_seconds,
             run_lease_seconds=self.settings.vin_run_lease_seconds,
-            seal=self.sealer.seal,
+            seal=lambda account_id, snapshot: self.sealer.seal(account_id, snapshot),
         )
-        finalise = FinaliseService(self.reports, self.blobs, sessions_csv)
+        finalise = FinaliseService(self.reports, self.blobs, _lazy("carpulse.report.csv_export", "sessions_csv"))
         return Worker(prepare, vehicle, finalise, self.queue, max_attempts=self.settings.task_max_attempts)
 
     @cached_property
@@ -434,7 +532,60 @@ class Container:
     @cached_property
     def refresh_due(self) -> RefreshDueService:
         """Scheduler token refresh."""
+        from carpulse.services.refresh_due import RefreshDueService
+
         return RefreshDueService(self.accounts, self.refresher, self.clock, self.settings.refresh_margin_seconds)
+
+
+class _LazyQueue:
+    """A TaskQueue whose adapter is built on the first enqueue (once, whichever thread is first)."""
+
+    def __init__(self, build: Callable[[], TaskQueue]) -> None:
+        self._build = build
+        self._queue: TaskQueue | None = None
+        self._lock = threading.Lock()
+
+    def enqueue(self, task: WorkerTask, delay_seconds: float = 0) -> bool:
+        """Create the task under its deterministic name; False if that name already exists."""
+        with self._lock:
+            if self._queue is None:
+                self._queue = self._build()
+        return self._queue.enqueue(task, delay_seconds)
+
+
+def _lazy(module: str, name: str) -> Callable[..., Any]:
+    """A function of a module that is imported on the first call (the worker's PDF stack)."""
+
+    def call(*args: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args)
+
+    return call
+
+
+def warm_up_report_stack() -> None:
+    """Import the PDF stack and parse its fonts on a daemon thread (once): that overlaps the waits
+    for Tesla, and a render that comes first simply waits for the module the thread is importing."""
+    global _warming
+    with _warm_lock:
+        if _warming is not None:
+            return
+        _warming = threading.Thread(target=_import_report_stack, name="warm-up", daemon=True)
+    _warming.start()
+
+
+def _import_report_stack() -> None:
+    for name in REPORT_STACK:
+        importlib.import_module(name)
+    # The first render would parse the report fonts (fpdf2 keeps them per process): parse them now.
+    from fpdf import FPDF
+
+    from carpulse.report.fonts import install_fonts
+
+    install_fonts(FPDF())
+
+
+_warm_lock = threading.Lock()
+_warming: threading.Thread | None = None
 
 
 @lru_cache(maxsize=1)

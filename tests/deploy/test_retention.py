@@ -24,13 +24,15 @@ ACCOUNT, REPORT = "0f3c9a1e5b7d4c2a", "5d41402abc4b2a76b9719d911017c592"
 VINS = ("5YJSA7H40FF000001", "LRW3F7EK4NC700000", "7SAYGDEE1PF123456")  # Tesla VINs end in serial digits
 # What each name-making function of carpulse.services.layout stores, and how long it may live.
 KIND_OF = {
-    "raw_object": REPORT_DAYS,
+    "raw_batch_object": REPORT_DAYS,
     "charging_partition": REPORT_DAYS,
     "pdf_object": REPORT_DAYS,
     "snapshot_object": REPORT_DAYS,
     "json_view_object": REPORT_DAYS,
     "sessions_csv_object": REPORT_DAYS,
     "invoices_zip_object": REPORT_DAYS,
+    "request_vehicles_object": REPORT_DAYS,
+    "vin_cache_object:modules.json": 180,
     "vin_cache_object:specs.json": 180,
     "vin_cache_object:options.json": 30,
     "invoice_object": None,  # kept while the account lives; disconnect deletes it
@@ -41,7 +43,9 @@ RULES = lifecycle_document()["rule"]
 def _names(function: str, vin: str) -> dict[str, str]:
     make = getattr(layout, function)
     if function == "vin_cache_object":
-        return {f"{function}:{name}": make(ACCOUNT, vin, name) for name in ("specs.json", "options.json")}
+        return {
+            f"{function}:{name}": make(ACCOUNT, vin, name) for name in ("modules.json", "specs.json", "options.json")
+        }
     arguments = {
         "account_id": ACCOUNT,
         "report_id": REPORT,
@@ -49,6 +53,7 @@ def _names(function: str, vin: str) -> dict[str, str]:
         "scope": vin,
         "endpoint": "vehicle_data",
         "seq": 7,
+        "batch": 7,
         "content_id": "INV-2024-000917",
     }
     wanted = inspect.signature(make).parameters
@@ -71,7 +76,7 @@ def test_each_object_lives_as_long_as_promised(kind, vin):
 
 def test_raw_responses_of_every_page_expire_with_their_report():
     for seq in (0, 1, 9, 10, 99, 123):
-        assert rule_days(layout.raw_object(ACCOUNT, REPORT, "account", "charging_history", seq), RULES) == REPORT_DAYS
+        assert rule_days(layout.raw_batch_object(ACCOUNT, REPORT, "account", seq), RULES) == REPORT_DAYS
 
 
 def test_ttl_policies_cover_the_expiry_fields_the_code_writes():

@@ -125,16 +125,16 @@ def test_offline_408_is_asked_again_later_then_explained(stack, app, api):
 def test_expired_token_401_refreshes_once_and_retries(stack, app, api):
     account = app.session_service.authenticate(api.session_token)
     generation = app.accounts.get(account.account_id).token_generation
-    _fault(stack, rf"/vehicles/{VIN}$", 401, count=1)
+    _fault(stack, VEHICLE_DATA, 401, count=1)
     report, snapshot = _report(stack, app, api)
     assert report["status"] == "complete"
     assert snapshot["battery"] is not None
     assert app.accounts.get(account.account_id).token_generation == generation + 1
-    assert [c["status"] for c in _calls(stack, f"/vehicles/{VIN}")] == [401, 200]
+    assert [c["status"] for c in _calls(stack, "/vehicle_data")] == [401, 200]
 
 
 def test_login_required_marks_the_account_and_fails_clearly(stack, app, api, owner):
-    _fault(stack, rf"/vehicles/{VIN}$", 401, body={"error": "login_required", "error_description": "revoked"})
+    _fault(stack, VEHICLE_DATA, 401, body={"error": "login_required", "error_description": "revoked"})
     report, _ = _report(stack, app, api)
     assert report["status"] == "failed"
     assert report["vehicles"][0]["error_code"] == "reconnect_required"

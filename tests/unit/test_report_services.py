@@ -64,10 +64,13 @@ class FakeFleet:
         self.calls.append(("release_notes", vin))
         return dx.ReleaseNotes.model_validate({"response": {"release_notes": [{"title": "Nested"}]}})
 
-    def fleet_status(self, vin):
-        self.calls.append(("fleet_status", vin))
+    def fleet_status(self, vins):
+        self.calls.append(("fleet_status", tuple(vins)))
         return dx.FleetStatus.model_validate(
-            {"key_paired_vins": [vin], "vehicle_info": {vin: {"total_number_of_keys": 3}}}
+            {
+                "key_paired_vins": list(vins),
+                "vehicle_info": {v: {"total_number_of_keys": 3, "firmware_version": "2026.2.3"} for v in vins},
+            }
         )
 
     def options(self, vin):
@@ -88,19 +91,20 @@ class FakeFleet:
         self.calls.append(("wake_up", vin))
         return VehicleSummary(vin=vin, state="asleep")
 
-    def charging_history(self):
-        self.calls.append("charging_history")
-        return [
+    def charging_history(self, vin=None):
+        self.calls.append(("charging_history", vin))
+        listing = [
             ChargingSession.model_validate(
                 {
                     "sessionId": i,
-                    "vin": vin,
+                    "vin": owner,
                     "fees": [],
                     "invoices": [{"fileName": f"inv{i}.pdf", "contentId": f"c{i}"}],
                 }
             )
-            for i, vin in enumerate([VIN_A, VIN_A, VIN_B, "OTHERVIN000000000"])
+            for i, owner in enumerate([VIN_A, VIN_A, VIN_B, "OTHERVIN000000000"])
         ]
+        return [s for s in listing if vin is None or s.vin == vin]
 
 
 class World:
@@ -205,7 +209,11 @@ def test_whole_flow_on_fakes(world):
     assert "asleep" in asleep.missing[0].message
     assert not next(v for v in status.vehicles if v.vin == VIN_A).missing
     # charging history fetched once for the whole request, attributed per VIN
-    assert world.fleet.calls.count("charging_history") == 1
+    assert world.fleet.calls.count(("charging_history", None)) == 1
+    # one fleet_status for every VIN; the state Tesla listed at request time stands in for /vehicles/{vin}
+    assert [c for c in world.fleet.calls if c[0] == "fleet_status"] == [("fleet_status", (VIN_A, VIN_B, VIN_C))]
+    assert not [c for c in world.fleet.calls if c[0] == "vehicle"]
+    assert world.fleet.calls.count("vehicles") == 1
     by_vin = {s.identity.vin: s for s in world.rendered}
     assert by_vin[VIN_A].charging.session_count == 2
     assert by_vin[VIN_B].charging.session_count == 1
@@ -286,12 +294,14 @@ def test_vehicle_that_left_the_account_fails_with_a_reason(world):
 
     view = world.api.request_report(world.account, ReportCreate(vins=[VIN_A, VIN_B]))
 
-    def gone(vin):
-        if vin == VIN_B:
-            raise TeslaNotFoundError("gone", status=404)
-        return VehicleSummary(vin=vin, state="online")
+    live = world.fleet.vehicle_data
 
-    world.fleet.vehicle = gone
+    def gone(vin, with_location=False):
+        if vin == VIN_B:  # a car no longer on the account: Tesla answers 404 for its VIN
+            raise TeslaNotFoundError("gone", status=404)
+        return live(vin, with_location)
+
+    world.fleet.vehicle_data = gone
     world.run_all_tasks()
     status = world.api.report_status(world.account, view.report_id)
     assert status.status is ReportStatus.PARTIAL
@@ -470,3 +480,78 @@ def test_the_sweeper_requeues_a_stalled_vehicle_and_the_report_finishes(world):
     assert sweeper.run().requeued == 1
     world.run_all_tasks()
     assert world.api.report_status(world.account, view.report_id).status is ReportStatus.COMPLETE
+
+
+def test_a_report_for_some_of_the_cars_lists_only_their_history(world):
+    world.api.request_report(world.account, ReportCreate(vins=[VIN_B]))
+    world.run_all_tasks()
+    assert [c for c in world.fleet.calls if c[0] == "charging_history"] == [("charging_history", VIN_B)]
+    assert world.rendered[-1].charging.session_count == 1
+
+
+def test_a_second_report_fetches_only_what_can_change(world):
+    world.api.request_report(world.account, ReportCreate(vins=[VIN_A]))
+    world.run_all_tasks()
+    first = Counter(c[0] for c in world.fleet.calls if isinstance(c, tuple))
+    world.api.request_report(world.account, ReportCreate(vins=[VIN_A]))
+    world.run_all_tasks()
+    second = Counter(c[0] for c in world.fleet.calls if isinstance(c, tuple)) - first
+    # Same firmware (fleet_status says so): the release notes are read from the VIN's cache.
+    assert second == Counter(
+        charging_history=1, fleet_status=1, vehicle_data=1, service_data=1, warranty=1, recent_alerts=1
+    )
+    assert world.rendered[-1].software.release_notes[0].title == "Nested"
+
+
+def test_a_stale_request_time_state_is_asked_again(world):
+    world.api.request_report(world.account, ReportCreate(vins=[VIN_A]))
+    prepare, _ = world.queue.tasks.popitem()[1]
+    world.worker.handle(prepare, 0)
+    world.clock.advance(world.vehicle.state_fresh_seconds + 1)
+    world.run_all_tasks()
+    assert ("vehicle", VIN_A) in world.fleet.calls
+
+
+class CountingBlobs(FakeBlobs):
+    def __init__(self):
+        super().__init__()
+        self.ops = Counter()
+
+    def put(self, name, data, content_type):
+        self.ops[name.split("/")[4] if "/reports/" in name else name.split("/")[2]] += 1
+        super().put(name, data, content_type)
+
+    def get(self, name):
+        self.ops[name.split("/")[4] if "/reports/" in name else name.split("/")[2]] += 1
+        return super().get(name)
+
+
+def test_a_vehicle_task_keeps_its_storage_traffic_small(world):
+    world.blobs = world.vehicle.blobs = world.prepare.blobs = world.api.blobs = CountingBlobs()
+    world.api.request_report(world.account, ReportCreate(vins=[VIN_A]))
+    prepare, _ = world.queue.tasks.popitem()[1]
+    world.worker.handle(prepare, 0)
+    world.blobs.ops.clear()
+    vehicle, _ = world.queue.tasks.popitem()[1]
+    world.worker.handle(vehicle, 0)
+    # snapshot (look, write), partition, the VIN's cache (read, write), JSON view, PDF, and each of
+    # the VIN's two invoices once (this fake Tesla shows the recorder nothing: no raw batch here)
+    assert sum(world.blobs.ops.values()) == 9
+    assert world.blobs.ops["cache"] == 4
+
+
+def test_a_refused_fleet_status_is_a_note_on_every_vin_and_asked_once(world):
+    from carpulse.tesla.errors import TeslaBadRequestError
+
+    calls = []
+
+    def refused(vins):
+        calls.append(tuple(vins))
+        raise TeslaBadRequestError("no", status=400)
+
+    world.fleet.fleet_status = refused
+    world.api.request_report(world.account, ReportCreate(vins=[VIN_A, VIN_B]))
+    world.run_all_tasks()
+    assert calls == [(VIN_A, VIN_B)]  # prepare asked once; the VIN tasks did not ask again
+    for snapshot in world.rendered:
+        assert [n.reason for n in snapshot.notes if n.section == "fleet_status"] == ["reason.tesla_status"]

@@ -195,6 +195,10 @@ class BlobStore(Protocol):
         """A short-lived GET URL for an object."""
         ...
 
+    def names(self, prefix: str) -> list[str]:
+        """The names of the objects under a prefix."""
+        ...
+
     def delete_prefix(self, prefix: str) -> int:
         """Delete every object under a prefix; returns how many."""
         ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from functools import cached_property
 
@@ -10,6 +11,8 @@ import google.auth.transport.requests
 from google.api_core.exceptions import NotFound
 from google.auth.credentials import Credentials
 from google.cloud import storage
+
+BATCH_DELETE = 100  # objects per batch request (Cloud Storage takes up to 100 calls in one batch)
 
 
 class GcsBlobStore:
@@ -28,6 +31,8 @@ class GcsBlobStore:
         self._bucket = client.bucket(bucket)
         self._signing_sa = signing_service_account
         self._emulator_host = emulator_host
+        self._signing: Credentials | None = None
+        self._signing_lock = threading.Lock()
 
     def put(self, name: str, data: bytes, content_type: str) -> None:
         """Write an object (deterministic names make repeats harmless)."""
@@ -54,18 +59,35 @@ class GcsBlobStore:
             kwargs["credentials"] = self._local_signer
             kwargs["api_access_endpoint"] = self._emulator_host
         else:
-            credentials, _ = google.auth.default()
-            credentials.refresh(google.auth.transport.requests.Request())
+            credentials = self._signing_credentials()
             kwargs["service_account_email"] = self._signing_sa or getattr(credentials, "service_account_email", None)
             kwargs["access_token"] = credentials.token
         return blob.generate_signed_url(**kwargs)
 
+    def _signing_credentials(self) -> Credentials:
+        """The function's credentials, refreshed only when their token is about to expire (a status
+        poll signs a URL per VIN: one token fetch per hour, not one per URL)."""
+        with self._signing_lock:
+            if self._signing is None:
+                self._signing, _ = google.auth.default()
+            if not self._signing.valid:
+                self._signing.refresh(google.auth.transport.requests.Request())
+            return self._signing
+
+    def names(self, prefix: str) -> list[str]:
+        """The names of the objects under a prefix."""
+        return [blob.name for blob in self._client.list_blobs(self._bucket, prefix=prefix)]
+
     def delete_prefix(self, prefix: str) -> int:
-        """Delete every object under a prefix."""
+        """Delete every object under a prefix, in batches (one request per BATCH_DELETE objects)."""
         count = 0
-        for blob in self._client.list_blobs(self._bucket, prefix=prefix):
-            blob.delete()
-            count += 1
+        names = self.names(prefix)
+        for start in range(0, len(names), BATCH_DELETE):
+            # Not found is fine: a concurrent delete of the same prefix got there first.
+            with self._client.batch(raise_exception=False):
+                for name in names[start : start + BATCH_DELETE]:
+                    self._bucket.delete_blob(name)
+            count += len(names[start : start + BATCH_DELETE])
         return count
 
     @cached_property

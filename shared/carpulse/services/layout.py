@@ -14,9 +14,14 @@ def report_prefix(account_id: str, report_id: str) -> str:
     return f"{account_prefix(account_id)}reports/{report_id}/"
 
 
-def raw_object(account_id: str, report_id: str, scope: str, endpoint: str, seq: int) -> str:
-    """A raw Tesla response (`scope` is "account" or a VIN)."""
-    return f"{report_prefix(account_id, report_id)}raw/{scope}/{endpoint}-{seq:03d}.json"
+def raw_batch_object(account_id: str, report_id: str, scope: str, batch: int) -> str:
+    """The raw Tesla responses of one run (`scope` is "account" or a VIN; `batch` its run number)."""
+    return f"{report_prefix(account_id, report_id)}raw/{scope}/exchanges-{batch:03d}.json"
+
+
+def request_vehicles_object(account_id: str, report_id: str) -> str:
+    """The account's vehicle list as Tesla gave it when the report was requested."""
+    return f"{report_prefix(account_id, report_id)}work/vehicles.json"
 
 
 def charging_partition(account_id: str, report_id: str, vin: str) -> str:
@@ -35,7 +40,7 @@ def snapshot_object(account_id: str, report_id: str, vin: str) -> str:
 
 
 def vin_cache_object(account_id: str, vin: str, name: str) -> str:
-    """Per-VIN cache of what does not change (specs, options), kept with the account."""
+    """Per-VIN cache of what does not change (specs, options, release notes), kept with the account."""
     return f"{account_prefix(account_id)}cache/{vin}/{name}"
 
 

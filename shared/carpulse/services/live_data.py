@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from carpulse.domain.snapshot import SectionNote, SectionState
 from carpulse.services.fetch import note_for
 from carpulse.tesla.client import FleetClient
-from carpulse.tesla.errors import TeslaError, VehicleOfflineError
+from carpulse.tesla.errors import TeslaError, TeslaNotFoundError, VehicleOfflineError
 from carpulse.tesla.schemas import VehicleData, VehicleSummary
 
 
@@ -50,6 +50,12 @@ def _missing(reason: str, **detail: str) -> LiveData:
     )
 
 
+def wakes_first(summary: VehicleSummary, policy: LivePolicy) -> bool:
+    """Whether this round only wakes the car (its modules are fetched in the round that reads it)."""
+    sleeping = summary.state not in ("online", "offline")
+    return sleeping and policy.allow_wake and policy.wait_round < policy.max_wait_rounds
+
+
 def read_live_data(fleet: FleetClient, vin: str, summary: VehicleSummary, policy: LivePolicy) -> LiveData | WaitForCar:
     """vehicle_data when the car is online; otherwise wake (if allowed), wait, or explain."""
     rounds_left = policy.wait_round < policy.max_wait_rounds
@@ -63,7 +69,7 @@ def read_live_data(fleet: FleetClient, vin: str, summary: VehicleSummary, policy
             if not policy.allow_wake:
                 return _missing("reason.vehicle_unavailable")
         except TeslaError as exc:
-            if exc.retryable:
+            if exc.retryable or isinstance(exc, TeslaNotFoundError):  # 404: the car left the account
                 raise
             return LiveData(data=None, notes=[note_for("vehicle_data", exc)])
     if summary.state == "offline":

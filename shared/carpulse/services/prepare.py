@@ -1,11 +1,17 @@
-"""The request-level "prepare" task: account-level fetches once, then one task per VIN."""
+"""The request-level "prepare" task: account-level fetches once, then one task per VIN.
+
+Its Tesla calls run side by side: the charging history (one listing for the whole account, or one
+per VIN with `vin=` when the report covers only some of its cars, so no page is read for a car
+outside the report) and one fleet_status for every VIN of the report. The vehicle state comes
+from the list fetched when the report was requested.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from carpulse.domain import report_life
 from carpulse.domain.models import Account, ReportRequest, ReportStatus, VinStatus
@@ -17,9 +23,12 @@ from carpulse.logs import log_fields
 from carpulse.services import layout
 from carpulse.services.fetch import note_for
 from carpulse.services.normalise import partition_sessions
+from carpulse.services.partition import SeenVehicles, VinPartition, fleet_status_of, load_seen
 from carpulse.services.raw import RawRecorder
+from carpulse.tesla import schemas_dx as dx
 from carpulse.tesla.client import FleetClient, RawExchange
 from carpulse.tesla.errors import RateLimitedError, ScopeOrTokenError, TeslaError
+from carpulse.tesla.fanout import run_all, run_pair
 from carpulse.tesla.schemas import ChargingSession
 
 log = logging.getLogger(__name__)
@@ -50,29 +59,35 @@ class PrepareService:
         self.reports.set_status(report_id, ReportStatus.PREPARING)
         recorder = RawRecorder(self.blobs, account.account_id, report_id, "account")
         fleet = self.fleet_for_account(account, recorder)
+        seen = load_seen(self.blobs, account.account_id, report_id)
         try:
             # Ownership was checked against /vehicles when the report was requested, seconds ago;
             # a car that left the account since then gets a 404 in its own task.
-            sessions, note = self._charging_history(fleet)
+            (sessions, note), (status, status_note) = run_pair(
+                lambda: self._charging_history(fleet, _history_filter(report.vins, seen)),
+                lambda: self._fleet_status(fleet, report.vins),
+            )
         except ReconnectRequiredError:
             self._fail_all(report, "reconnect_required")
             return
+        finally:
+            recorder.flush()
         by_vin = partition_sessions(sessions, vins=report.vins)
-        sources = [
-            DataSource(
-                endpoint=x.endpoint, status=x.status, fetched_at=x.received_at, region=account.region
-            ).model_dump(mode="json")
-            for x in recorder.exchanges
-        ]
+        sources = _sources(recorder.exchanges, seen, account.region)
+        summaries = {v.vin: v for v in seen.vehicles if v.vin} if seen else {}
         for vin in report.vins:
-            partition = {
-                "sessions": [s.model_dump(mode="json") for s in by_vin.get(vin, [])],
-                "note": note.model_dump(mode="json") if note else None,
-                "sources": sources,
-            }
+            partition = VinPartition(
+                sessions=None if note else by_vin.get(vin, []),
+                note=note,
+                sources=sources,
+                summary=summaries.get(vin),
+                seen_at=seen.seen_at if seen else None,
+                fleet_status=fleet_status_of(status, vin) if status else None,
+                fleet_status_note=status_note,
+            )
             self.blobs.put(
                 layout.charging_partition(account.account_id, report_id, vin),
-                json.dumps(partition, ensure_ascii=False).encode(),
+                partition.model_dump_json().encode(),
                 "application/json",
             )
         self.reports.set_status(report_id, ReportStatus.RUNNING)
@@ -86,10 +101,28 @@ class PrepareService:
         )
 
     @staticmethod
-    def _charging_history(fleet: FleetClient) -> tuple[list[ChargingSession], SectionNote | None]:
-        """All pages; a refusal is a note on the charging section, not a failed report."""
+    def _fleet_status(fleet: FleetClient, vins: Sequence[str]) -> tuple[dx.FleetStatus | None, SectionNote | None]:
+        """One call for every VIN of the report; a failure is a note on each VIN's security section."""
         try:
-            sessions = fleet.charging_history()
+            return fleet.fleet_status(vins), None
+        except RateLimitedError:
+            raise
+        except TeslaError as exc:
+            if exc.retryable:
+                raise
+            return None, note_for("fleet_status", exc)
+
+    @staticmethod
+    def _charging_history(
+        fleet: FleetClient, vins: Sequence[str] | None
+    ) -> tuple[list[ChargingSession], SectionNote | None]:
+        """All pages (of the given VINs only, or of the account); a refusal is a note, not a failure."""
+        try:
+            if vins is None:
+                sessions = fleet.charging_history()
+            else:
+                listings = run_all([partial(fleet.charging_history, vin=vin) for vin in vins])
+                sessions = [s for listing in listings for s in listing]
         except ScopeOrTokenError:
             note = SectionNote(
                 section="charging_history",
@@ -120,3 +153,19 @@ class PrepareService:
             )
         self.reports.close(report.report_id, ReportStatus.FAILED, {"error": text, "error_code": code})
         log.warning("report failed", extra=log_fields(report=report.report_id, code=code))
+
+
+def _history_filter(vins: Sequence[str], seen: SeenVehicles | None) -> Sequence[str] | None:
+    """The VINs to list the history of one by one, or None for one listing of the whole account."""
+    if seen is None:
+        return None
+    listed = {v.vin for v in seen.vehicles if v.vin}
+    return vins if listed - set(vins) else None
+
+
+def _sources(exchanges: list[RawExchange], seen: SeenVehicles | None, region: str) -> list[DataSource]:
+    """The account-level calls every VIN's report lists: the request-time vehicle list, then prepare's."""
+    listed = [DataSource(endpoint="vehicles", status=200, fetched_at=seen.seen_at, region=region)] if seen else []
+    return listed + [
+        DataSource(endpoint=x.endpoint, status=x.status, fetched_at=x.received_at, region=region) for x in exchanges
+    ]

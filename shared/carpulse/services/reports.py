@@ -26,8 +26,10 @@ from carpulse.gcp.ports import AccountStore, BlobStore, Clock, ReportStore, Sess
 from carpulse.logs import log_fields, mask_vin
 from carpulse.services import layout
 from carpulse.services.limits import ReportGate
+from carpulse.services.partition import SeenVehicles, store_seen
 from carpulse.tesla.client import FleetClient
 from carpulse.tesla.errors import PartnerNotRegisteredError, TeslaError
+from carpulse.tesla.schemas import VehicleSummary
 
 log = logging.getLogger(__name__)
 _VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
@@ -116,11 +118,14 @@ class ReportsService:
 
     def list_vehicles(self, account: Account) -> list[VehicleView]:
         """The account's vehicles from Tesla's cheap list call (never wakes a car)."""
+        vehicles = self._tesla_vehicles(account)
+        return [VehicleView(vin=v.vin, display_name=v.display_name, state=v.state) for v in vehicles if v.vin]
+
+    def _tesla_vehicles(self, account: Account) -> list[VehicleSummary]:
         try:
-            vehicles = self.fleet_for_account(account).vehicles()
+            return self.fleet_for_account(account).vehicles()
         except TeslaError as exc:  # login_required arrives as ReconnectRequiredError (409)
             raise self._upstream(exc) from exc
-        return [VehicleView(vin=v.vin, display_name=v.display_name, state=v.state) for v in vehicles if v.vin]
 
     def request_report(self, account: Account, body: ReportCreate, idempotency_key: str | None = None) -> ReportView:
         """Within the account's limits and its Idempotency-Key (services/limits.py): check ownership
@@ -138,7 +143,8 @@ class ReportsService:
         )
 
     def _create_report(self, account: Account, body: ReportCreate, report_id: str) -> ReportView:
-        owned = {vehicle.vin for vehicle in self.list_vehicles(account)}
+        listed = self._tesla_vehicles(account)
+        owned = {vehicle.vin for vehicle in listed if vehicle.vin}
         foreign = [vin for vin in body.vins if vin not in owned]
         if foreign:
             # Same answer whether the VIN exists elsewhere or not: nothing to learn by probing.
@@ -157,6 +163,8 @@ class ReportsService:
             expires_at=expires_at,
         )
         progress = [VinProgress(vin=vin, updated_at=now, expires_at=expires_at) for vin in body.vins]
+        # The state Tesla just gave: the report's tasks use it while fresh instead of asking again.
+        store_seen(self.blobs, account.account_id, report.report_id, SeenVehicles(seen_at=now, vehicles=listed))
         self.reports.create(report, progress)
         try:
             self.queue.enqueue(WorkerTask(kind=TaskKind.PREPARE, report_id=report.report_id))

@@ -13,6 +13,7 @@ import json
 import logging
 import secrets
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -27,8 +28,9 @@ from carpulse.logs import log_fields, mask_vin
 from carpulse.services import layout
 from carpulse.services.battery_health import with_battery_health
 from carpulse.services.fetch import FetchedVehicle, ModuleFetcher
-from carpulse.services.live_data import LiveData, LivePolicy, WaitForCar, read_live_data
+from carpulse.services.live_data import LiveData, LivePolicy, WaitForCar, read_live_data, wakes_first
 from carpulse.services.normalise import build_snapshot
+from carpulse.services.partition import VinPartition
 from carpulse.services.raw import RawRecorder
 from carpulse.tesla.client import FleetClient, RawExchange
 from carpulse.tesla.errors import TeslaNotFoundError
@@ -59,6 +61,8 @@ class VehicleReportService:
     offline_wait_seconds: float = 60.0
     max_wait_rounds: int = 3
     run_lease_seconds: float = 600.0  # longer than a run can last (the function's timeout)
+    # How long the state Tesla listed at request time stands in for GET /vehicles/{vin}.
+    state_fresh_seconds: float = 120.0
     # Renders with the check mark, signs and stores the verification record (services/sealing.py).
     seal: Callable[[str, VehicleSnapshot], bytes] | None = None
 
@@ -97,11 +101,12 @@ class VehicleReportService:
         self.reports.update_vin(
             report.report_id, vin, {"status": VinStatus.FETCHING.value, "step": "fetching vehicle data"}
         )
-        recorder = RawRecorder(self.blobs, account.account_id, report.report_id, vin)
+        recorder = RawRecorder(self.blobs, account.account_id, report.report_id, vin, batch=task.wait_round)
         try:
             snapshot = self._fetch(task, account, report, vin, run_id, recorder)
         finally:
             self.reports.add_tesla_requests(report.report_id, vin, recorder.request_count)
+            recorder.flush()
         if snapshot is not None:
             self._finish(account, report, vin, snapshot)
 
@@ -110,16 +115,25 @@ class VehicleReportService:
     ) -> VehicleSnapshot | None:
         """Every Tesla call of the VIN; None when the VIN failed or the task re-queued itself."""
         fleet = self.fleet_for_account(account, recorder)
-        sessions, charging_note, account_sources = self._charging_partition(account, report, vin)
+        part = self._charging_partition(account, report, vin)
+        sessions, charging_note, account_sources = part.sessions, part.note, part.sources
+        modules = ModuleFetcher(fleet, self._partner(account, recorder), self.blobs, account.account_id, self.clock)
         try:
-            summary = fleet.vehicle(vin)
-            live = read_live_data(fleet, vin, summary, self._policy(account, report, task))
-            if isinstance(live, WaitForCar):
-                self._wait(report, task, run_id, live)
-                return None
-            fetched = ModuleFetcher(
-                fleet, self._partner(account, recorder), self.blobs, account.account_id, self.clock
-            ).run(vin, sessions or [])
+            summary = self._summary(fleet, part, task, vin)
+            policy = self._policy(account, report, task)
+            # The modules do not depend on the car's live data: both run side by side, unless this
+            # round only wakes the car (then everything is fetched in the round that reads it).
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="modules") as pool:
+                later: Future[FetchedVehicle] | None = None
+                if not wakes_first(summary, policy):
+                    later = pool.submit(modules.run, vin, sessions or [], part.fleet_status, part.fleet_status_note)
+                live = read_live_data(fleet, vin, summary, policy)
+                if isinstance(live, WaitForCar):
+                    self._wait(report, task, run_id, live)
+                    return None
+                if later is None:  # cannot happen (only a wake skips the modules), but never go without
+                    later = pool.submit(modules.run, vin, sessions or [], part.fleet_status, part.fleet_status_note)
+                fetched = later.result()
         except ReconnectRequiredError:
             self.fail(report.report_id, vin, "reconnect_required")
             return None
@@ -174,6 +188,16 @@ class VehicleReportService:
         if current is None or current.run_lease_until is None:
             return 1.0
         return max(1.0, (current.run_lease_until - self.clock()).total_seconds())
+
+    def _summary(self, fleet: FleetClient, part: VinPartition, task: WorkerTask, vin: str) -> VehicleSummary:
+        """The state Tesla listed at request time while it is fresh, else GET /vehicles/{vin}.
+
+        A later round (after a wake or an unreachable car) always asks again: the state changed."""
+        seen = part.seen_at
+        fresh = seen is not None and (self.clock() - seen).total_seconds() <= self.state_fresh_seconds
+        if part.summary is not None and fresh and task.wait_round == 0:
+            return part.summary
+        return fleet.vehicle(vin)
 
     def _policy(self, account: Account, report: ReportRequest, task: WorkerTask) -> LivePolicy:
         return LivePolicy(
@@ -256,15 +280,9 @@ class VehicleReportService:
         self.blobs.put(names["pdf_object"], pdf, "application/pdf")
         return names
 
-    def _charging_partition(
-        self, account: Account, report: ReportRequest, vin: str
-    ) -> tuple[list[ChargingSession] | None, SectionNote | None, list[DataSource]]:
+    def _charging_partition(self, account: Account, report: ReportRequest, vin: str) -> VinPartition:
         raw = self.blobs.get(layout.charging_partition(account.account_id, report.report_id, vin))
         if raw is None:
             note = SectionNote(section="charging_history", state=SectionState.FAILED, reason="reason.not_prepared")
-            return None, note, []
-        body = json.loads(raw)
-        sources = [DataSource.model_validate(s) for s in body.get("sources", [])]
-        if body.get("note"):
-            return None, SectionNote.model_validate(body["note"]), sources
-        return [ChargingSession.model_validate(item) for item in body.get("sessions", [])], None, sources
+            return VinPartition(note=note)
+        return VinPartition.model_validate_json(raw)

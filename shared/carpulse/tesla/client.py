@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from carpulse.tesla.errors import UnexpectedResponseError
+from carpulse.tesla.fanout import run_all
 from carpulse.tesla.schemas import (
     ChargingHistoryPage,
     ChargingSession,
@@ -47,7 +51,8 @@ VEHICLE_DATA_ENDPOINTS = (
     "vehicle_config",
     "vehicle_state",
 )
-MAX_HISTORY_PAGES = 500  # 25,000 sessions: a bound, so a server that never says "no more" cannot loop us
+MAX_HISTORY_PAGES = 500  # 50,000 sessions: a bound, so a server that never says "no more" cannot loop us
+HISTORY_PAGE_SIZE = 100  # Tesla's largest page: the fewest billed calls for a history
 
 
 @dataclass
@@ -116,9 +121,10 @@ class FleetClient(FleetTransport):
         """GET /api/1/vehicles/{vin}/specs: needs a client built with a partner token (billed per result)."""
         return self._get_model("specs", f"/api/1/vehicles/{vin}/specs", VehicleSpecs)
 
-    def fleet_status(self, vin: str) -> FleetStatus:
-        """POST /api/1/vehicles/fleet_status for one VIN (Tesla recommends one at a time)."""
-        response = self._send("POST", "fleet_status", "/api/1/vehicles/fleet_status", json_body={"vins": [vin]})
+    def fleet_status(self, vins: Sequence[str]) -> FleetStatus:
+        """POST /api/1/vehicles/fleet_status for several VINs in one billed call."""
+        body = {"vins": list(vins)}
+        response = self._send("POST", "fleet_status", "/api/1/vehicles/fleet_status", json_body=body)
         return self._parse(FleetStatus, response_object(response, "fleet_status"))
 
     def invoice(self, content_id: str) -> bytes:
@@ -186,36 +192,43 @@ class FleetClient(FleetTransport):
         start_time: datetime | None = None,
         end_time: datetime | None = None,
         sort_order: str = "DESC",
-        page_size: int = 50,
+        page_size: int = HISTORY_PAGE_SIZE,
     ) -> list[ChargingSession]:
         """GET /api/1/dx/charging/history: every page, sessions de-duplicated by id.
 
-        Tesla documents `pageNo` without saying where it starts; we start at 0 and drop repeats, so
-        a 1-based server (page 0 == page 1) costs one extra call instead of duplicated or lost sessions.
+        The first page tells how many sessions there are; the other pages are then fetched side by
+        side. Tesla documents `pageNo` without saying where it starts; we start at 0 and drop
+        repeats, so a 1-based server (page 0 == page 1) costs one extra call instead of duplicated
+        or lost sessions: what is still missing after the known pages is read page by page.
         """
+        filters: dict[str, Any] = {"pageSize": page_size, "sortBy": "chargeStartDateTime", "sortOrder": sort_order}
+        if vin:
+            filters["vin"] = vin
+        if start_time:
+            filters["startTime"] = start_time.isoformat()
+        if end_time:
+            filters["endTime"] = end_time.isoformat()
+
+        def page(page_no: int) -> ChargingHistoryPage:
+            params = {"pageNo": page_no, **filters}
+            return self._get_model("charging_history", "/api/1/dx/charging/history", ChargingHistoryPage, params)
+
+        pages = [page(0)]
+        total = pages[0].totalResults
+        if total is not None and _has_more(pages[0], len(pages[0].data), page_size):
+            known = min(math.ceil(total / page_size), MAX_HISTORY_PAGES)
+            pages += run_all([partial(page, n) for n in range(1, known)])
         sessions: dict[str, ChargingSession] = {}
         stale_pages = 0
         for page_no in range(MAX_HISTORY_PAGES):
-            params: dict[str, Any] = {
-                "pageNo": page_no,
-                "pageSize": page_size,
-                "sortBy": "chargeStartDateTime",
-                "sortOrder": sort_order,
-            }
-            if vin:
-                params["vin"] = vin
-            if start_time:
-                params["startTime"] = start_time.isoformat()
-            if end_time:
-                params["endTime"] = end_time.isoformat()
-            page = self._get_model("charging_history", "/api/1/dx/charging/history", ChargingHistoryPage, params)
+            current = pages[page_no] if page_no < len(pages) else page(page_no)
             before = len(sessions)
-            for index, session in enumerate(page.data):
+            for index, session in enumerate(current.data):
                 key = str(session.sessionId) if session.sessionId is not None else f"p{page_no}-{index}"
                 sessions.setdefault(key, session)
             stale_pages = stale_pages + 1 if len(sessions) == before else 0
             # One repeated page is the 1-based case; two in a row is a server going round in circles.
-            if not page.data or not _has_more(page, len(sessions), page_size) or stale_pages >= 2:
+            if not current.data or not _has_more(current, len(sessions), page_size) or stale_pages >= 2:
                 break
         return list(sessions.values())
 

@@ -3,13 +3,21 @@
 Refresh once on an expired token, re-region once on 421, bounded retries with backoff and jitter on
 transient errors, short Retry-After waits in place; every response is shown to an observer first
 (raw-first). Business decisions (wake or not, mark a section failed) belong to the services.
+
+Calls may run on several threads at once: every call of an account passes its AccountGate (at most
+so many in flight, and one shared pause after a 429: Tesla's limits are per account, so the
+account backs off as a whole), a refresh after a 401 happens once for all of them, and a 421
+re-discovers the region once.
 """
 
 from __future__ import annotations
 
+import math
 import random
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
@@ -32,6 +40,7 @@ from carpulse.tesla.errors import (
 )
 
 M = TypeVar("M", bound=BaseModel)
+CALLS_IN_FLIGHT_PER_ACCOUNT = 16  # the bound of one account's concurrent Tesla calls per instance
 
 
 class TokenProvider(Protocol):
@@ -63,6 +72,74 @@ class RawExchange:
     body: bytes
 
 
+class SingleFlightTokens:
+    """A TokenProvider shared by concurrent calls: one refresh at a time, and a call whose token
+    went stale while another call refreshed takes the new token instead of refreshing again."""
+
+    def __init__(self, inner: TokenProvider) -> None:
+        self._inner = inner
+        self._lock = threading.Lock()
+
+    def access_token(self) -> str:
+        """The current access token (refreshed ahead of expiry by one caller only)."""
+        with self._lock:
+            return self._inner.access_token()
+
+    def refresh_after_expiry(self, stale_token: str) -> str:
+        """A fresh token: refreshes only if no other call has replaced `stale_token` meanwhile."""
+        with self._lock:
+            current = self._inner.access_token()
+            return current if current != stale_token else self._inner.refresh_after_expiry(stale_token)
+
+    def revoked(self) -> None:
+        """Tesla said login_required."""
+        with self._lock:
+            self._inner.revoked()
+
+
+class AccountGate:
+    """One account's Tesla budget in this process: at most `limit` calls in flight, and one pause
+    for all of them after a 429 (Tesla's rate limits are per vehicle and per account)."""
+
+    def __init__(self, limit: int = CALLS_IN_FLIGHT_PER_ACCOUNT) -> None:
+        self.limit = limit
+        self._slots = threading.BoundedSemaphore(limit)
+        self._lock = threading.Lock()
+        self._resume_at = 0.0
+
+    @contextmanager
+    def slot(self, sleep: Callable[[float], None], max_wait: float) -> Iterator[None]:
+        """Hold one of the account's slots for one HTTP exchange, after any pause has passed; a
+        pause longer than `max_wait` fails the call at once (the task is deferred, not a sleep)."""
+        with self._slots:
+            with self._lock:
+                left = self._resume_at - time.monotonic()
+            if left > max_wait:
+                raise RateLimitedError("the account is rate limited", status=429, retry_after=math.ceil(left))
+            if left > 0:
+                sleep(left)
+            yield
+
+    def pause(self, seconds: float) -> None:
+        """Hold back every call of the account for `seconds` (a 429's Retry-After)."""
+        with self._lock:
+            self._resume_at = max(self._resume_at, time.monotonic() + seconds)
+
+
+class AccountGates:
+    """The gate of each account, shared by every client acting for it in this process."""
+
+    def __init__(self, limit: int = CALLS_IN_FLIGHT_PER_ACCOUNT) -> None:
+        self._limit = limit
+        self._gates: dict[str, AccountGate] = {}
+        self._lock = threading.Lock()
+
+    def of(self, key: str) -> AccountGate:
+        """The gate of one account (created on first use)."""
+        with self._lock:
+            return self._gates.setdefault(key, AccountGate(self._limit))
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """Bounded retries for transient failures."""
@@ -87,6 +164,12 @@ class FleetTransport:
     region: str | None = None
     # Called on 421 with the error; returns the base URL to retry at (after persisting it).
     on_wrong_region: Callable[[WrongRegionError], str] | None = None
+    gate: AccountGate = field(default_factory=AccountGate)
+    _region_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.tokens, SingleFlightTokens):
+            self.tokens = SingleFlightTokens(self.tokens)
 
     def _get_model(self, endpoint: str, path: str, model: type[M], params: Mapping[str, Any] | None = None) -> M:
         body = self._get_json(endpoint, path, params=params)
@@ -124,15 +207,17 @@ class FleetTransport:
         attempt = 0
         while True:
             attempt += 1
+            base_url = self.base_url
             try:
-                response = self.http.request(
-                    method,
-                    f"{self.base_url.rstrip('/')}{path}",
-                    params=params,
-                    json=json_body,
-                    headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-                    timeout=self.timeout,
-                )
+                with self.gate.slot(self.sleep, self.retry.max_wait_for_retry_after):
+                    response = self.http.request(
+                        method,
+                        f"{base_url.rstrip('/')}{path}",
+                        params=params,
+                        json=json_body,
+                        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+                        timeout=self.timeout,
+                    )
             except requests.RequestException as exc:
                 error: TeslaError = TeslaServerError(f"{endpoint}: no answer from Tesla ({type(exc).__name__})")
             else:
@@ -145,7 +230,9 @@ class FleetTransport:
                 refreshed = True
                 continue
             if isinstance(error, WrongRegionError) and self.on_wrong_region and not re_regioned:
-                self.base_url = self.on_wrong_region(error)
+                with self._region_lock:  # concurrent calls re-discover once; the others follow
+                    if self.base_url == base_url:
+                        self.base_url = self.on_wrong_region(error)
                 re_regioned = True
                 continue
             if isinstance(error, LoginRequiredError):
@@ -167,10 +254,9 @@ class FleetTransport:
     def _wait_before_retry(self, error: TeslaError, attempt: int) -> bool:
         if isinstance(error, RateLimitedError):
             wait = error.retry_after if error.retry_after is not None else self.retry.base_delay
-            if wait > self.retry.max_wait_for_retry_after:
-                return False
-            self.sleep(wait)
-            return True
+            self.gate.pause(wait)  # every call of the account waits, not just this one
+            # A longer wait is the task's: it is deferred by Retry-After instead of sleeping here.
+            return wait <= self.retry.max_wait_for_retry_after
         # 408 is retryable too, but later and by the task (a sleeping car does not wake in seconds).
         if error.retryable and not isinstance(error, VehicleOfflineError):
             ceiling = min(self.retry.max_delay, self.retry.base_delay * 2 ** (attempt - 1))
