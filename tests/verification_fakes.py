@@ -20,7 +20,7 @@ class FakeVerificationStore(VerificationStore):
         self.slots: dict[str, str] = {}
         self.reads = 0
 
-    def reserve(self, slot: str, candidate_id: str) -> str:
+    def reserve(self, slot: str, candidate_id: str, expires_at: datetime) -> str:
         return self.slots.setdefault(slot, candidate_id)
 
     def save(self, record: VerificationRecord) -> None:

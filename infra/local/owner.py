@@ -124,11 +124,10 @@ class ApiClient:
         _expect(response, 200, "list vehicles")
         return list(response.json()["response"])
 
-    def request_report(self, vins: list[str], **options: Any) -> requests.Response:
+    def request_report(self, vins: list[str], idempotency_key: str | None = None, **options: Any) -> requests.Response:
         """POST /reports (raw response, so callers can check refusals)."""
-        return self.http.post(
-            f"{self.base_url}/reports", json={"vins": vins, **options}, headers=self._headers(), timeout=30
-        )
+        headers = self._headers() | ({"Idempotency-Key": idempotency_key} if idempotency_key else {})
+        return self.http.post(f"{self.base_url}/reports", json={"vins": vins, **options}, headers=headers, timeout=30)
 
     def status(self, report_id: str) -> dict[str, Any]:
         """GET /reports/{id}."""

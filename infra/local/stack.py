@@ -204,7 +204,7 @@ class LocalStack:
             [
                 py,
                 "-m",
-                "gcp_storage_emulator",
+                "infra.local.storage_emulator",
                 "start",
                 "--host=127.0.0.1",
                 f"--port={ports['storage']}",

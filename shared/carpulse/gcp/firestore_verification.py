@@ -1,7 +1,7 @@
 """Firestore adapters of the verification ports: records, report+VIN slots, per-client rate windows.
 
 verifications/{check id}        the record (TTL policy on `delete_after`)
-verification_slots/{slot}       {verification_id}: one check id per report and VIN
+verification_slots/{slot}       {verification_id, expires_at}: one check id per report and VIN (TTL)
 verify_rate/{hashed window key} {count, expires_at}: fixed one-window counters (TTL on `expires_at`)
 """
 
@@ -39,11 +39,11 @@ class FirestoreVerificationStore:
     def __init__(self, db: firestore.Client) -> None:
         self._db = db
 
-    def reserve(self, slot: str, candidate_id: str) -> str:
+    def reserve(self, slot: str, candidate_id: str, expires_at: datetime) -> str:
         """`create` fails when the slot exists, so two deliveries of one task agree on one check id."""
         ref = self._db.collection(SLOTS).document(slot)
         try:
-            ref.create({"verification_id": candidate_id})
+            ref.create({"verification_id": candidate_id, "expires_at": expires_at})
             return candidate_id
         except (AlreadyExists, Conflict):
             existing = (ref.get().to_dict() or {}).get("verification_id")

@@ -32,6 +32,7 @@ from carpulse.report.verify_mark import VerifyMark
 
 log = logging.getLogger(__name__)
 VERIFY_PATH = "/verify/"
+SLOT_DAYS = 35  # longer than a report request lives: no task re-renders one after that
 
 
 class PdfSigner(Protocol):
@@ -94,12 +95,12 @@ class ReportSealer:
     def seal(self, account_id: str, snapshot: VehicleSnapshot) -> bytes:
         """The signed PDF of the snapshot; its verification record is stored first."""
         slot = slot_key(snapshot.report_id, snapshot.identity.vin)
-        verification_id = self.store.reserve(slot, new_verification_id())
+        now = self.clock()
+        verification_id = self.store.reserve(slot, new_verification_id(), now + timedelta(days=SLOT_DAYS))
         url = verify_url(self.verify_base_url, verification_id)
         mark = VerifyMark(url=url, caption=Catalog(snapshot.language).text("verify.footer", url=url))
         signer = self.signer()
         signed = signer.sign(self.render(snapshot, mark))
-        now = self.clock()
         self.store.save(
             VerificationRecord(
                 verification_id=verification_id,
