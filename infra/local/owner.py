@@ -107,7 +107,7 @@ class ApiClient:
     """The frontend's view of our reports API (`base_url` is the API host)."""
 
     api_url: str
-    session_token: str
+    session_token: str = field(repr=False)  # pytest prints a failing test's fixtures
     http: requests.Session = field(default_factory=requests.Session)
 
     @property

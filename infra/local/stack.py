@@ -121,9 +121,10 @@ class LocalStack:
     restart_functions: bool = True  # start a function process again when it dies
     procs: list[_Proc] = field(default_factory=list)
     urls: dict[str, str] = field(default_factory=dict)
-    env: dict[str, str] = field(default_factory=dict)
-    client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
-    cn_client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    # Secrets of this run stay out of reprs (pytest prints a failing test's fixtures).
+    env: dict[str, str] = field(default_factory=dict, repr=False)
+    client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
+    cn_client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
     _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
     _procs_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _held: dict[str, float] = field(default_factory=dict, repr=False)  # function → no restart before
