@@ -210,10 +210,11 @@ class Container:
 
     @cached_property
     def rate_limits(self):
-        """Per-client request windows of the verify function."""
-        from carpulse.gcp.firestore_verification import FirestoreRateLimiter
+        """Per-client request windows of the verify function (blind increments: no contention)."""
+        from carpulse.gcp.firestore_limits import FirestoreWindowCounter
+        from carpulse.gcp.firestore_verification import RATE_WINDOWS
 
-        return FirestoreRateLimiter(self.firestore)
+        return FirestoreWindowCounter(self.firestore, collection=RATE_WINDOWS)
 
     @cached_property
     def internal_callers(self):

@@ -189,8 +189,9 @@ def _slot(snap: DocumentSnapshot) -> Slot:
 class FirestoreWindowCounter:
     """The RateLimiter port as fixed windows of atomic increments (no transaction, no contention)."""
 
-    def __init__(self, db: firestore.Client) -> None:
+    def __init__(self, db: firestore.Client, collection: str = REQUEST_RATE) -> None:
         self._db = db
+        self._collection = collection
 
     def hit(self, key: str, limit: int, window_seconds: int, now: datetime) -> float | None:
         """Count one request; the seconds left in its window when it is past the limit."""
@@ -198,7 +199,7 @@ class FirestoreWindowCounter:
         ends = datetime.fromtimestamp(start + window_seconds, tz=now.tzinfo)
         # The key holds a client address: it is stored only as a hash with its window.
         doc_id = hashlib.sha256(f"{start}:{key}".encode()).hexdigest()[:40]
-        ref = self._db.collection(REQUEST_RATE).document(doc_id)
+        ref = self._db.collection(self._collection).document(doc_id)
         written = ref.set({"count": firestore.Increment(1), "expires_at": ends + timedelta(minutes=5)}, merge=True)
         # The commit returns the count after our own increment: exactly our place in the window.
         results = list(getattr(written, "transform_results", None) or [])

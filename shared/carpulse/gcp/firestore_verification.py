@@ -7,9 +7,7 @@ verify_rate/{hashed window key} {count, expires_at}: fixed one-window counters (
 
 from __future__ import annotations
 
-import hashlib
-import math
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from google.api_core.exceptions import AlreadyExists, Conflict
@@ -86,29 +84,3 @@ class FirestoreVerificationStore:
         if pending:
             batch.commit()
         return revoked
-
-
-class FirestoreRateLimiter:
-    """Fixed-window counters per client key, shared by every instance of the function."""
-
-    def __init__(self, db: firestore.Client) -> None:
-        self._db = db
-
-    def hit(self, key: str, limit: int, window_seconds: int, now: datetime) -> float | None:
-        """Count one request in the current window; the seconds left in it when over the limit."""
-        start = math.floor(now.timestamp() / window_seconds) * window_seconds
-        ends = datetime.fromtimestamp(start + window_seconds, tz=now.tzinfo)
-        # The client key (an IP address) is hashed with its window: nothing readable is stored.
-        doc_id = hashlib.sha256(f"{start}:{key}".encode()).hexdigest()[:40]
-        ref = self._db.collection(RATE_WINDOWS).document(doc_id)
-
-        @firestore.transactional
-        def count(tx: firestore.Transaction) -> int:
-            snap = ref.get(transaction=tx)
-            seen = int((snap.to_dict() or {}).get("count", 0)) if snap.exists else 0
-            if seen < limit:
-                tx.set(ref, {"count": seen + 1, "expires_at": ends + timedelta(minutes=5)})
-            return seen
-
-        seen = count(self._db.transaction(max_attempts=_MAX_ATTEMPTS))
-        return None if seen < limit else max(1.0, (ends - now).total_seconds())
