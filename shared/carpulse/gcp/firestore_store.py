@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from google.api_core.exceptions import Aborted, Conflict, FailedPrecondition
+from google.api_core.exceptions import Aborted, Conflict, FailedPrecondition, NotFound
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_document import DocumentSnapshot
 from pydantic import BaseModel
@@ -42,7 +42,7 @@ _TERMINAL_REPORT = {ReportStatus.COMPLETE, ReportStatus.PARTIAL, ReportStatus.FA
 # A guarded write retries only when another write changed the document between our read and our
 # commit; with one run per VIN that is an increment or a late duplicate, so a few rounds suffice.
 _GUARDED_ROUNDS = 40
-_LOST_RACE = (FailedPrecondition, Conflict, Aborted)
+_LOST_RACE = (FailedPrecondition, Conflict, Aborted, NotFound)
 R = TypeVar("R")
 
 
@@ -61,12 +61,47 @@ def _plain(value: Any) -> Any:
     return value
 
 
+DELETE = "delete"  # what a decision returns to delete the document it read
+
+
+def guarded_write(
+    db: firestore.Client,
+    ref: firestore.DocumentReference,
+    decide: Callable[[DocumentSnapshot], tuple[R, dict[str, Any] | str | None]],
+    on_read: Callable[[], object] | None = None,
+) -> R:
+    """Read one document, decide (result, changes | DELETE | None for no write), and write only if
+    the document is unchanged since the read (`last_update_time`), else read again.
+
+    No lock is held, so concurrent callers never wait on or abort each other the way read-write
+    transactions do under contention (which runs them out of attempts, on the emulator above all).
+    """
+    for round_ in range(_GUARDED_ROUNDS):
+        if on_read is not None:
+            on_read()
+        snap = ref.get()
+        result, write = decide(snap)
+        if write is None:
+            return result
+        option = db.write_option(last_update_time=snap.update_time)
+        try:
+            if write == DELETE:
+                ref.delete(option=option)
+            else:
+                ref.update(_plain(write), option=option)
+        except _LOST_RACE:
+            time.sleep(random.uniform(0, 0.02 * (round_ + 1)))  # let the other writer's commit settle
+            continue
+        return result
+    raise RuntimeError(f"{ref.path}: the document kept changing for {_GUARDED_ROUNDS} rounds")
+
+
 T = TypeVar("T", bound=BaseModel)
 
 
 class _SingleUseStore(Generic[T]):
-    """Documents under the hash of a secret, read and deleted in one transaction, so two callers
-    presenting the same secret cannot both win."""
+    """Documents under the hash of a secret, read and deleted only if unchanged since the read, so
+    two callers presenting the same secret cannot both win."""
 
     collection: str
     model: type[T]
@@ -80,17 +115,13 @@ class _SingleUseStore(Generic[T]):
 
     def consume(self, key_hash: str) -> T | None:
         """Read and delete; None if unknown or already consumed."""
-        ref = self._db.collection(self.collection).document(key_hash)
 
-        @firestore.transactional
-        def take(tx: firestore.Transaction) -> T | None:
-            snap = ref.get(transaction=tx)
+        def take(snap: DocumentSnapshot) -> tuple[T | None, str | None]:
             if not snap.exists:
-                return None
-            tx.delete(ref)
-            return self.model.model_validate(snap.to_dict())
+                return None, None
+            return self.model.model_validate(snap.to_dict()), DELETE
 
-        return take(self._db.transaction(max_attempts=MAX_TRANSACTION_ATTEMPTS))
+        return guarded_write(self._db, self._db.collection(self.collection).document(key_hash), take)
 
 
 class FirestoreOAuthStateStore(_SingleUseStore[OAuthState]):
@@ -146,52 +177,44 @@ class FirestoreAccountStore:
         self, account_id: str, now: datetime, lease_seconds: float, lease_id: str
     ) -> Account | None:
         """Take the refresh lease unless another refresher holds a live one."""
-        ref = self._ref(account_id)
 
-        @firestore.transactional
-        def lease(tx: firestore.Transaction) -> Account | None:
-            snap = ref.get(transaction=tx)
+        def lease(snap: DocumentSnapshot) -> tuple[Account | None, dict[str, Any] | None]:
             if not snap.exists:
-                return None
+                return None, None
             account = Account.model_validate(snap.to_dict())
             if not refresh_lease.lease_free(account, now):
-                return None
+                return None, None
             until = refresh_lease.lease_until(now, lease_seconds)
-            tx.update(ref, {"refresh_lease_until": until, "refresh_lease_id": lease_id})
-            return account.model_copy(update={"refresh_lease_until": until, "refresh_lease_id": lease_id})
+            taken = {"refresh_lease_until": until, "refresh_lease_id": lease_id}
+            return account.model_copy(update=taken), taken
 
-        return lease(self._db.transaction(max_attempts=MAX_TRANSACTION_ATTEMPTS))
+        return guarded_write(self._db, self._ref(account_id), lease)
 
     def release_refresh_lease(self, account_id: str, lease_id: str) -> None:
         """Let go of the lease, if it is still ours."""
-        ref = self._ref(account_id)
 
-        @firestore.transactional
-        def release(tx: firestore.Transaction) -> None:
-            snap = ref.get(transaction=tx)
+        def release(snap: DocumentSnapshot) -> tuple[None, dict[str, Any] | None]:
             if snap.exists and (snap.to_dict() or {}).get("refresh_lease_id") == lease_id:
-                tx.update(ref, {"refresh_lease_until": None, "refresh_lease_id": None})
+                return None, {"refresh_lease_until": None, "refresh_lease_id": None}
+            return None, None
 
-        release(self._db.transaction(max_attempts=MAX_TRANSACTION_ATTEMPTS))
+        guarded_write(self._db, self._ref(account_id), release)
 
     def store_rotated_tokens(
         self, account_id: str, lease_id: str, expected_generation: int, changes: dict[str, object]
     ) -> RotationWrite:
         """Write rotated tokens fenced to our lease; see domain.refresh_lease.rotation_write."""
-        ref = self._ref(account_id)
 
-        @firestore.transactional
-        def swap(tx: firestore.Transaction) -> RotationWrite:
-            snap = ref.get(transaction=tx)
+        def swap(snap: DocumentSnapshot) -> tuple[RotationWrite, dict[str, Any] | None]:
             account = Account.model_validate(snap.to_dict()) if snap.exists else None
             outcome = refresh_lease.rotation_write(account, lease_id, expected_generation)
-            if outcome in ("written", "rescued"):
-                update = {**changes, "token_generation": expected_generation + 1}
-                update.update({"refresh_lease_until": None, "refresh_lease_id": None})
-                tx.update(ref, _plain(update))
-            return outcome
+            if outcome not in ("written", "rescued"):
+                return outcome, None
+            update = {**changes, "token_generation": expected_generation + 1}
+            update.update({"refresh_lease_until": None, "refresh_lease_id": None})
+            return outcome, update
 
-        return swap(self._db.transaction(max_attempts=MAX_TRANSACTION_ATTEMPTS))
+        return guarded_write(self._db, self._ref(account_id), swap)
 
     def update(self, account_id: str, changes: dict[str, object]) -> None:
         """Patch fields of an account."""
@@ -260,19 +283,7 @@ class FirestoreReportStore:
         decide: Callable[[DocumentSnapshot], tuple[R, dict[str, Any] | None]],
     ) -> R:
         """Read, decide (result, changes or None for no write), write only if still unchanged."""
-        for round_ in range(_GUARDED_ROUNDS):
-            self.transaction_runs[name] += 1
-            snap = ref.get()
-            result, changes = decide(snap)
-            if changes is None:
-                return result
-            try:
-                ref.update(_plain(changes), option=self._db.write_option(last_update_time=snap.update_time))
-            except _LOST_RACE:
-                time.sleep(random.uniform(0, 0.02 * (round_ + 1)))  # let the other writer's commit settle
-                continue
-            return result
-        raise RuntimeError(f"{name}: the document kept changing for {_GUARDED_ROUNDS} rounds")
+        return guarded_write(self._db, ref, decide, lambda: self.transaction_runs.update([name]))
 
     def _ref(self, report_id: str) -> firestore.DocumentReference:
         return self._db.collection(REPORTS).document(report_id)
