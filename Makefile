@@ -41,8 +41,8 @@ lint: venv  ## ruff check + format check
 format: venv  ## Apply ruff fixes and formatting
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
 
-demo: venv prereqs  ## Whole flow locally: connect, request, per-VIN tasks, PDFs in ./out/ (SCENARIO=dir LANGUAGE=en|de|fi)
-	$(BIN)/python -m infra.local.demo $(if $(SCENARIO),--scenario $(SCENARIO)) $(if $(LANGUAGE),--language $(LANGUAGE))
+demo: venv prereqs  ## Whole flow locally: connect, request, per-VIN tasks, PDFs in ./out/ (SCENARIO=dir LANGUAGE=en|de|fi LOG_LEVEL=DEBUG)
+	$(BIN)/python -m infra.local.demo $(if $(SCENARIO),--scenario $(SCENARIO)) $(if $(LANGUAGE),--language $(LANGUAGE)) $(if $(LOG_LEVEL),--log-level $(LOG_LEVEL))
 
 dev: venv prereqs  ## Run the local stack until Ctrl-C (URLs and env printed)
 	$(BIN)/python -m infra.local.stack $(if $(SCENARIO),--scenario $(SCENARIO))

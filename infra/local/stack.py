@@ -125,6 +125,7 @@ class LocalStack:
     env: dict[str, str] = field(default_factory=dict, repr=False)
     client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
     cn_client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
+    secret_values: dict[str, str] = field(default_factory=dict, repr=False)  # what Secret Manager holds
     _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
     _procs_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _held: dict[str, float] = field(default_factory=dict, repr=False)  # function → no restart before
@@ -149,6 +150,8 @@ class LocalStack:
         if self.log_dir is None:
             self.log_dir = Path(tempfile.mkdtemp(prefix="carpulse-stack-"))
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        if not self.secret_values:
+            self.secret_values = self._new_secret_values()
         atexit.register(self.stop)
         try:
             self._start_backends()
@@ -235,7 +238,7 @@ class LocalStack:
                 "SECRETS_EMULATOR_SEED",
             ],
             # The environment, not a file: secret values never land in the log folder.
-            extra_env={"SECRETS_EMULATOR_SEED": json.dumps(self._secret_values())},
+            extra_env={"SECRETS_EMULATOR_SEED": json.dumps(self.secret_values)},
         )
         self._spawn(
             "tesla",
@@ -268,7 +271,12 @@ class LocalStack:
         self._wait_http("secrets", self.urls["secrets"] + "/_emulator/health")
         self._wait_http("tesla", self.urls["tesla"] + "/_sim/health")
 
-    def _secret_values(self) -> dict[str, str]:
+    def secret_texts(self) -> list[str]:
+        """Every secret value of this run (for checks that none of them leaks into logs)."""
+        values = [self.client_secret, self.cn_client_secret, *self.secret_values.values()]
+        return [v for v in values if v]
+
+    def _new_secret_values(self) -> dict[str, str]:
         from carpulse.keyring import first_keyring
         from carpulse.keys import new_private_key_pem
         from carpulse.signing.certs import local_signing_secrets

@@ -5,6 +5,9 @@ each upload and each delete, so each operation costs time in proportion to every
 test session's bucket of a few thousand objects made deleting one account's 2,000 objects take
 about 100 s. In memory there is nothing to persist and nobody reads that index back (only the
 constructor does), so it is skipped; disk mode is unchanged. Cloud Storage itself has no such cost.
+
+Its log lines name every object path (full VINs, URL-encoded in request lines): they pass the
+product's redaction like every other log of the stack.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import sys
 
 from gcp_storage_emulator import __main__ as emulator
 from gcp_storage_emulator.storage import Storage
+
+from carpulse.logs import install_record_redaction
 
 _write_index = Storage._write_config_to_file
 
@@ -25,4 +30,5 @@ def _write_index_unless_in_memory(self: Storage) -> None:
 Storage._write_config_to_file = _write_index_unless_in_memory  # type: ignore[method-assign]
 
 if __name__ == "__main__":
+    install_record_redaction()
     sys.exit(emulator.main())

@@ -10,6 +10,7 @@ from functools import lru_cache
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from carpulse.errors import ConfigError
+from carpulse.logs import LEVELS
 from carpulse.tesla.regions import (
     CN_REALM,
     DEFAULT_AUTH_BASE_URLS,
@@ -30,6 +31,9 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     env: str = "local"  # local, dev, tst, prd
+    # Root log level of every function. At DEBUG the HTTP and Google client libraries stay at
+    # WARNING, and every line is redacted at any level (carpulse/logs.py).
+    log_level: str = "INFO"
     gcp_project: str = "carpulse-local"
     gcp_location: str = "europe-west1"
 
@@ -118,6 +122,13 @@ class Settings(BaseModel):
     verify_client_ip_hops: int = 0  # X-Forwarded-For entries added by trusted proxies (2 behind the LB)
     kms_emulator_host: str = ""  # local KMS stand-in (infra/local/kms_emulator.py)
 
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        if value.strip().upper() not in LEVELS:
+            raise ValueError(f"must be one of {', '.join(LEVELS)}")
+        return value.strip().upper()
+
     @field_validator("tesla_default_region")
     @classmethod
     def _known_region(cls, value: str) -> str:
@@ -201,8 +212,12 @@ def settings_from_env(environ: Mapping[str, str]) -> Settings:
     try:
         return Settings(**values)
     except ValidationError as exc:
-        fields = ", ".join(".".join(str(p) for p in err["loc"]).upper() for err in exc.errors())
-        raise ConfigError(f"invalid configuration: {fields}") from exc
+        # Each problem by variable and rule; the value is left out (it may be something secret).
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']).upper()} {err['msg'].removeprefix('Value error, ')}"
+            for err in exc.errors(include_input=False, include_url=False)
+        )
+        raise ConfigError(f"invalid configuration: {problems}") from exc
 
 
 @lru_cache(maxsize=1)

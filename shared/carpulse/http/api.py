@@ -14,16 +14,17 @@ from urllib.parse import urlencode
 import flask
 from pydantic import BaseModel, ValidationError
 
-from carpulse.config import get_settings
+from carpulse.config import Settings, get_settings
 from carpulse.errors import (
     CarPulseError,
+    ConfigError,
     InvalidRequestError,
     MethodNotAllowedError,
     NotAcceptableError,
     PayloadTooLargeError,
 )
 from carpulse.http.errors import error_body, extra_headers_of, status_for
-from carpulse.logs import configure_logging, log_fields
+from carpulse.logs import bound_request, configure_logging, log_fields, request_context
 
 if TYPE_CHECKING:
     from carpulse.gcp.id_tokens import IdTokenVerifier
@@ -178,36 +179,47 @@ def cors_headers(origin: str | None, methods: Iterable[str], allowed_origins: It
 
 
 def endpoint(*, methods: Iterable[str], cors: bool = False) -> Callable[[Handler], Handler]:
-    """Wrap an entry point: CORS, method check, and every error turned into our envelope."""
+    """Wrap an entry point: logging at LOG_LEVEL with the request's trace, CORS, method check, and
+    every error turned into our envelope."""
     allowed = tuple(methods)
 
     def wrap(handler: Handler) -> Handler:
         @functools.wraps(handler)
         def run(request: flask.Request) -> flask.Response:
-            configure_logging()
-            extra = (
-                cors_headers(request.headers.get("Origin"), allowed, get_settings().frontend_origins) if cors else {}
-            )
-            if cors and request.method == "OPTIONS":
-                response = flask.Response(status=204)
-            elif request.method not in allowed:
-                response = error_response(MethodNotAllowedError(allowed=allowed))
-            else:
-                try:
-                    response = handler(request)
-                except CarPulseError as exc:
-                    if status_for(exc) >= 500:
-                        log.warning("request failed", extra=log_fields(error=exc.error, detail=exc.description))
-                    response = error_response(exc)
-                except Exception:
-                    log.exception("unhandled error", extra=log_fields(path=request.path))
-                    response = _json(
-                        {"error": "internal_error", "error_description": "something went wrong on our side"}, 500
-                    )
-            for key, value in extra.items():
-                response.headers[key] = value
-            return response
+            try:
+                settings = get_settings()
+            except ConfigError as exc:
+                # No settings, no LOG_LEVEL: log at the default level why every call fails.
+                configure_logging()
+                log.error("invalid configuration", extra=log_fields(detail=exc.description))
+                return error_response(exc)
+            configure_logging(settings.log_level)
+            with bound_request(request_context(request.headers, settings.gcp_project)):
+                return _respond(request, handler, settings, allowed, cors)
 
         return run
 
     return wrap
+
+
+def _respond(
+    request: flask.Request, handler: Handler, settings: Settings, allowed: tuple[str, ...], cors: bool
+) -> flask.Response:
+    extra = cors_headers(request.headers.get("Origin"), allowed, settings.frontend_origins) if cors else {}
+    if cors and request.method == "OPTIONS":
+        response = flask.Response(status=204)
+    elif request.method not in allowed:
+        response = error_response(MethodNotAllowedError(allowed=allowed))
+    else:
+        try:
+            response = handler(request)
+        except CarPulseError as exc:
+            if status_for(exc) >= 500:
+                log.warning("request failed", extra=log_fields(error=exc.error, detail=exc.description))
+            response = error_response(exc)
+        except Exception:
+            log.exception("unhandled error", extra=log_fields(path=request.path))
+            response = _json({"error": "internal_error", "error_description": "something went wrong on our side"}, 500)
+    for key, value in extra.items():
+        response.headers[key] = value
+    return response

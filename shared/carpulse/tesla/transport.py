@@ -12,6 +12,7 @@ re-discovers the region once.
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 import threading
@@ -26,6 +27,7 @@ import requests
 from pydantic import BaseModel, ValidationError
 
 from carpulse.errors import ReconnectRequiredError
+from carpulse.logs import log_fields
 from carpulse.tesla.errors import (
     LoginRequiredError,
     PartnerNotRegisteredError,
@@ -38,6 +40,8 @@ from carpulse.tesla.errors import (
     WrongRegionError,
     error_for,
 )
+
+log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
 CALLS_IN_FLIGHT_PER_ACCOUNT = 16  # the bound of one account's concurrent Tesla calls per instance
@@ -208,6 +212,7 @@ class FleetTransport:
         while True:
             attempt += 1
             base_url = self.base_url
+            started = time.monotonic()
             try:
                 with self.gate.slot(self.sleep, self.retry.max_wait_for_retry_after):
                     response = self.http.request(
@@ -220,11 +225,15 @@ class FleetTransport:
                     )
             except requests.RequestException as exc:
                 error: TeslaError = TeslaServerError(f"{endpoint}: no answer from Tesla ({type(exc).__name__})")
+                status: int | str = type(exc).__name__
             else:
+                status = response.status_code
                 self._observe(endpoint, method, path, response)
                 if response.status_code < 300:
+                    self._log_answer(endpoint, method, attempt, status, started)
                     return response
                 error = error_for(response.status_code, response.content, response.headers)
+            self._log_answer(endpoint, method, attempt, status, started)
             if isinstance(error, TokenExpiredError) and not refreshed:
                 token = self.tokens.refresh_after_expiry(token)
                 refreshed = True
@@ -250,6 +259,20 @@ class FleetTransport:
             if attempt < self.retry.attempts and self._wait_before_retry(error, attempt):
                 continue
             raise error
+
+    def _log_answer(self, endpoint: str, method: str, attempt: int, status: int | str, started: float) -> None:
+        # By endpoint name, never by path: the path holds the VIN.
+        log.debug(
+            "tesla answered",
+            extra=log_fields(
+                endpoint=endpoint,
+                method=method,
+                status=status,
+                attempt=attempt,
+                region=self.region,
+                ms=round((time.monotonic() - started) * 1000),
+            ),
+        )
 
     def _wait_before_retry(self, error: TeslaError, attempt: int) -> bool:
         if isinstance(error, RateLimitedError):
