@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from carpulse.domain import refresh_lease, report_life
+from carpulse.domain import paging, refresh_lease, report_life
 from carpulse.domain.models import (
     Account,
     AccountStatus,
@@ -22,6 +22,7 @@ from carpulse.domain.models import (
     VinProgress,
     VinStatus,
 )
+from carpulse.domain.paging import ReportCursor
 from carpulse.domain.refresh_lease import RotationWrite
 from carpulse.domain.tasks import WorkerTask
 from carpulse.gcp.ports import ReportStore, RunStart
@@ -253,6 +254,16 @@ class FakeReports(ReportStore):
             del self.items[report_id]
             self.vins.pop(report_id, None)
         return len(ids)
+
+    def list_for_account(self, account_id: str, limit: int, after: ReportCursor | None = None) -> list[ReportRequest]:
+        mine = [r for r in self.items.values() if r.account_id == account_id]
+        if after is not None:
+            mine = [r for r in mine if paging.comes_after(r, after)]
+        return sorted(mine, key=paging.order_key, reverse=True)[:limit]
+
+    def delete(self, report_id: str) -> bool:
+        found = self.items.pop(report_id, None)
+        return self.vins.pop(report_id, None) is not None or found is not None
 
     def _patch(self, report_id: str, vin: str, changes: dict[str, object]) -> None:
         update = dict(changes)

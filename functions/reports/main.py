@@ -7,7 +7,7 @@ import functions_framework
 from pydantic import BaseModel, ConfigDict, Field
 
 from carpulse.bootstrap import container
-from carpulse.http.api import bearer_token, endpoint, json_response, parse_json
+from carpulse.http.api import bearer_token, endpoint, json_response, parse_json, parse_query
 from carpulse.http.router import Endpoint, Router
 from carpulse.http.routes import API_PREFIX
 
@@ -50,6 +50,22 @@ def create_report(request: flask.Request) -> flask.Response:
     return json_response(view, status=202, headers={"Location": f"{API_PREFIX}/reports/{view.report_id}"})
 
 
+def list_reports(request: flask.Request) -> flask.Response:
+    """The account's reports, newest first, a page at a time (page_size, page_token)."""
+    from carpulse.services.reports import ReportListQuery
+
+    app = container()
+    account = app.session_service.authenticate(bearer_token(request))
+    return json_response(app.reports_api.list_reports(account, parse_query(request, ReportListQuery)))
+
+
+def delete_report(request: flask.Request, report_id: str) -> flask.Response:
+    """Delete a finished report: PDFs withdrawn at the verify page, files and documents gone."""
+    app = container()
+    account = app.session_service.authenticate(bearer_token(request))
+    return json_response(app.reports_api.delete_report(account, report_id))
+
+
 def report_status(request: flask.Request, report_id: str) -> flask.Response:
     """Status of one report with per-VIN progress and download links."""
     app = container()
@@ -69,8 +85,10 @@ ROUTER = Router(
         Endpoint(method="POST", pattern=f"{API_PREFIX}/session", handler=open_session),
         Endpoint(method="DELETE", pattern=f"{API_PREFIX}/session", handler=close_session),
         Endpoint(method="GET", pattern=f"{API_PREFIX}/vehicles", handler=list_vehicles),
+        Endpoint(method="GET", pattern=f"{API_PREFIX}/reports", handler=list_reports),
         Endpoint(method="POST", pattern=f"{API_PREFIX}/reports", handler=create_report),
         Endpoint(method="GET", pattern=f"{API_PREFIX}/reports/{{report_id}}", handler=report_status),
+        Endpoint(method="DELETE", pattern=f"{API_PREFIX}/reports/{{report_id}}", handler=delete_report),
         Endpoint(method="DELETE", pattern=f"{API_PREFIX}/account", handler=disconnect),
     ]
 )

@@ -1,6 +1,6 @@
 """The three phases of an environment, in their one order; each refuses to start too early.
 
-1. base      APIs, service accounts, IAM grants, Firestore + TTL policies, bucket + lifecycle +
+1. base      APIs, service accounts, IAM grants, Firestore + TTL policies + indexes, bucket + lifecycle +
              CORS, queue (retries follow TASK_MAX_ATTEMPTS), secrets + accessors, static IP and
              certificate                                              (`make provision ENV=…`)
 2. functions every function deployed with its own account, ingress, limits and env file; refuses
@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from carpulse.gcp.indexes import COMPOSITE_INDEXES
 from infra.deploy import access, edge
 from infra.deploy.access import project_flag
 from infra.deploy.environment import RUNTIME, Environment, function_account_id
@@ -121,6 +122,36 @@ def base_plan(env: Environment, files: Files) -> list[Step]:
                 ),
             )
             for ttl in TTL_POLICIES
+        ),
+        *(
+            Ensure(
+                what=f"Firestore index {index.collection_group}({', '.join(index.describe())}) for {index.serves}",
+                # An index has no name of ours: it is found by its fields (name.segment(-3) is its group).
+                probe=(
+                    "firestore",
+                    "indexes",
+                    "composite",
+                    "list",
+                    p,
+                    "--filter=" + " AND ".join(f"fields.fieldPath:{path}" for path, _ in index.fields),
+                    "--format=value(name.segment(-3))",
+                ),
+                wanted=index.collection_group,
+                create=(
+                    (
+                        "firestore",
+                        "indexes",
+                        "composite",
+                        "create",
+                        f"--collection-group={index.collection_group}",
+                        "--query-scope=COLLECTION",
+                        *(f"--field-config=field-path={path},order={order}" for path, order in index.fields),
+                        "--async",  # an index builds for minutes; verify-env is where its state shows
+                        p,
+                    ),
+                ),
+            )
+            for index in COMPOSITE_INDEXES
         ),
         Ensure(
             what=f"bucket {bucket}: private, uniform access",

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
+from carpulse.gcp.indexes import COMPOSITE_INDEXES
 from carpulse.http.routes import OAUTH_CALLBACK_PATH, PUBLIC_KEY_PATH
 from infra.deploy import edge
 from infra.deploy.environment import ENV_NAMES, ENVS_DIR, Environment, load
@@ -219,6 +220,28 @@ def _ttl_checks(env: Environment, gcloud: Gcloud) -> Iterator[Check]:
         yield Check(name=f"TTL policy {policy.collection_group}.{policy.field}", result=result, detail=str(state))
 
 
+def _index_checks(env: Environment, gcloud: Gcloud) -> Iterator[Check]:
+    listed = _describe(gcloud, "firestore", "indexes", "composite", "list", f"--project={env.project}") or []
+    for index in COMPOSITE_INDEXES:
+        wanted = [{"fieldPath": path, "order": order.upper()} for path, order in index.fields]
+        states = [
+            found.get("state")
+            for found in listed
+            if f"/collectionGroups/{index.collection_group}/" in found.get("name", "")
+            and [{"fieldPath": f.get("fieldPath"), "order": f.get("order")} for f in found.get("fields", [])][
+                : len(wanted)
+            ]
+            == wanted
+        ]
+        state = "READY" if "READY" in states else states[0] if states else "missing"
+        result: Result = "ok" if state == "READY" else "wait" if state == "CREATING" else "FAIL"
+        yield Check(
+            name=f"Firestore index {index.collection_group}({', '.join(index.describe())})",
+            result=result,
+            detail=str(state),
+        )
+
+
 def _certificate_check(env: Environment, gcloud: Gcloud) -> Check:
     name = edge.certificate_name(env)
     described = _describe(
@@ -237,6 +260,7 @@ def gcloud_checks(env: Environment, gcloud: Gcloud) -> Iterator[Check]:
         *(lambda row=row: _job_check(env, gcloud, row) for row in env.specs if row.schedule),
         lambda: _bucket_check(env, gcloud),
         lambda: _ttl_checks(env, gcloud),
+        lambda: _index_checks(env, gcloud),
         lambda: _certificate_check(env, gcloud),
     ]
     for check in checks:

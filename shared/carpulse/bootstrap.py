@@ -490,6 +490,7 @@ class Container:
             self.fleet_for_account,
             self.clock,
             revoke_account=lambda account_id: self.verification.revoke_account(account_id),
+            revoke_report=lambda account_id, report_id: self.verification.revoke_report(account_id, report_id),
             gate=self.report_gate,
         )
 

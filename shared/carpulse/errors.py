@@ -124,3 +124,9 @@ class RequestInProgressError(RetryLaterError):
     """The first request with this Idempotency-Key is still being answered: retry shortly."""
 
     error = "request_in_progress"
+
+
+class ReportInProgressError(CarPulseError):
+    """The report is still being made: it can be deleted (or worked on again) once it has finished."""
+
+    error = "report_in_progress"

@@ -11,6 +11,7 @@ The shim is bash (a Python process per call would make every run seconds slower)
 from __future__ import annotations
 
 import json
+import re
 import socketserver
 import threading
 from dataclasses import dataclass, field
@@ -56,7 +57,10 @@ def parse(args: list[str]) -> tuple[str, str, str, dict[str, str]]:
     flags: dict[str, str] = {}
     positionals: list[str] = []
     for arg in args:
-        if arg.startswith("--"):
+        if arg.startswith("--field-config="):  # repeated: one per field of a composite index
+            path = arg.partition("field-path=")[2].split(",")[0]
+            flags["field-paths"] = ",".join(filter(None, [flags.get("field-paths", ""), path]))
+        elif arg.startswith("--"):
             key, _, value = arg.partition("=")
             flags[key] = value
         else:
@@ -71,6 +75,8 @@ def parse(args: list[str]) -> tuple[str, str, str, dict[str, str]]:
     elif group == ["firestore", "fields", "ttls"]:
         flags["ttl-field"] = name if verb == "update" else ""
         name = flags.get("--collection-group", "")
+    elif group == ["firestore", "indexes", "composite"]:
+        name = f"{flags.get('--collection-group', '')}({flags.get('field-paths', '')})" if verb == "create" else ""
     elif group == ["secrets", "versions"] and verb in ("describe", "access"):
         name = flags.get("--secret", "")
     return " ".join(group), verb, name, flags
@@ -120,6 +126,8 @@ class FakeProject:
             return (0, value.decode(), "") if value is not None else (1, "", f"ERROR: NOT_FOUND: {name}\n")
         if group.split()[0] in NO_RESOURCE:
             return 0, "", ""
+        if group == "firestore indexes composite" and verb == "list" and "--filter" in flags:
+            return 0, _composite_indexes(self.resources, flags["--filter"]), ""
         if verb in ("describe", "list", "get-iam-policy"):
             for seeded in (f"{group}|{verb}|{name}", key):
                 if seeded in self.outputs:
@@ -149,6 +157,19 @@ class FakeProject:
             if verb == "add":
                 self.secret_values[name] = stdin
         return 0, "", ""
+
+
+def _composite_indexes(resources: dict[str, dict[str, object]], query: str) -> str:
+    """`indexes composite list --filter=fields.fieldPath:a AND … --format=value(name.segment(-3))`:
+    the collection group of each index that has every field the filter names."""
+    wanted = re.findall(r"fields\.fieldPath:(\w+)", query)
+    groups = [
+        str(fields["--collection-group"])
+        for key, fields in resources.items()
+        if key.startswith("firestore indexes composite|")
+        and all(path in str(fields.get("field-paths", "")).split(",") for path in wanted)
+    ]
+    return "".join(f"{group}\n" for group in groups)
 
 
 def _value(fields: dict[str, object], name_of_field: str, name: str) -> str:

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from carpulse.gcp.indexes import COMPOSITE_INDEXES
 from carpulse.http.routes import OAUTH_CALLBACK_PATH, PUBLIC_KEY_PATH
 from carpulse.keys import new_private_key_pem, public_key_pem
 from infra.deploy import edge
@@ -118,6 +119,19 @@ def healthy_outputs() -> dict[str, str]:
         for t in TTL_POLICIES
     ]
     outputs["firestore fields ttls|list|"] = json.dumps(ttl_fields)
+    outputs["firestore indexes composite|list|"] = json.dumps(
+        [
+            {
+                "name": f"projects/p/databases/(default)/collectionGroups/{i.collection_group}/indexes/CICAgOi3kJAK",
+                "fields": [
+                    *({"fieldPath": path, "order": order.upper()} for path, order in i.fields),
+                    {"fieldPath": "__name__", "order": "DESCENDING"},  # Firestore adds it
+                ],
+                "state": "READY",
+            }
+            for i in COMPOSITE_INDEXES
+        ]
+    )
     outputs[f"compute ssl-certificates|describe|{edge.certificate_name(ENV)}"] = json.dumps(
         {"managed": {"status": "ACTIVE"}}
     )
@@ -147,7 +161,15 @@ def test_a_healthy_environment_passes_every_check(fake_gcloud, host):
     assert set(rows.values()) == {"ok"}
     internal = [row for row in ENV.specs if row.access == "internal"]
     expected = (
-        3 + len(internal) + len(ENV.specs) + 1 + sum(1 for r in ENV.specs if r.schedule) + 1 + len(TTL_POLICIES) + 1
+        3
+        + len(internal)
+        + len(ENV.specs)
+        + 1
+        + sum(1 for r in ENV.specs if r.schedule)
+        + 1
+        + len(TTL_POLICIES)
+        + len(COMPOSITE_INDEXES)
+        + 1
     )
     assert len(rows) == expected
     assert "public key at the well-known URL is ours" in rows
@@ -192,3 +214,17 @@ def test_describe_drift_fails_its_row_and_a_pending_certificate_only_waits(fake_
     ]
     assert rows[f"certificate for {ENV.host}"] == "wait"
     assert "max attempts 3 ≠ 5" in run.stdout
+
+
+@pytest.mark.parametrize(("state", "result"), [("CREATING", "wait"), ("NEEDS_REPAIR", "FAIL"), (None, "FAIL")])
+def test_a_composite_index_not_ready_shows_in_its_row(fake_gcloud, host, state, result):
+    outputs = healthy_outputs()
+    listed = json.loads(outputs["firestore indexes composite|list|"])
+    outputs["firestore indexes composite|list|"] = json.dumps(
+        [] if state is None else [{**index, "state": state} for index in listed]
+    )
+    fake_gcloud.project.outputs.update(outputs)
+    rows = _rows(_verify(fake_gcloud, host))
+    index_rows = {name: value for name, value in rows.items() if name.startswith("Firestore index")}
+    assert list(index_rows.values()) == [result] * len(COMPOSITE_INDEXES)
+    assert [name for name, value in rows.items() if value != "ok"] == list(index_rows)

@@ -26,6 +26,7 @@ from carpulse.domain.models import (
     VinProgress,
     VinStatus,
 )
+from carpulse.domain.paging import ReportCursor
 from carpulse.domain.refresh_lease import RotationWrite
 from carpulse.gcp.ports import RunStart
 
@@ -448,12 +449,36 @@ class FirestoreReportStore:
         query = self._db.collection(REPORTS).where(filter=firestore.FieldFilter("account_id", "==", account_id))
         deleted = 0
         for snap in query.stream():
-            vins = list(snap.reference.collection(VEHICLES).list_documents())
-            for start in range(0, len(vins), 400):
-                batch = self._db.batch()
-                for vin_ref in vins[start : start + 400]:
-                    batch.delete(vin_ref)
-                batch.commit()
+            self._delete_vins(snap.reference)
             snap.reference.delete()
             deleted += 1
         return deleted
+
+    def list_for_account(self, account_id: str, limit: int, after: ReportCursor | None = None) -> list[ReportRequest]:
+        """Newest first by (created_at, report_id): the composite index indexes.REPORTS_BY_ACCOUNT serves it."""
+        query = (
+            self._db.collection(REPORTS)
+            .where(filter=firestore.FieldFilter("account_id", "==", account_id))
+            .order_by("created_at", direction=firestore.Query.DESCENDING)
+            .order_by("report_id", direction=firestore.Query.DESCENDING)
+        )
+        if after is not None:
+            query = query.start_after({"created_at": after.created_at, "report_id": after.report_id})
+        return [ReportRequest.model_validate(snap.to_dict()) for snap in query.limit(limit).stream()]
+
+    def delete(self, report_id: str) -> bool:
+        """The report's VIN documents, then the report document (so a repeat finishes the job)."""
+        ref = self._ref(report_id)
+        vins = self._delete_vins(ref)
+        existed = ref.get(field_paths=["report_id"]).exists
+        ref.delete()
+        return existed or vins > 0
+
+    def _delete_vins(self, ref: firestore.DocumentReference) -> int:
+        vins = list(ref.collection(VEHICLES).list_documents())
+        for start in range(0, len(vins), 400):
+            batch = self._db.batch()
+            for vin_ref in vins[start : start + 400]:
+                batch.delete(vin_ref)
+            batch.commit()
+        return len(vins)

@@ -19,6 +19,7 @@ from carpulse.domain.models import (
     VinProgress,
     VinStatus,
 )
+from carpulse.domain.paging import ReportCursor
 from carpulse.domain.refresh_lease import RotationWrite
 from carpulse.domain.tasks import WorkerTask
 from carpulse.domain.verification import RevocationReason, VerificationRecord
@@ -177,6 +178,14 @@ class ReportStore(Protocol):
 
     def delete_for_account(self, account_id: str) -> int:
         """Delete every report document of an account, VIN documents included; returns reports."""
+        ...
+
+    def list_for_account(self, account_id: str, limit: int, after: ReportCursor | None = None) -> list[ReportRequest]:
+        """At most `limit` of the account's reports, newest first (carpulse.domain.paging), after a cursor."""
+        ...
+
+    def delete(self, report_id: str) -> bool:
+        """Delete one report document with its VIN documents; False if there was none."""
         ...
 
 

@@ -115,6 +115,19 @@ def parse_json(request: flask.Request, model: type[M]) -> M:
         raise InvalidRequestError("the request has invalid fields", messages=field_messages(exc)) from exc
 
 
+def parse_query(request: flask.Request, model: type[M]) -> M:
+    """The query string as `model` (each name once); 422 with field messages."""
+    repeated = sorted(name for name in request.args if len(request.args.getlist(name)) > 1)
+    if repeated:
+        raise InvalidRequestError(
+            "a query parameter is given twice", messages={name: ["is given more than once"] for name in repeated}
+        )
+    try:
+        return model.model_validate(request.args.to_dict())
+    except ValidationError as exc:
+        raise InvalidRequestError("the request has invalid query parameters", messages=field_messages(exc)) from exc
+
+
 def read_body(request: flask.Request, limit: int) -> bytes:
     """At most `limit` bytes of the body; 413 beyond, without reading a large body to its end."""
     if request.content_length is not None and request.content_length > limit:

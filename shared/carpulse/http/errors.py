@@ -24,6 +24,7 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (verification.RateLimitedError, 429),  # before RetryLaterError, its base
     (errors.LimitExceededError, 429),
     (errors.RequestInProgressError, 409),
+    (errors.ReportInProgressError, 409),
     (verification.UploadTooLargeError, 413),
     (errors.RetryLaterError, 503),
     (errors.UpstreamError, 502),

@@ -1,4 +1,4 @@
-"""Frontend use cases: list vehicles, request a report, read its status, disconnect."""
+"""Frontend use cases: list vehicles, request, list, read and delete reports, disconnect."""
 
 from __future__ import annotations
 
@@ -13,12 +13,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from carpulse.config import Settings
-from carpulse.domain import report_life
+from carpulse.domain import paging, report_life
 from carpulse.domain.models import Account, ReportOptions, ReportRequest, ReportStatus, VinProgress, VinStatus
 from carpulse.domain.tasks import TaskKind, WorkerTask
 from carpulse.errors import (
     ForbiddenError,
+    InvalidRequestError,
     NotFoundError,
+    ReportInProgressError,
     RetryLaterError,
     UpstreamError,
 )
@@ -102,6 +104,44 @@ class ReportView(BaseModel):
 
 
 @dataclass
+class ReportListQuery(BaseModel):
+    """Query of GET /reports."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    page_size: int = Field(default=paging.DEFAULT_PAGE_SIZE, ge=1, le=paging.MAX_PAGE_SIZE)
+    page_token: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class ReportSummaryView(BaseModel):
+    """One report in the account's list (its status has the details)."""
+
+    report_id: str
+    status: ReportStatus
+    language: str
+    vins: list[str]
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+
+
+class ReportPageView(BaseModel):
+    """A page of the account's reports, newest first."""
+
+    reports: list[ReportSummaryView]
+    next_page_token: str | None  # null on the last page
+
+
+class ReportDeletedView(BaseModel):
+    """What deleting a report removed."""
+
+    report_id: str
+    deleted: bool
+    deleted_objects: int
+    revoked_pdfs: int
+
+
+@dataclass
 class ReportsService:
     """What a signed-in owner can do."""
 
@@ -114,6 +154,7 @@ class ReportsService:
     fleet_for_account: Callable[[Account], FleetClient]
     clock: Clock
     revoke_account: Callable[[str], int] | None = None  # verification records of the account's reports
+    revoke_report: Callable[[str, str], int] | None = None  # (account_id, report_id): one report's records
     gate: ReportGate | None = None  # cost limits and Idempotency-Keys (services/limits.py)
 
     def list_vehicles(self, account: Account) -> list[VehicleView]:
@@ -180,10 +221,55 @@ class ReportsService:
 
     def report_status(self, account: Account, report_id: str) -> ReportView:
         """Status with per-VIN progress and signed links to finished PDFs."""
+        report = self._owned(account, report_id)
+        return self._view(report, self.reports.progress(report_id))
+
+    def list_reports(self, account: Account, query: ReportListQuery) -> ReportPageView:
+        """A page of the account's reports, newest first; the token continues where it ended."""
+        after = None
+        if query.page_token is not None:
+            after = paging.ReportCursor.from_token(query.page_token)
+            if after is None:
+                raise InvalidRequestError(
+                    "page_token is not a token from this API", messages={"page_token": ["is not a page token we gave"]}
+                )
+        found = self.reports.list_for_account(account.account_id, query.page_size + 1, after)
+        page = found[: query.page_size]
+        more = len(found) > query.page_size
+        return ReportPageView(
+            reports=[
+                ReportSummaryView(
+                    report_id=r.report_id,
+                    status=r.status,
+                    language=r.options.language,
+                    vins=list(r.vins),
+                    created_at=r.created_at,
+                    updated_at=r.updated_at,
+                    completed_at=r.completed_at,
+                )
+                for r in page
+            ],
+            next_page_token=paging.ReportCursor.after(page[-1]).to_token() if more and page else None,
+        )
+
+    def delete_report(self, account: Account, report_id: str) -> ReportDeletedView:
+        """A finished report gone: its PDFs withdrawn at the verify page first, then its stored
+        objects, then its documents (so a repeat after a failure finishes the job)."""
+        report = self._owned(account, report_id)
+        if report.is_open:
+            raise ReportInProgressError("the report is still being made; delete it once it has finished")
+        revoked = self.revoke_report(account.account_id, report_id) if self.revoke_report else 0
+        deleted = self.blobs.delete_prefix(layout.report_prefix(account.account_id, report_id))
+        self.reports.delete(report_id)
+        log.info("report deleted", extra=log_fields(report=report_id, objects=deleted, revoked=revoked))
+        return ReportDeletedView(report_id=report_id, deleted=True, deleted_objects=deleted, revoked_pdfs=revoked)
+
+    def _owned(self, account: Account, report_id: str) -> ReportRequest:
+        # Another account's report and no report answer alike: nothing to learn by probing ids.
         report = self.reports.get(report_id) if _REPORT_ID_RE.match(report_id) else None
         if report is None or report.account_id != account.account_id:
             raise NotFoundError("report not found")
-        return self._view(report, self.reports.progress(report_id))
+        return report
 
     def disconnect(self, account: Account) -> int:
         """Forget the account: its reports' verifications revoked, then tokens, sessions, report
