@@ -25,6 +25,9 @@ TESLA_REGION_BASE_URLS = DEFAULT_FLEET_BASE_URLS
 DEFAULT_SCOPES = "openid offline_access vehicle_device_data vehicle_charging_cmds vehicle_specs"
 
 
+MAX_VINS_PER_REPORT_CAP = 50  # the most a report can hold, whatever MAX_VINS_PER_REPORT says
+
+
 class Settings(BaseModel):
     """Runtime configuration of every function; field names map to upper-case env vars."""
 
@@ -99,7 +102,8 @@ class Settings(BaseModel):
     report_stall_seconds: float = 900.0  # no progress for this long: the sweeper re-queues or closes
     sweep_interval_seconds: float = 300.0  # how often the sweeper runs (Cloud Scheduler; the local stand-in)
     vin_run_lease_seconds: float = 600.0  # one run per VIN; longer than the worker's timeout
-    max_vins_per_report: int = 20
+    # The API's schema says the default (docs/openapi.yaml maxItems); a deployment may go up to the cap.
+    max_vins_per_report: int = Field(default=20, ge=1, le=MAX_VINS_PER_REPORT_CAP)
     # Cost limits (services/limits.py), shared by every instance through Firestore.
     max_reports_in_flight: int = 3  # open reports per account
     max_report_requests_per_hour: int = 10  # report requests admitted per account in any sliding hour

@@ -138,12 +138,32 @@ def test_post_without_json_content_type_is_406(stack, api):
         ({"vins": ["not-a-vin"]}, "vins"),
         ({"vins": ["5YJ3E7EB0PF000001"], "language": "xx"}, "language"),
         ({"vins": ["5YJ3E7EB0PF000001"], "surprise": 1}, "surprise"),
+        ({"vins": ["5YJ3E7EB0PF000001"], "allow_wake": "yes"}, "allow_wake"),  # never coerced into a wake
+        ({"vins": ["5YJ3E7EB0PF000001"], "allow_wake": 1}, "allow_wake"),
+        ({"vins": [f"5YJ3E7EB0PF{n:06d}" for n in range(21)]}, "vins"),  # past MAX_VINS_PER_REPORT (20)
+        ({"vins": ["5YJ3E7EB0PF000001", "5yj3e7eb0pf000001"]}, "vins"),  # one VIN, two cases
     ],
 )
 def test_invalid_report_bodies_are_422_with_field_messages(api, body, field):
     response = api.http.post(f"{api.base_url}/reports", json=body, headers=api._headers(), timeout=10)
     result = _assert_envelope(response, 422, "invalid_request")
     assert field in result["messages"]
+
+
+def test_a_lower_case_vin_is_the_same_vehicle(api):
+    vin = api.vehicles()[0]["vin"]
+    response = api.request_report([vin.lower()])
+    assert response.status_code == 202, response.text
+    assert [v["vin"] for v in response.json()["response"]["vehicles"]] == [vin]
+    api.wait(response.json()["response"]["report_id"], timeout=180)
+
+
+def test_a_body_past_64_kib_is_413_without_being_read(api):
+    body = b'{"vins": ["' + b"A" * (64 * 1024) + b'"]}'
+    response = api.http.post(
+        f"{api.base_url}/reports", data=body, headers={**api._headers(), "Content-Type": "application/json"}, timeout=10
+    )
+    _assert_envelope(response, 413, "payload_too_large")
 
 
 def test_malformed_json_is_422(api):

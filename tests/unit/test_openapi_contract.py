@@ -42,8 +42,31 @@ def test_languages_and_vin_pattern_match_the_model():
     props = SCHEMAS["ReportCreate"]["properties"]
     model = get_args(ReportCreate.model_fields["language"].annotation)
     assert props["language"]["enum"] == list(LANGUAGES) == list(model)
-    assert props["vins"]["items"]["pattern"] == "^[A-HJ-NPR-Z0-9]{17}$"
+    assert props["vins"]["items"]["pattern"] == "^[A-HJ-NPR-Za-hj-npr-z0-9]{17}$"  # either case
     assert SCHEMAS["ReportCreate"]["additionalProperties"] is False
+
+
+def test_the_vin_limit_of_the_schema_is_the_deployed_default_within_the_cap():
+    from carpulse.config import MAX_VINS_PER_REPORT_CAP, Settings
+
+    vins = SCHEMAS["ReportCreate"]["properties"]["vins"]
+    assert vins["maxItems"] == Settings().max_vins_per_report
+    assert ReportCreate.model_fields["vins"].metadata[-1].max_length == MAX_VINS_PER_REPORT_CAP
+    for env in ("dev", "tst", "prd"):
+        text = (Path(__file__).resolve().parents[2] / "infra" / "envs" / f"{env}.yaml").read_text()
+        assert "MAX_VINS_PER_REPORT" not in text  # each environment runs what the schema says
+
+
+def test_every_other_summary_and_page_model_is_documented_field_for_field():
+    from carpulse.services.reports import ReportDeletedView, ReportPageView, ReportSummaryView
+
+    for name, model in {
+        "ReportSummary": ReportSummaryView,
+        "ReportPage": ReportPageView,
+        "ReportDeleted": ReportDeletedView,
+    }.items():
+        assert set(SCHEMAS[name]["properties"]) == set(model.model_fields), name
+        assert set(SCHEMAS[name]["required"]) == set(model.model_fields), name
 
 
 def test_documented_paths_are_what_the_path_table_routes():

@@ -12,12 +12,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from carpulse.config import Settings
+from carpulse.config import MAX_VINS_PER_REPORT_CAP, Settings
 from carpulse.domain import paging, report_life
 from carpulse.domain.models import Account, ReportOptions, ReportRequest, ReportStatus, VinProgress, VinStatus
 from carpulse.domain.tasks import TaskKind, WorkerTask
 from carpulse.errors import (
-    ForbiddenError,
     InvalidRequestError,
     NotFoundError,
     ReportInProgressError,
@@ -34,26 +33,27 @@ from carpulse.tesla.errors import PartnerNotRegisteredError, TeslaError
 from carpulse.tesla.schemas import VehicleSummary
 
 log = logging.getLogger(__name__)
-_VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
+_VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$", re.IGNORECASE)
 _REPORT_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 
 
 class ReportCreate(BaseModel):
-    """Body of POST /reports."""
+    """Body of POST /reports. A VIN may come in either case (it is answered upper-case); booleans
+    are JSON booleans, nothing coerced (a string "yes" must not become a billed wake)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    vins: list[str] = Field(min_length=1, max_length=50)
+    vins: list[str] = Field(min_length=1, max_length=MAX_VINS_PER_REPORT_CAP)
     allow_wake: bool = False
     language: Literal["en", "fi", "sv", "nb", "da", "de", "fr", "es", "it"] = "en"
 
     @field_validator("vins")
     @classmethod
     def _vins_well_formed(cls, vins: list[str]) -> list[str]:
-        cleaned = [vin.strip().upper() for vin in vins]
-        bad = [vin for vin in cleaned if not _VIN_RE.match(vin)]
+        bad = [vin for vin in vins if not _VIN_RE.fullmatch(vin)]
         if bad:
-            raise ValueError("each VIN must be 17 characters (A-Z without I, O, Q, and 0-9)")
+            raise ValueError("each VIN must be 17 characters (A-Z without I, O, Q, and 0-9, either case)")
+        cleaned = [vin.upper() for vin in vins]
         if len(set(cleaned)) != len(cleaned):
             raise ValueError("a VIN is listed twice")
         return cleaned
@@ -172,7 +172,10 @@ class ReportsService:
         """Within the account's limits and its Idempotency-Key (services/limits.py): check ownership
         of every VIN, then create the report and queue its preparation."""
         if len(body.vins) > self.settings.max_vins_per_report:
-            raise ForbiddenError(f"at most {self.settings.max_vins_per_report} vehicles per report")
+            limit = self.settings.max_vins_per_report
+            raise InvalidRequestError(
+                f"at most {limit} vehicles per report", messages={"vins": [f"at most {limit} vehicles per report"]}
+            )
         if self.gate is None:
             return self._create_report(account, body, uuid.uuid4().hex)
         return self.gate.run(
