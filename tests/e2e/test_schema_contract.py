@@ -1,0 +1,96 @@
+"""docs/openapi.yaml against the live local stack, through the API host: Schemathesis generates
+requests from the schema (valid and invalid ones) for every documented operation and checks every
+answer against it: a documented status, body, content type and headers as the schema says, no 5xx,
+invalid input refused, valid input accepted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import positive_data_acceptance
+
+from infra.local.owner import ApiClient, SimulatedOwner
+
+pytestmark = pytest.mark.stack
+SPEC = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
+SCHEMA = schemathesis.openapi.from_path(SPEC)
+OPERATIONS = sorted(op.ok().label for op in SCHEMA.get_all_operations())
+# They end the session (or the whole account) they are called with: each example gets its own.
+ENDS_ITS_SESSION = {"DELETE /api/v1/session", "DELETE /api/v1/account"}
+# Schema-valid, refused for what no schema can say (a login code we issued, bytes that are a PDF):
+# the documented status and error, checked here instead of "valid data is accepted".
+SEMANTIC_REFUSALS = {
+    "POST /api/v1/session": (400, "invalid_grant"),
+    "POST /api/v1/verify": (422, "invalid_request"),
+    "GET /api/v1/reports": (422, "invalid_request"),  # a page_token we did not give
+}
+
+
+@schemathesis.serializer("application/pdf")
+def _pdf_bytes(ctx, value) -> bytes:
+    return value if isinstance(value, bytes) else str(value).encode()
+
+
+@pytest.fixture
+def signed_in(stack) -> dict[str, str]:
+    """Headers of the scenario's owner, signed in (per test: a disconnect ends every session)."""
+    return {"Authorization": f"Bearer {SimulatedOwner(stack.api_url).connect()}"}
+
+
+@pytest.mark.parametrize("label", OPERATIONS)
+def test_every_operation_answers_as_documented(stack, signed_in, label):
+    operation = SCHEMA.find_operation_by_label(label)
+    own_session = label in ENDS_ITS_SESSION
+    refusal = SEMANTIC_REFUSALS.get(label)
+    calls: list[int] = []
+
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=5 if own_session else 25,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        database=None,
+    )
+    def check(case) -> None:
+        headers = {"Authorization": f"Bearer {SimulatedOwner(stack.api_url).connect()}"} if own_session else signed_in
+        response = case.call_and_validate(
+            base_url=stack.api_url,
+            headers=headers,
+            excluded_checks=[positive_data_acceptance] if refusal else None,
+        )
+        calls.append(response.status_code)
+        if refusal and 400 <= response.status_code < 500 and response.status_code == refusal[0]:
+            assert response.json()["error"] == refusal[1]
+
+    check()
+    assert calls  # the operation was really called
+    if not own_session:  # the session is still good: no answer above was an accidental 401
+        assert requests.get(f"{stack.api_url}/api/v1/vehicles", headers=signed_in, timeout=30).status_code == 200
+
+
+def test_linked_calls_in_sequence_answer_as_documented(stack, signed_in):
+    # The schema's links: a report requested, then its status, its deletion, the list and its pages.
+    api = ApiClient(stack.api_url, signed_in["Authorization"].removeprefix("Bearer "))
+    made = api.request_report([api.vehicles()[0]["vin"]])
+    assert made.status_code == 202, made.text
+    api.wait(made.json()["response"]["report_id"], timeout=180)  # the list has a finished report
+    seen: list[tuple[str, int]] = []
+
+    class Sequences(SCHEMA.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case):
+            unsafe = case.operation.label in ENDS_ITS_SESSION
+            return {"base_url": stack.api_url, "headers": {} if unsafe else signed_in}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            refusal = SEMANTIC_REFUSALS.get(case.operation.label)
+            excluded = [positive_data_acceptance] if refusal else []
+            seen.append((case.operation.label, response.status_code))
+            case.validate_response(response, excluded_checks=excluded)
+
+    Sequences.run(settings=settings(max_examples=15, stateful_step_count=6, deadline=None, database=None))
+    print(f"stateful: {len(seen)} calls, {len(set(seen))} distinct operation/status pairs")
+    assert ("GET /api/v1/reports/{report_id}", 200) in seen  # a link led to a real report
