@@ -125,18 +125,21 @@ class VinProgress(_Record):
     """Progress of one VIN of a report (a sub-document of the report)."""
 
     vin: str
+    display_name: str | None = None  # the owner's name for the car when the report was requested
     status: VinStatus = VinStatus.QUEUED
-    step: str = "queued"
+    step: str = "queued"  # English detail for logs; the API shows `stage` words in the report's language
     error: str | None = None  # English, for logs; error_code is the contract
     error_code: str | None = None  # a report_life.FAILURE_CODES key, when failed
     missing: tuple[MissingSection, ...] = ()  # sections a done VIN could not fill, with reasons
     attempts: int = 0
     pdf_object: str | None = None
     snapshot_object: str | None = None
+    json_object: str | None = None  # the JSON view of the same snapshot
     tesla_requests: int = 0  # every Tesla call made for this VIN, whichever run made it
     run_id: str | None = None  # the run that holds the lease
     run_lease_until: datetime | None = None
     sweeps: int = 0
     wait_until: datetime | None = None  # a car is waking / unreachable: not stalled before this
+    wait_reason: str | None = None  # "waking" or "unreachable", while waiting_for_vehicle
     updated_at: datetime
     expires_at: datetime | None = None  # Firestore TTL field: the report's expiry (no cascade to subcollections)

@@ -93,3 +93,26 @@ def is_stalled(updated_at: datetime, now: datetime, stall_seconds: float) -> boo
 def sweep_gives_up(sweeps: int) -> bool:
     """A stalled piece of work that was re-queued often enough is closed instead."""
     return sweeps >= MAX_SWEEPS
+
+
+# How far a VIN's work is at each stage: a bar a UI can draw (waiting for a car comes before the
+# fetch of its live data, so it is where fetching starts; rendering is after every Tesla call).
+STAGE_PERCENT = {
+    "queued": 0,
+    "fetching": 30,
+    "waiting_for_vehicle": 30,
+    "rendering": 80,
+    "done": 100,
+    "failed": 100,
+}
+
+
+def vin_percent(status: VinStatus) -> int:
+    """0-100 for one VIN's stage."""
+    return STAGE_PERCENT[status.value]
+
+
+def report_percent(statuses: Iterable[VinStatus]) -> int:
+    """0-100 for a report: the mean of its VINs' stages (rounded down: 100 only when all are over)."""
+    values = [vin_percent(s) for s in statuses]
+    return sum(values) // len(values) if values else 0

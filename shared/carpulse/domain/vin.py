@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from carpulse.domain.snapshot import VinFacts
 
 _MANUFACTURERS = {
@@ -20,8 +22,12 @@ _PLANTS = {
     "C": "Shanghai, China",
     "N": "Reno, Nevada, USA",
 }
-# Position 10 letters cycle every 30 years; Tesla builds from 2008 on, so take the 2010 cycle.
+# Position 10 cycles every 30 years (A = 2010 … Y = 2030, 1 = 2031 … 9 = 2039, or 2001 … 2009):
+# Tesla builds from 2008 on, so a year past next year is the earlier cycle (a 2008 Roadster is "8").
 _YEAR_CODES = "ABCDEFGHJKLMNPRSTVWXY123456789"
+FIRST_MODEL_YEAR = 2008  # the first Roadsters
+# Position 4 is the line, for Tesla's own WMIs (the Semi's WMI says it alone).
+_MODELS = {"3": "Model 3", "Y": "Model Y", "S": "Model S", "X": "Model X", "C": "Cybertruck", "R": "Roadster"}
 _TRANSLIT = {
     **{str(d): d for d in range(10)},
     **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
@@ -42,14 +48,30 @@ def check_digit_valid(vin: str) -> bool | None:
     return vin[8] == expected
 
 
+def model_year(vin: str, today: datetime | None = None) -> int | None:
+    """The model year of position 10 (None when it is not a year code)."""
+    if len(vin) != 17 or (index := _YEAR_CODES.find(vin[9].upper())) < 0:
+        return None
+    year = 2010 + index
+    if year <= (today or datetime.now(UTC)).year + 1:
+        return year
+    return year - 30 if year - 30 >= FIRST_MODEL_YEAR else None  # neither cycle is a Tesla year
+
+
+def model_from_vin(vin: str) -> str | None:
+    """The model line ("Model 3", "Roadster", …) of a Tesla VIN; None for other makers."""
+    if len(vin) != 17 or vin[:3].upper() not in _MANUFACTURERS:
+        return None
+    return "Semi" if vin[:3].upper() == "7G2" else _MODELS.get(vin[3].upper())
+
+
 def decode_vin(vin: str) -> VinFacts:
     """Manufacturer, model year, plant and check digit; unknown parts stay None."""
     if len(vin) != 17:
         return VinFacts()
-    year_index = _YEAR_CODES.find(vin[9])
     return VinFacts(
         manufacturer=_MANUFACTURERS.get(vin[:3]),
-        model_year=2010 + year_index if year_index >= 0 else None,
+        model_year=model_year(vin),
         plant=_PLANTS.get(vin[10]) if vin[:3] in _MANUFACTURERS else None,
         check_digit_valid=check_digit_valid(vin),
     )

@@ -23,6 +23,7 @@ from carpulse.domain.snapshot import Section, SectionNote, SectionState
 from carpulse.gcp.ports import BlobStore, Clock
 from carpulse.logs import log_fields, mask_vin
 from carpulse.services import layout
+from carpulse.services import normalise_sections as sections
 from carpulse.tesla import schemas
 from carpulse.tesla import schemas_dx as dx
 from carpulse.tesla.client import FleetClient
@@ -72,6 +73,20 @@ class VinCache(BaseModel):
 
     modules: dict[str, CachedModule] = {}
     invoices: list[str] = []  # content ids stored under cache/{vin}/invoices/
+
+
+def cached_trim(blobs: BlobStore, account_id: str, vin: str) -> str | None:
+    """The trim of the VIN's cached specs (an earlier report read them), or None: no Tesla call."""
+    raw = blobs.get(layout.vin_cache_object(account_id, vin, CACHE_OBJECT))
+    if raw is None:
+        return None
+    try:
+        cached = VinCache.model_validate_json(raw).modules.get("specs")
+        specs = dx.VehicleSpecs.model_validate(cached.body) if cached else None
+    except ValueError:  # a cache we cannot read is no trim, not an error for the vehicle list
+        return None
+    found = sections.specs_of(specs, None) if specs else None
+    return found.trim if found else None
 
 
 def note_for(part: str, exc: TeslaError) -> SectionNote:

@@ -8,6 +8,7 @@ allows it, and an offline car (no connectivity) cannot be woken at all. A car th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from carpulse.domain.snapshot import SectionNote, SectionState
 from carpulse.services.fetch import note_for
@@ -30,6 +31,7 @@ class WaitForCar:
 
     seconds: float
     step: str
+    reason: Literal["waking", "unreachable"]  # what the owner reads (stage.waiting_for_vehicle.<reason>)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,7 +67,9 @@ def read_live_data(fleet: FleetClient, vin: str, summary: VehicleSummary, policy
         except VehicleOfflineError:
             # Fell asleep or lost connectivity since the cheap check: ask again a bit later.
             if rounds_left and not policy.allow_wake:
-                return WaitForCar(seconds=policy.offline_wait_seconds, step="vehicle not reachable, retrying")
+                return WaitForCar(
+                    seconds=policy.offline_wait_seconds, step="vehicle not reachable, retrying", reason="unreachable"
+                )
             if not policy.allow_wake:
                 return _missing("reason.vehicle_unavailable")
         except TeslaError as exc:
@@ -76,7 +80,7 @@ def read_live_data(fleet: FleetClient, vin: str, summary: VehicleSummary, policy
         return _missing("reason.vehicle_offline")  # no connection: a wake cannot reach it
     if policy.allow_wake and rounds_left:
         fleet.wake_up(vin)
-        return WaitForCar(seconds=policy.wake_wait_seconds, step="waking the vehicle")
+        return WaitForCar(seconds=policy.wake_wait_seconds, step="waking the vehicle", reason="waking")
     if policy.allow_wake:
         return _missing("reason.vehicle_not_woken")
     return _missing("reason.vehicle_asleep", state=summary.state or "unavailable")

@@ -19,7 +19,7 @@ from carpulse.domain.snapshot import (
     SectionNote,
     VehicleSnapshot,
 )
-from carpulse.domain.vin import decode_vin
+from carpulse.domain.vin import decode_vin, model_from_vin
 from carpulse.services import normalise_sections as sections
 from carpulse.tesla import schemas
 from carpulse.tesla import schemas_dx as dx
@@ -37,7 +37,6 @@ _MODEL_NAMES = {
 }
 _REGION_CURRENCY = {"na": "USD", "eu": "EUR", "cn": "CNY"}
 # VIN position 4 is the model line for Tesla VINs.
-_MODEL_BY_VIN_CHAR = {"3": "Model 3", "Y": "Model Y", "S": "Model S", "X": "Model X", "C": "Cybertruck"}
 
 
 def partition_sessions(
@@ -68,9 +67,7 @@ def model_name(car_type: str | None, vin: str) -> str | None:
     """Human model name from vehicle_config.car_type, else from the VIN."""
     if car_type and car_type.lower() in _MODEL_NAMES:
         return _MODEL_NAMES[car_type.lower()]
-    if len(vin) == 17 and vin[:3] in ("5YJ", "7SA", "LRW", "XP7", "SFZ", "7G2"):
-        return _MODEL_BY_VIN_CHAR.get(vin[3])
-    return None
+    return model_from_vin(vin)
 
 
 def _readable_fee(fee: schemas.ChargingFee) -> bool:

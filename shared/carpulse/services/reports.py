@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -60,11 +61,14 @@ class ReportCreate(BaseModel):
 
 
 class VehicleView(BaseModel):
-    """A vehicle of the account as the frontend lists it."""
+    """A vehicle of the account as the frontend lists it, before anything is paid for."""
 
     vin: str
     display_name: str | None
     state: str | None
+    model: str | None = None  # from the VIN, e.g. "Model 3"
+    model_year: int | None = None  # from the VIN (position 10)
+    trim: str | None = None  # from specs an earlier report read (cached); None before the first report
 
 
 class MissingView(BaseModel):
@@ -76,15 +80,21 @@ class MissingView(BaseModel):
 
 
 class VinProgressView(BaseModel):
-    """One VIN of a report."""
+    """One VIN of a report, as a UI draws it."""
 
     vin: str
-    status: VinStatus
-    step: str
+    display_name: str | None = None  # the owner's name for the car when the report was requested
+    status: VinStatus  # the same value as `stage` (kept for existing clients)
+    stage: VinStatus
+    stage_text: str  # what is happening, in the report's language
+    percent: int  # 0-100: this VIN's stage
+    eta: datetime | None = None  # waiting_for_vehicle: when we ask the car again
+    step: str  # English detail (deprecated: use stage_text)
     error: str | None = None  # the failure in the report's language (never Tesla's own text)
     error_code: str | None = None
     missing: list[MissingView] = []
     download_url: str | None = None
+    json_url: str | None = None  # the same report as JSON (the data the PDF was rendered from)
 
 
 class ReportView(BaseModel):
@@ -92,18 +102,20 @@ class ReportView(BaseModel):
 
     report_id: str
     status: ReportStatus
+    language: str
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None
     done: int
     total: int
+    percent: int  # 0-100 over every VIN's stage
     error: str | None = None
     vehicles: list[VinProgressView]
     files: dict[str, str] = {}  # sessions_csv, invoices_zip: signed links once the report is finished
     links_expire_in: int
+    links_expire_at: datetime  # every signed link above stops working then: poll again for new ones
 
 
-@dataclass
 class ReportListQuery(BaseModel):
     """Query of GET /reports."""
 
@@ -158,9 +170,25 @@ class ReportsService:
     gate: ReportGate | None = None  # cost limits and Idempotency-Keys (services/limits.py)
 
     def list_vehicles(self, account: Account) -> list[VehicleView]:
-        """The account's vehicles from Tesla's cheap list call (never wakes a car)."""
-        vehicles = self._tesla_vehicles(account)
-        return [VehicleView(vin=v.vin, display_name=v.display_name, state=v.state) for v in vehicles if v.vin]
+        """The account's vehicles from Tesla's cheap list call (never wakes a car), with what the VIN
+        says and what earlier reports cached: no other Tesla call."""
+        from carpulse.domain.vin import model_from_vin, model_year
+        from carpulse.services.fetch import cached_trim
+        from carpulse.tesla.fanout import run_all
+
+        vehicles = [v for v in self._tesla_vehicles(account) if v.vin]
+        trims = run_all([partial(cached_trim, self.blobs, account.account_id, v.vin) for v in vehicles])
+        return [
+            VehicleView(
+                vin=v.vin,
+                display_name=v.display_name,
+                state=v.state,
+                model=model_from_vin(v.vin),
+                model_year=model_year(v.vin),
+                trim=trim,
+            )
+            for v, trim in zip(vehicles, trims, strict=True)
+        ]
 
     def _tesla_vehicles(self, account: Account) -> list[VehicleSummary]:
         try:
@@ -206,7 +234,11 @@ class ReportsService:
             updated_at=now,
             expires_at=expires_at,
         )
-        progress = [VinProgress(vin=vin, updated_at=now, expires_at=expires_at) for vin in body.vins]
+        names = {vehicle.vin: vehicle.display_name for vehicle in listed}
+        progress = [
+            VinProgress(vin=vin, display_name=names.get(vin), updated_at=now, expires_at=expires_at)
+            for vin in body.vins
+        ]
         # The state Tesla just gave: the report's tasks use it while fresh instead of asking again.
         store_seen(self.blobs, account.account_id, report.report_id, SeenVehicles(seen_at=now, vehicles=listed))
         self.reports.create(report, progress)
@@ -296,32 +328,10 @@ class ReportsService:
         catalog = Catalog(report.options.language)
         by_vin = {item.vin: item for item in progress}
         ttl = self.settings.signed_url_ttl_seconds
-        views: list[VinProgressView] = []
-        for vin in report.vins:
-            item = by_vin.get(vin) or VinProgress(vin=vin, updated_at=report.updated_at)
-            url = None
-            if item.status is VinStatus.DONE and item.pdf_object:
-                url = self.blobs.signed_url(
-                    item.pdf_object, ttl, download_name=f"carpulse-{vin[-6:]}-{report.report_id[:8]}.pdf"
-                )
-            views.append(
-                VinProgressView(
-                    vin=vin,
-                    status=item.status,
-                    step=item.step,
-                    error=_failure_text(catalog, item.error_code) if item.error_code else None,
-                    error_code=item.error_code,
-                    missing=[
-                        MissingView(
-                            section=m.section,
-                            reason_code=m.reason_code,
-                            message=catalog.reason(f"reason.{m.reason_code}", m.detail),
-                        )
-                        for m in item.missing
-                    ],
-                    download_url=url,
-                )
-            )
+        views = [
+            self._vin_view(report, by_vin.get(vin) or VinProgress(vin=vin, updated_at=report.updated_at), catalog)
+            for vin in report.vins
+        ]
         files = {}
         for key, name, download in (
             ("sessions_csv", report.csv_object, f"charging-sessions-{report.report_id[:8]}.csv"),
@@ -329,19 +339,55 @@ class ReportsService:
         ):
             if name:
                 files[key] = self.blobs.signed_url(name, ttl, download_name=download)
-        done = sum(1 for v in views if v.status.is_terminal)
         return ReportView(
             report_id=report.report_id,
             status=report.status,
+            language=report.options.language,
             created_at=report.created_at,
             updated_at=report.updated_at,
             completed_at=report.completed_at,
-            done=done,
+            done=sum(1 for v in views if v.status.is_terminal),
             total=len(views),
+            percent=report_life.report_percent(v.status for v in views),
             error=_failure_text(catalog, report.error_code) if report.error_code else None,
             vehicles=views,
             files=files,
             links_expire_in=ttl,
+            links_expire_at=self.clock() + timedelta(seconds=ttl),
+        )
+
+    def _vin_view(self, report: ReportRequest, item: VinProgress, catalog: Any) -> VinProgressView:
+        ttl, vin, short_id = self.settings.signed_url_ttl_seconds, item.vin, report.report_id[:8]
+        done = item.status is VinStatus.DONE
+        pdf = json_view = None
+        if done and item.pdf_object:
+            pdf = self.blobs.signed_url(item.pdf_object, ttl, download_name=f"carpulse-{vin[-6:]}-{short_id}.pdf")
+        if done and item.json_object:
+            json_view = self.blobs.signed_url(
+                item.json_object, ttl, download_name=f"carpulse-{vin[-6:]}-{short_id}.json"
+            )
+        waiting = item.status is VinStatus.WAITING_FOR_VEHICLE
+        return VinProgressView(
+            vin=vin,
+            display_name=item.display_name,
+            status=item.status,
+            stage=item.status,
+            stage_text=_stage_text(catalog, item),
+            percent=report_life.vin_percent(item.status),
+            eta=item.wait_until if waiting else None,
+            step=item.step,
+            error=_failure_text(catalog, item.error_code) if item.error_code else None,
+            error_code=item.error_code,
+            missing=[
+                MissingView(
+                    section=m.section,
+                    reason_code=m.reason_code,
+                    message=catalog.reason(f"reason.{m.reason_code}", m.detail),
+                )
+                for m in item.missing
+            ],
+            download_url=pdf,
+            json_url=json_view,
         )
 
     @staticmethod
@@ -359,3 +405,12 @@ def _failure_text(catalog: Any, code: str) -> str:
     """A failure code in the report's language (English until the catalog has it)."""
     key = f"failure.{code}"
     return str(catalog.text(key)) if catalog.has(key) else report_life.FAILURE_CODES.get(code, code)
+
+
+def _stage_text(catalog: Any, item: VinProgress) -> str:
+    """What is happening to a VIN, in the report's language (the English step until the catalog has it)."""
+    keys = [f"stage.{item.status.value}"]
+    if item.status is VinStatus.WAITING_FOR_VEHICLE and item.wait_reason:
+        keys.insert(0, f"stage.waiting_for_vehicle.{item.wait_reason}")
+    key = next((k for k in keys if catalog.has(k)), None)
+    return str(catalog.text(key)) if key else item.step

@@ -218,7 +218,12 @@ class VehicleReportService:
             report.report_id,
             task.vin or "",
             run_id,
-            {"status": VinStatus.WAITING_FOR_VEHICLE.value, "step": wait.step, "wait_until": until},
+            {
+                "status": VinStatus.WAITING_FOR_VEHICLE.value,
+                "step": wait.step,
+                "wait_reason": wait.reason,
+                "wait_until": until,
+            },
         )
         self.queue.enqueue(task.model_copy(update={"wait_round": task.wait_round + 1}), delay_seconds=wait.seconds)
 
@@ -275,7 +280,8 @@ class VehicleReportService:
         }
         if self.render_json is not None:
             view = json.dumps(self.render_json(snapshot), ensure_ascii=False, indent=2).encode()
-            self.blobs.put(layout.json_view_object(account.account_id, report.report_id, vin), view, "application/json")
+            names["json_object"] = layout.json_view_object(account.account_id, report.report_id, vin)
+            self.blobs.put(names["json_object"], view, "application/json")
         pdf = self.seal(account.account_id, snapshot) if self.seal else self.render_pdf(snapshot)
         self.blobs.put(names["pdf_object"], pdf, "application/pdf")
         return names
