@@ -16,6 +16,8 @@ from carpulse.domain.models import (
     AccountStatus,
     LoginCode,
     OAuthState,
+    Rendition,
+    RenditionStatus,
     ReportRequest,
     ReportStatus,
     Session,
@@ -260,6 +262,24 @@ class FakeReports(ReportStore):
         if after is not None:
             mine = [r for r in mine if paging.comes_after(r, after)]
         return sorted(mine, key=paging.order_key, reverse=True)[:limit]
+
+    def add_rendition(self, report_id: str, language: str, now: datetime) -> tuple[Rendition, bool] | None:
+        report = self.items.get(report_id)
+        if report is None:
+            return None
+        rendition, new = report_life.rendition_to_queue(report, language, now)
+        if new:
+            self.items[report_id] = report.model_copy(update={"renditions": {**report.renditions, language: rendition}})
+        return rendition, new
+
+    def finish_rendition(self, report_id: str, language: str, status: RenditionStatus, error_code: str | None) -> None:
+        report = self.items.get(report_id)
+        if report is None or language not in report.renditions:
+            return
+        done = report.renditions[language].model_copy(
+            update={"status": status, "completed_at": self.clock(), "error_code": error_code}
+        )
+        self.items[report_id] = report.model_copy(update={"renditions": {**report.renditions, language: done}})
 
     def delete(self, report_id: str) -> bool:
         found = self.items.pop(report_id, None)

@@ -66,6 +66,17 @@ def delete_report(request: flask.Request, report_id: str) -> flask.Response:
     return json_response(app.reports_api.delete_report(account, report_id))
 
 
+def request_rendition(request: flask.Request, report_id: str) -> flask.Response:
+    """Render a finished report again in another language (no Tesla call): 202, poll its status."""
+    from carpulse.services.reports import RenditionCreate
+
+    app = container()
+    account = app.session_service.authenticate(bearer_token(request))
+    body = parse_json(request, RenditionCreate)
+    view = app.reports_api.request_rendition(account, report_id, body)
+    return json_response(view, status=202, headers={"Location": f"{API_PREFIX}/reports/{report_id}"})
+
+
 def report_status(request: flask.Request, report_id: str) -> flask.Response:
     """Status of one report with per-VIN progress and download links."""
     app = container()
@@ -89,6 +100,7 @@ ROUTER = Router(
         Endpoint(method="POST", pattern=f"{API_PREFIX}/reports", handler=create_report),
         Endpoint(method="GET", pattern=f"{API_PREFIX}/reports/{{report_id}}", handler=report_status),
         Endpoint(method="DELETE", pattern=f"{API_PREFIX}/reports/{{report_id}}", handler=delete_report),
+        Endpoint(method="POST", pattern=f"{API_PREFIX}/reports/{{report_id}}/renditions", handler=request_rendition),
         Endpoint(method="DELETE", pattern=f"{API_PREFIX}/account", handler=disconnect),
     ]
 )

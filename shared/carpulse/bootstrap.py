@@ -499,6 +499,7 @@ class Container:
         """Cloud Tasks worker (its first task starts loading the PDF stack on a thread)."""
         from carpulse.services.finalise import FinaliseService
         from carpulse.services.prepare import PrepareService
+        from carpulse.services.renditions import RenditionService
         from carpulse.services.vehicle_report import VehicleReportService
         from carpulse.services.worker import Worker
 
@@ -519,8 +520,18 @@ class Container:
             run_lease_seconds=self.settings.vin_run_lease_seconds,
             seal=lambda account_id, snapshot: self.sealer.seal(account_id, snapshot),
         )
-        finalise = FinaliseService(self.reports, self.blobs, _lazy("carpulse.report.csv_export", "sessions_csv"))
-        return Worker(prepare, vehicle, finalise, self.queue, max_attempts=self.settings.task_max_attempts)
+        csv = _lazy("carpulse.report.csv_export", "sessions_csv")
+        finalise = FinaliseService(self.reports, self.blobs, csv)
+        renditions = RenditionService(
+            self.reports,
+            self.blobs,
+            seal=lambda account_id, snapshot, language: self.sealer.seal(account_id, snapshot, rendition=language),
+            render_json=_lazy("carpulse.report.json_view", "render_vehicle_json"),
+            sessions_csv=csv,
+        )
+        return Worker(
+            prepare, vehicle, finalise, self.queue, max_attempts=self.settings.task_max_attempts, renditions=renditions
+        )
 
     @cached_property
     def sweeper(self):

@@ -32,6 +32,9 @@ KIND_OF = {
     "sessions_csv_object": REPORT_DAYS,
     "invoices_zip_object": REPORT_DAYS,
     "request_vehicles_object": REPORT_DAYS,
+    "rendition_pdf_object": REPORT_DAYS,
+    "rendition_json_object": REPORT_DAYS,
+    "rendition_csv_object": REPORT_DAYS,
     "vin_cache_object:modules.json": 180,
     "vin_cache_object:specs.json": 180,
     "vin_cache_object:options.json": 30,
@@ -55,6 +58,7 @@ def _names(function: str, vin: str) -> dict[str, str]:
         "seq": 7,
         "batch": 7,
         "content_id": "INV-2024-000917",
+        "language": "sv",
     }
     wanted = inspect.signature(make).parameters
     return {function: make(**{name: arguments[name] for name in wanted})}

@@ -142,3 +142,16 @@ def test_login_starts_are_limited_per_client_address(deployed):
     assert all(r.status_code == 200 for r in answers[:-1])
     # Another client is not affected.
     assert requests.post(url, timeout=30).status_code == 200
+
+
+def test_one_client_past_the_verify_upload_limit_gets_429_with_retry_after(deployed):
+    url = f"{deployed.api_url}/api/v1/verify"
+    answers = [
+        requests.post(url, data=b"%PDF-1.7 not really", headers={"Content-Type": "application/pdf"}, timeout=30)
+        for _ in range(DEFAULTS.verify_uploads_per_minute + 2)
+    ]
+    statuses = [a.status_code for a in answers]
+    allowed = DEFAULTS.verify_uploads_per_minute
+    assert statuses[:allowed] == [200] * allowed, statuses  # each a verdict (this file is no signed report)
+    assert statuses[-1] == 429, statuses
+    _refused(answers[-1], "rate_limited")

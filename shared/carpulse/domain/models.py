@@ -92,6 +92,22 @@ class ReportOptions(_Record):
     language: str = "en"
 
 
+class RenditionStatus(StrEnum):
+    QUEUED = "queued"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Rendition(_Record):
+    """A finished report rendered again in another language, from its stored snapshots."""
+
+    language: str
+    status: RenditionStatus = RenditionStatus.QUEUED
+    requested_at: datetime
+    completed_at: datetime | None = None
+    error_code: str | None = None
+
+
 class ReportRequest(_Record):
     """A report request for some of an account's VINs.
 
@@ -114,6 +130,7 @@ class ReportRequest(_Record):
     updated_at: datetime
     completed_at: datetime | None = None
     expires_at: datetime | None = None  # Firestore TTL field: the report's documents go after this
+    renditions: dict[str, Rendition] = Field(default_factory=dict)  # by language
 
     @property
     def is_open(self) -> bool:

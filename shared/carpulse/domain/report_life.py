@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 if TYPE_CHECKING:
-    from carpulse.domain.models import ReportStatus, VinProgress, VinStatus
+    from carpulse.domain.models import Rendition, ReportRequest, ReportStatus, VinProgress, VinStatus
 
 # Reason codes of a VIN that failed as a whole (section-level reasons are the catalog's reason.* keys).
 FAILURE_CODES: dict[str, str] = {
@@ -116,3 +116,14 @@ def report_percent(statuses: Iterable[VinStatus]) -> int:
     """0-100 for a report: the mean of its VINs' stages (rounded down: 100 only when all are over)."""
     values = [vin_percent(s) for s in statuses]
     return sum(values) // len(values) if values else 0
+
+
+def rendition_to_queue(report: ReportRequest, language: str, now: datetime) -> tuple[Rendition, bool]:
+    """The report's rendition in `language`, and whether it is new work: a queued or done one is
+    left as it is (asking twice renders once), a failed one is queued again."""
+    from carpulse.domain.models import Rendition, RenditionStatus
+
+    current = report.renditions.get(language)
+    if current is not None and current.status is not RenditionStatus.FAILED:
+        return current, False
+    return Rendition(language=language, requested_at=now), True

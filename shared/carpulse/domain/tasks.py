@@ -12,6 +12,7 @@ class TaskKind(StrEnum):
     PREPARE = "prepare"
     VEHICLE = "vehicle"
     FINALISE = "finalise"
+    RENDITION = "rendition"
 
 
 class WorkerTask(BaseModel):
@@ -22,6 +23,7 @@ class WorkerTask(BaseModel):
     kind: TaskKind
     report_id: str
     vin: str | None = None
+    language: str | None = None  # a rendition's language
     wait_round: int = 0  # bumped each time the task waits for a car (waking, unreachable)
     defer: int = 0  # bumped each time the task is put off (rate limit, another run in flight)
     sweep: int = 0  # bumped each time the sweeper re-queues stalled work
@@ -34,6 +36,8 @@ class WorkerTask(BaseModel):
         Cloud Console and logs, full VINs must not.
         """
         rounds = "".join(f"-{tag}{n}" for tag, n in (("d", self.defer), ("s", self.sweep)) if n)
+        if self.kind is TaskKind.RENDITION:
+            return f"rendition-{self.report_id}-{self.language}{rounds}"
         if self.kind is not TaskKind.VEHICLE:
             suffix = f"-w{self.wait_round}" if self.wait_round else ""
             return f"{self.kind.value}-{self.report_id}{suffix}{rounds}"

@@ -33,9 +33,11 @@ def owner_key(account_id: str) -> str:
     return hashlib.sha256((_OWNER_CONTEXT + account_id).encode()).hexdigest()
 
 
-def slot_key(report_id: str, vin: str) -> str:
-    """One check id per report and VIN, whatever the number of renders (a retried task reuses it)."""
-    return hashlib.sha256(f"{report_id}:{vin.upper()}".encode()).hexdigest()[:40]
+def slot_key(report_id: str, vin: str, rendition: str | None = None) -> str:
+    """One check id per report and VIN (and per rendition in another language), whatever the number
+    of renders (a retried task reuses it)."""
+    suffix = f":{rendition}" if rendition else ""
+    return hashlib.sha256(f"{report_id}:{vin.upper()}{suffix}".encode()).hexdigest()[:40]
 
 
 class _Model(BaseModel):

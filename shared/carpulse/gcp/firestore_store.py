@@ -20,6 +20,8 @@ from carpulse.domain.models import (
     AccountStatus,
     LoginCode,
     OAuthState,
+    Rendition,
+    RenditionStatus,
     ReportRequest,
     ReportStatus,
     Session,
@@ -465,6 +467,25 @@ class FirestoreReportStore:
         if after is not None:
             query = query.start_after({"created_at": after.created_at, "report_id": after.report_id})
         return [ReportRequest.model_validate(snap.to_dict()) for snap in query.limit(limit).stream()]
+
+    def add_rendition(self, report_id: str, language: str, now: datetime) -> tuple[Rendition, bool] | None:
+        """Added as one field of the report document, if unchanged since the read."""
+
+        def add(snap: DocumentSnapshot) -> tuple[tuple[Rendition, bool] | None, dict[str, Any] | None]:
+            if not snap.exists:
+                return None, None
+            rendition, new = report_life.rendition_to_queue(ReportRequest.model_validate(snap.to_dict()), language, now)
+            return (rendition, new), ({f"renditions.{language}": _doc(rendition)} if new else None)
+
+        return self._guarded("add_rendition", self._ref(report_id), add)
+
+    def finish_rendition(self, report_id: str, language: str, status: RenditionStatus, error_code: str | None) -> None:
+        """One field update: only this rendition changes."""
+        changes = {"status": status.value, "completed_at": firestore.SERVER_TIMESTAMP, "error_code": error_code}
+        try:
+            self._ref(report_id).update({f"renditions.{language}.{k}": v for k, v in changes.items()})
+        except NotFound:
+            return  # the report was deleted meanwhile
 
     def delete(self, report_id: str) -> bool:
         """The report's VIN documents, then the report document (so a repeat finishes the job)."""

@@ -13,6 +13,8 @@ from carpulse.domain.models import (
     Account,
     LoginCode,
     OAuthState,
+    Rendition,
+    RenditionStatus,
     ReportRequest,
     ReportStatus,
     Session,
@@ -186,6 +188,15 @@ class ReportStore(Protocol):
 
     def delete(self, report_id: str) -> bool:
         """Delete one report document with its VIN documents; False if there was none."""
+        ...
+
+    def add_rendition(self, report_id: str, language: str, now: datetime) -> tuple[Rendition, bool] | None:
+        """The report's rendition in a language, added by report_life.rendition_to_queue's rule;
+        (rendition, is it new work), or None without the report."""
+        ...
+
+    def finish_rendition(self, report_id: str, language: str, status: RenditionStatus, error_code: str | None) -> None:
+        """Record a rendition's outcome (done, or failed with a code)."""
         ...
 
 

@@ -62,3 +62,23 @@ def sessions_csv_object(account_id: str, report_id: str) -> str:
 def invoices_zip_object(account_id: str, report_id: str) -> str:
     """The invoice PDFs of the report, one folder per VIN."""
     return f"{report_prefix(account_id, report_id)}invoices.zip"
+
+
+def rendition_prefix(account_id: str, report_id: str, language: str) -> str:
+    """Where a report rendered again in another language lives (inside the report: deleted with it)."""
+    return f"{report_prefix(account_id, report_id)}renditions/{language}/"
+
+
+def rendition_pdf_object(account_id: str, report_id: str, language: str, vin: str) -> str:
+    """One VIN's PDF of a rendition."""
+    return f"{rendition_prefix(account_id, report_id, language)}vehicles/{vin}/report.pdf"
+
+
+def rendition_json_object(account_id: str, report_id: str, language: str, vin: str) -> str:
+    """One VIN's JSON view of a rendition."""
+    return f"{rendition_prefix(account_id, report_id, language)}vehicles/{vin}/report.json"
+
+
+def rendition_csv_object(account_id: str, report_id: str, language: str) -> str:
+    """The sessions CSV of a rendition (headers in its language)."""
+    return f"{rendition_prefix(account_id, report_id, language)}charging-sessions.csv"

@@ -15,7 +15,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from carpulse.config import MAX_VINS_PER_REPORT_CAP, Settings
 from carpulse.domain import paging, report_life
-from carpulse.domain.models import Account, ReportOptions, ReportRequest, ReportStatus, VinProgress, VinStatus
+from carpulse.domain.models import (
+    Account,
+    Rendition,
+    RenditionStatus,
+    ReportOptions,
+    ReportRequest,
+    ReportStatus,
+    VinProgress,
+    VinStatus,
+)
 from carpulse.domain.tasks import TaskKind, WorkerTask
 from carpulse.errors import (
     InvalidRequestError,
@@ -114,6 +123,36 @@ class ReportView(BaseModel):
     files: dict[str, str] = {}  # sessions_csv, invoices_zip: signed links once the report is finished
     links_expire_in: int
     links_expire_at: datetime  # every signed link above stops working then: poll again for new ones
+    renditions: list[RenditionView] = []  # the report again in other languages
+
+
+class RenditionCreate(BaseModel):
+    """Body of POST /reports/{id}/renditions."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    language: Literal["en", "fi", "sv", "nb", "da", "de", "fr", "es", "it"]
+
+
+class RenditionVehicleView(BaseModel):
+    """One VIN's files in a rendition."""
+
+    vin: str
+    download_url: str | None = None
+    json_url: str | None = None
+
+
+class RenditionView(BaseModel):
+    """A report rendered again in another language."""
+
+    language: str
+    status: RenditionStatus
+    requested_at: datetime
+    completed_at: datetime | None = None
+    error: str | None = None  # in the rendition's language
+    error_code: str | None = None
+    vehicles: list[RenditionVehicleView] = []  # once done: the VINs that have a PDF
+    files: dict[str, str] = {}  # sessions_csv, once done
 
 
 class ReportListQuery(BaseModel):
@@ -299,6 +338,73 @@ class ReportsService:
         log.info("report deleted", extra=log_fields(report=report_id, objects=deleted, revoked=revoked))
         return ReportDeletedView(report_id=report_id, deleted=True, deleted_objects=deleted, revoked_pdfs=revoked)
 
+    def request_rendition(self, account: Account, report_id: str, body: RenditionCreate) -> RenditionView:
+        """Queue the finished report's rendering in another language (from its stored snapshots:
+        no Tesla call); asking again for a queued or done language answers with it."""
+        report = self._owned(account, report_id)
+        if report.is_open:
+            raise ReportInProgressError("the report is still being made; ask for another language once it has finished")
+        if body.language == report.options.language:
+            raise InvalidRequestError(
+                "the report is already in that language", messages={"language": ["is the report's own language"]}
+            )
+        added = self.reports.add_rendition(report_id, body.language, self.clock())
+        if added is None:
+            raise NotFoundError("report not found")
+        rendition, new = added
+        if new:
+            task = WorkerTask(kind=TaskKind.RENDITION, report_id=report_id, language=body.language)
+            try:
+                self.queue.enqueue(task)
+            except Exception as exc:
+                self.reports.finish_rendition(report_id, body.language, RenditionStatus.FAILED, "internal_error")
+                log.exception("enqueue failed", extra=log_fields(report=report_id))
+                raise RetryLaterError("the rendition could not be queued; try again", retry_after=30) from exc
+            log.info("rendition requested", extra=log_fields(report=report_id, language=body.language))
+        return self._rendition_view(report, rendition, [])
+
+    def _rendition_view(
+        self, report: ReportRequest, rendition: Rendition, progress: list[VinProgress]
+    ) -> RenditionView:
+        from carpulse.report.i18n import Catalog
+
+        ttl, language = self.settings.signed_url_ttl_seconds, rendition.language
+        vehicles, files = [], {}
+        if rendition.status is RenditionStatus.DONE:
+            for item in progress:
+                if item.status is not VinStatus.DONE or not item.snapshot_object:
+                    continue
+                names = (report.account_id, report.report_id, language, item.vin)
+                stem = f"carpulse-{item.vin[-6:]}-{report.report_id[:8]}-{language}"
+                vehicles.append(
+                    RenditionVehicleView(
+                        vin=item.vin,
+                        download_url=self.blobs.signed_url(
+                            layout.rendition_pdf_object(*names), ttl, download_name=f"{stem}.pdf"
+                        ),
+                        json_url=self.blobs.signed_url(
+                            layout.rendition_json_object(*names), ttl, download_name=f"{stem}.json"
+                        ),
+                    )
+                )
+            if report.csv_object:
+                files["sessions_csv"] = self.blobs.signed_url(
+                    layout.rendition_csv_object(report.account_id, report.report_id, language),
+                    ttl,
+                    download_name=f"charging-sessions-{report.report_id[:8]}-{language}.csv",
+                )
+        code = rendition.error_code
+        return RenditionView(
+            language=language,
+            status=rendition.status,
+            requested_at=rendition.requested_at,
+            completed_at=rendition.completed_at,
+            error=_failure_text(Catalog(language), code) if code else None,
+            error_code=code,
+            vehicles=vehicles,
+            files=files,
+        )
+
     def _owned(self, account: Account, report_id: str) -> ReportRequest:
         # Another account's report and no report answer alike: nothing to learn by probing ids.
         report = self.reports.get(report_id) if _REPORT_ID_RE.match(report_id) else None
@@ -354,6 +460,7 @@ class ReportsService:
             files=files,
             links_expire_in=ttl,
             links_expire_at=self.clock() + timedelta(seconds=ttl),
+            renditions=[self._rendition_view(report, r, progress) for _, r in sorted(report.renditions.items())],
         )
 
     def _vin_view(self, report: ReportRequest, item: VinProgress, catalog: Any) -> VinProgressView:

@@ -92,9 +92,10 @@ class ReportSealer:
     valid_days: int = 90
     retention_days: int = 6 * 365
 
-    def seal(self, account_id: str, snapshot: VehicleSnapshot) -> bytes:
-        """The signed PDF of the snapshot; its verification record is stored first."""
-        slot = slot_key(snapshot.report_id, snapshot.identity.vin)
+    def seal(self, account_id: str, snapshot: VehicleSnapshot, rendition: str | None = None) -> bytes:
+        """The signed PDF of the snapshot; its verification record is stored first. A rendition in
+        another language is a PDF of its own with a check id of its own."""
+        slot = slot_key(snapshot.report_id, snapshot.identity.vin, rendition)
         now = self.clock()
         verification_id = self.store.reserve(slot, new_verification_id(), now + timedelta(days=SLOT_DAYS))
         url = verify_url(self.verify_base_url, verification_id)

@@ -11,6 +11,7 @@ from carpulse.gcp.ports import TaskQueue
 from carpulse.logs import log_fields
 from carpulse.services.finalise import FinaliseService
 from carpulse.services.prepare import PrepareService
+from carpulse.services.renditions import RenditionService
 from carpulse.services.vehicle_report import VehicleReportService
 from carpulse.tesla.errors import LoginRequiredError, PartnerNotRegisteredError, RateLimitedError, TeslaError
 
@@ -29,6 +30,7 @@ class Worker:
     finalise: FinaliseService
     queue: TaskQueue
     max_attempts: int = 5
+    renditions: RenditionService | None = None
 
     def handle(self, task: WorkerTask, retry_count: int) -> str:
         """Run one task; re-raises for Cloud Tasks to retry unless this was the last attempt."""
@@ -52,6 +54,9 @@ class Worker:
             self.prepare.run(task.report_id)
         elif task.kind is TaskKind.VEHICLE:
             self.vehicle.run(task)
+        elif task.kind is TaskKind.RENDITION:
+            if self.renditions is not None:
+                self.renditions.run(task.report_id, task.language or "")
         else:
             self.finalise.run(task.report_id)
 
@@ -68,6 +73,9 @@ class Worker:
             self.prepare.fail_report(task.report_id, code)
         elif task.kind is TaskKind.VEHICLE:
             self.vehicle.fail(task.report_id, task.vin or "", code)
+        elif task.kind is TaskKind.RENDITION:
+            if self.renditions is not None:
+                self.renditions.fail(task.report_id, task.language or "", code)
         else:
             self.finalise.close_without_files(task.report_id, code)
         return "failed"
