@@ -263,6 +263,17 @@ class FakeReports(ReportStore):
             mine = [r for r in mine if paging.comes_after(r, after)]
         return sorted(mine, key=paging.order_key, reverse=True)[:limit]
 
+    def reopen_for_retry(self, report_id: str, vin: str) -> int | str:
+        report = self.items.get(report_id)
+        if report is None:
+            return "not_found"
+        refusal = report_life.retry_refusal(report, self.vin(report_id, vin))
+        if refusal is not None:
+            return refusal
+        self.items[report_id] = ReportRequest.model_validate({**report.model_dump(), **report_life.reopened(report)})
+        self._patch(report_id, vin, dict(report_life.RETRIED_VIN))
+        return report.retries + 1
+
     def add_rendition(self, report_id: str, language: str, now: datetime) -> tuple[Rendition, bool] | None:
         report = self.items.get(report_id)
         if report is None:

@@ -77,6 +77,14 @@ def request_rendition(request: flask.Request, report_id: str) -> flask.Response:
     return json_response(view, status=202, headers={"Location": f"{API_PREFIX}/reports/{report_id}"})
 
 
+def retry_vehicle(request: flask.Request, report_id: str, vin: str) -> flask.Response:
+    """Try a failed vehicle of a finished report again: 202 with the report's status, poll it."""
+    app = container()
+    account = app.session_service.authenticate(bearer_token(request))
+    view = app.reports_api.retry_vehicle(account, report_id, vin)
+    return json_response(view, status=202, headers={"Location": f"{API_PREFIX}/reports/{report_id}"})
+
+
 def report_status(request: flask.Request, report_id: str) -> flask.Response:
     """Status of one report with per-VIN progress and download links."""
     app = container()
@@ -101,6 +109,9 @@ ROUTER = Router(
         Endpoint(method="GET", pattern=f"{API_PREFIX}/reports/{{report_id}}", handler=report_status),
         Endpoint(method="DELETE", pattern=f"{API_PREFIX}/reports/{{report_id}}", handler=delete_report),
         Endpoint(method="POST", pattern=f"{API_PREFIX}/reports/{{report_id}}/renditions", handler=request_rendition),
+        Endpoint(
+            method="POST", pattern=f"{API_PREFIX}/reports/{{report_id}}/vehicles/{{vin}}/retry", handler=retry_vehicle
+        ),
         Endpoint(method="DELETE", pattern=f"{API_PREFIX}/account", handler=disconnect),
     ]
 )

@@ -130,3 +130,9 @@ class ReportInProgressError(CarPulseError):
     """The report is still being made: it can be deleted (or worked on again) once it has finished."""
 
     error = "report_in_progress"
+
+
+class VehicleNotFailedError(CarPulseError):
+    """Only a vehicle whose report failed can be tried again."""
+
+    error = "vehicle_not_failed"

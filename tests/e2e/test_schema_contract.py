@@ -27,6 +27,7 @@ SEMANTIC_REFUSALS = {
     "POST /api/v1/session": (400, "invalid_grant"),
     "POST /api/v1/verify": (422, "invalid_request"),
     "GET /api/v1/reports": (422, "invalid_request"),  # a page_token we did not give
+    "POST /api/v1/reports/{report_id}/renditions": (422, "invalid_request"),  # the report's own language
 }
 
 
@@ -80,10 +81,12 @@ def test_linked_calls_in_sequence_answer_as_documented(stack, signed_in):
     api.wait(made.json()["response"]["report_id"], timeout=180)  # the list has a finished report
     seen: list[tuple[str, int]] = []
 
-    class Sequences(SCHEMA.as_state_machine()):  # type: ignore[misc]
+    # Without the two calls that end the session the sequence runs in (each has its own run above).
+    keeping_the_session = SCHEMA.exclude(method="DELETE", path_regex="^/api/v1/(session|account)$")
+
+    class Sequences(keeping_the_session.as_state_machine()):  # type: ignore[misc]
         def get_call_kwargs(self, case):
-            unsafe = case.operation.label in ENDS_ITS_SESSION
-            return {"base_url": stack.api_url, "headers": {} if unsafe else signed_in}
+            return {"base_url": stack.api_url, "headers": signed_in}
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             refusal = SEMANTIC_REFUSALS.get(case.operation.label)

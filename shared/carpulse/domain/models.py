@@ -131,6 +131,7 @@ class ReportRequest(_Record):
     completed_at: datetime | None = None
     expires_at: datetime | None = None  # Firestore TTL field: the report's documents go after this
     renditions: dict[str, Rendition] = Field(default_factory=dict)  # by language
+    retries: int = 0  # how often a failed VIN was tried again after the report had finished
 
     @property
     def is_open(self) -> bool:

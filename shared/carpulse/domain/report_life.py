@@ -127,3 +127,46 @@ def rendition_to_queue(report: ReportRequest, language: str, now: datetime) -> t
     if current is not None and current.status is not RenditionStatus.FAILED:
         return current, False
     return Rendition(language=language, requested_at=now), True
+
+
+def retry_refusal(report: ReportRequest, item: VinProgress | None) -> str | None:
+    """Why a VIN cannot be tried again now (an error code), or None: only a failed VIN of a
+    finished report is (one at a time: the report runs again until that VIN is over)."""
+    from carpulse.domain.models import VinStatus
+
+    if item is None:
+        return "not_found"
+    if report.is_open:
+        return "report_in_progress"
+    if item.status is not VinStatus.FAILED:
+        return "vehicle_not_failed"
+    return None
+
+
+def reopened(report: ReportRequest) -> dict[str, object]:
+    """The changes that open a finished report again for one more try of a VIN."""
+    from carpulse.domain.models import ReportStatus
+
+    return {
+        "status": ReportStatus.RUNNING.value,
+        "outcome": None,
+        "completed_at": None,
+        "error": None,
+        "error_code": None,
+        "retries": report.retries + 1,
+    }
+
+
+RETRIED_VIN: dict[str, object] = {
+    "status": "queued",
+    "step": "queued",
+    "error": None,
+    "error_code": None,
+    "missing": [],
+    "attempts": 0,
+    "sweeps": 0,
+    "wait_until": None,
+    "wait_reason": None,
+    "run_id": None,
+    "run_lease_until": None,
+}

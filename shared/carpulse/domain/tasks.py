@@ -27,6 +27,7 @@ class WorkerTask(BaseModel):
     wait_round: int = 0  # bumped each time the task waits for a car (waking, unreachable)
     defer: int = 0  # bumped each time the task is put off (rate limit, another run in flight)
     sweep: int = 0  # bumped each time the sweeper re-queues stalled work
+    retry: int = 0  # the report's retry round (a failed VIN tried again after the report finished)
 
     def task_id(self) -> str:
         """Deterministic Cloud Tasks id, so enqueueing the same work twice is a no-op.
@@ -35,7 +36,7 @@ class WorkerTask(BaseModel):
         refuses a name for a while after its task ran. The VIN is hashed: task names show up in
         Cloud Console and logs, full VINs must not.
         """
-        rounds = "".join(f"-{tag}{n}" for tag, n in (("d", self.defer), ("s", self.sweep)) if n)
+        rounds = "".join(f"-{tag}{n}" for tag, n in (("r", self.retry), ("d", self.defer), ("s", self.sweep)) if n)
         if self.kind is TaskKind.RENDITION:
             return f"rendition-{self.report_id}-{self.language}{rounds}"
         if self.kind is not TaskKind.VEHICLE:

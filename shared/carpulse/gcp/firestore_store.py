@@ -468,6 +468,26 @@ class FirestoreReportStore:
             query = query.start_after({"created_at": after.created_at, "report_id": after.report_id})
         return [ReportRequest.model_validate(snap.to_dict()) for snap in query.limit(limit).stream()]
 
+    def reopen_for_retry(self, report_id: str, vin: str) -> int | str:
+        """The report document first (a concurrent second retry then finds it open and is refused),
+        then the VIN's, each written only if unchanged since read."""
+        item = self.vin(report_id, vin)
+
+        def reopen(snap: DocumentSnapshot) -> tuple[int | str, dict[str, Any] | None]:
+            if not snap.exists:
+                return "not_found", None
+            report = ReportRequest.model_validate(snap.to_dict())
+            refusal = report_life.retry_refusal(report, item)
+            if refusal is not None:
+                return refusal, None
+            changes = report_life.reopened(report)
+            return report.retries + 1, {**changes, "updated_at": firestore.SERVER_TIMESTAMP}
+
+        outcome = self._guarded("reopen", self._ref(report_id), reopen)
+        if isinstance(outcome, int):
+            self._vin_ref(report_id, vin).update({**report_life.RETRIED_VIN, "updated_at": firestore.SERVER_TIMESTAMP})
+        return outcome
+
     def add_rendition(self, report_id: str, language: str, now: datetime) -> tuple[Rendition, bool] | None:
         """Added as one field of the report document, if unchanged since the read."""
 

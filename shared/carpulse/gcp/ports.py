@@ -190,6 +190,11 @@ class ReportStore(Protocol):
         """Delete one report document with its VIN documents; False if there was none."""
         ...
 
+    def reopen_for_retry(self, report_id: str, vin: str) -> int | str:
+        """Open a finished report again and queue its failed VIN (report_life.retry_refusal's rule):
+        the report's new retry round, or the refusal's code."""
+        ...
+
     def add_rendition(self, report_id: str, language: str, now: datetime) -> tuple[Rendition, bool] | None:
         """The report's rendition in a language, added by report_life.rendition_to_queue's rule;
         (rendition, is it new work), or None without the report."""

@@ -25,6 +25,7 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (errors.LimitExceededError, 429),
     (errors.RequestInProgressError, 409),
     (errors.ReportInProgressError, 409),
+    (errors.VehicleNotFailedError, 409),
     (verification.UploadTooLargeError, 413),
     (errors.RetryLaterError, 503),
     (errors.UpstreamError, 502),

@@ -32,6 +32,7 @@ from carpulse.errors import (
     ReportInProgressError,
     RetryLaterError,
     UpstreamError,
+    VehicleNotFailedError,
 )
 from carpulse.gcp.ports import AccountStore, BlobStore, Clock, ReportStore, SessionStore, TaskQueue
 from carpulse.logs import log_fields, mask_vin
@@ -404,6 +405,28 @@ class ReportsService:
             vehicles=vehicles,
             files=files,
         )
+
+    def retry_vehicle(self, account: Account, report_id: str, vin: str) -> ReportView:
+        """Try a failed VIN of a finished report again: the report runs again until it is over (its
+        CSV, ZIP and outcome are made again); the other VINs' PDFs stay as they are."""
+        report = self._owned(account, report_id)
+        vin = vin.upper()
+        if vin not in report.vins:
+            raise NotFoundError("vehicle not in this report")
+        outcome = self.reports.reopen_for_retry(report_id, vin)
+        if outcome == "report_in_progress":
+            raise ReportInProgressError("the report is still being made; try the vehicle again once it has finished")
+        if outcome == "vehicle_not_failed":
+            raise VehicleNotFailedError("only a vehicle that failed can be tried again")
+        if not isinstance(outcome, int):
+            raise NotFoundError("report not found")
+        try:
+            self.queue.enqueue(WorkerTask(kind=TaskKind.VEHICLE, report_id=report_id, vin=vin, retry=outcome))
+        except Exception:
+            # The VIN is queued in the store: the sweeper re-queues it once it counts as stalled.
+            log.exception("enqueue of a retry failed; the sweeper will queue it", extra=log_fields(report=report_id))
+        log.info("vehicle retried", extra=log_fields(report=report_id, vin=mask_vin(vin), round=outcome))
+        return self.report_status(account, report_id)
 
     def _owned(self, account: Account, report_id: str) -> ReportRequest:
         # Another account's report and no report answer alike: nothing to learn by probing ids.

@@ -93,10 +93,14 @@ class Sweeper:
                 summary.closed_vins += 1
                 log.warning("stalled vehicle closed", extra=log_fields(report=report.report_id, vin=mask_vin(item.vin)))
                 if self.reports.unfinished_vins(report.report_id) == 0:
-                    self.queue.enqueue(WorkerTask(kind=TaskKind.FINALISE, report_id=report.report_id))
+                    self.queue.enqueue(
+                        WorkerTask(kind=TaskKind.FINALISE, report_id=report.report_id, retry=report.retries)
+                    )
             return
         self.reports.count_sweep(report.report_id, item.vin)
-        task = WorkerTask(kind=TaskKind.VEHICLE, report_id=report.report_id, vin=item.vin, sweep=item.sweeps + 1)
+        task = WorkerTask(
+            kind=TaskKind.VEHICLE, report_id=report.report_id, vin=item.vin, sweep=item.sweeps + 1, retry=report.retries
+        )
         self.queue.enqueue(task)
         summary.requeued += 1
 
@@ -105,7 +109,9 @@ class Sweeper:
             self._close(report, summary)
             return
         self.reports.count_sweep(report.report_id)
-        self.queue.enqueue(WorkerTask(kind=kind, report_id=report.report_id, sweep=report.sweeps + 1))
+        self.queue.enqueue(
+            WorkerTask(kind=kind, report_id=report.report_id, sweep=report.sweeps + 1, retry=report.retries)
+        )
         summary.requeued += 1
 
     def _close(self, report: ReportRequest, summary: SweepSummary) -> None:

@@ -181,7 +181,9 @@ class VehicleReportService:
     def after_finish(self, report_id: str) -> None:
         """Once no VIN is open any more, queue the finalisation (its task name makes it once)."""
         if self.reports.unfinished_vins(report_id) == 0:
-            self.queue.enqueue(WorkerTask(kind=TaskKind.FINALISE, report_id=report_id))
+            report = self.reports.get(report_id)
+            retry = report.retries if report else 0  # a retried VIN's report is finalised again
+            self.queue.enqueue(WorkerTask(kind=TaskKind.FINALISE, report_id=report_id, retry=retry))
 
     def _lease_left(self, report: ReportRequest, vin: str) -> float:
         current = self.reports.vin(report.report_id, vin)
