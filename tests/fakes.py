@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from carpulse.domain import paging, refresh_lease, report_life
+from carpulse.domain import billing, paging, refresh_lease, report_life
 from carpulse.domain.models import (
     Account,
     AccountStatus,
@@ -216,9 +216,17 @@ class FakeReports(ReportStore):
         if item is not None and not item.status.is_terminal:
             self._patch(report_id, vin, changes)
 
-    def add_tesla_requests(self, report_id: str, vin: str, count: int) -> None:
+    def add_tesla_requests(self, report_id: str, vin: str, count: int, calls: dict[str, int] | None = None) -> None:
         item = self.vins[report_id][vin]
-        self.vins[report_id][vin] = item.model_copy(update={"tesla_requests": item.tesla_requests + count})
+        update = {
+            "tesla_requests": item.tesla_requests + count,
+            "tesla_calls": billing.add_calls(item.tesla_calls, calls or {}),
+        }
+        self.vins[report_id][vin] = item.model_copy(update=update)
+
+    def add_report_tesla_calls(self, report_id: str, calls: dict[str, int]) -> None:
+        report = self.items[report_id]
+        self.items[report_id] = report.model_copy(update={"tesla_calls": billing.add_calls(report.tesla_calls, calls)})
 
     def finish_vin(self, report_id: str, vin: str, status: VinStatus, changes: dict[str, object]) -> bool:
         item = self.vin(report_id, vin)

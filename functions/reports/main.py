@@ -92,6 +92,13 @@ def report_status(request: flask.Request, report_id: str) -> flask.Response:
     return json_response(app.reports_api.report_status(account, report_id))
 
 
+def account_usage(request: flask.Request) -> flask.Response:
+    """Tesla's bill for this month's reports so far (an estimate at the configured prices)."""
+    app = container()
+    account = app.session_service.authenticate(bearer_token(request))
+    return json_response(app.reports_api.usage(account))
+
+
 def disconnect(request: flask.Request) -> flask.Response:
     """Forget the account: tokens, sessions and stored data."""
     app = container()
@@ -112,6 +119,7 @@ ROUTER = Router(
         Endpoint(
             method="POST", pattern=f"{API_PREFIX}/reports/{{report_id}}/vehicles/{{vin}}/retry", handler=retry_vehicle
         ),
+        Endpoint(method="GET", pattern=f"{API_PREFIX}/account/usage", handler=account_usage),
         Endpoint(method="DELETE", pattern=f"{API_PREFIX}/account", handler=disconnect),
     ]
 )

@@ -519,6 +519,7 @@ class Container:
             offline_wait_seconds=self.settings.offline_wait_seconds,
             run_lease_seconds=self.settings.vin_run_lease_seconds,
             seal=lambda account_id, snapshot: self.sealer.seal(account_id, snapshot),
+            prices=self.settings.tesla_prices,
         )
         csv = _lazy("carpulse.report.csv_export", "sessions_csv")
         finalise = FinaliseService(self.reports, self.blobs, csv)

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from carpulse.domain.billing import PriceTable
 from carpulse.errors import ConfigError
 from carpulse.logs import LEVELS
 from carpulse.tesla.regions import (
@@ -103,6 +104,9 @@ class Settings(BaseModel):
     sweep_interval_seconds: float = 300.0  # how often the sweeper runs (Cloud Scheduler; the local stand-in)
     vin_run_lease_seconds: float = 600.0  # one run per VIN; longer than the worker's timeout
     # The API's schema says the default (docs/openapi.yaml maxItems); a deployment may go up to the cap.
+    # What Tesla charges per billed answer (US dollars by category, with their date): the estimate
+    # of each report's and each month's bill. JSON, e.g. {"usd": {"data": 0.002, …}, "as_of": "2025-01"}.
+    tesla_prices: PriceTable = Field(default_factory=PriceTable)
     max_vins_per_report: int = Field(default=20, ge=1, le=MAX_VINS_PER_REPORT_CAP)
     # Cost limits (services/limits.py), shared by every instance through Firestore.
     max_reports_in_flight: int = 3  # open reports per account
@@ -193,7 +197,7 @@ class Settings(BaseModel):
         return self.env == "local"
 
 
-_JSON_FIELDS = {"tesla_region_base_urls"}
+_JSON_FIELDS = {"tesla_prices", "tesla_region_base_urls"}
 _LIST_FIELDS = {"frontend_origins", "oidc_issuers"}
 
 

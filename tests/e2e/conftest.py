@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.e2e.browser import CHROMIUM_ARGS, chromium_executable
 
@@ -57,3 +58,13 @@ def browser_contexts(chromium, request: pytest.FixtureRequest):
                 print(f"screenshot: {target}")
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def states_kept(stack):
+    """The simulated cars' states put back after the test (one that woke a car, or forced a state,
+    leaves the shared stack as the scenario has it for the tests after it)."""
+    before = requests.get(f"{stack.urls['tesla']}/_sim/vehicles", timeout=10).json()
+    yield
+    for vin, state in before.items():
+        requests.post(f"{stack.urls['tesla']}/_sim/vehicles/{vin}/state", json={"state": state}, timeout=10)

@@ -33,7 +33,7 @@ def _watch(api: ApiClient, report_id: str, timeout: float = 180) -> list[dict]:
     raise AssertionError(f"report {report_id} did not finish")
 
 
-def test_a_woken_car_shows_each_stage_with_its_words_and_an_eta(stack):
+def test_a_woken_car_shows_each_stage_with_its_words_and_an_eta(stack, states_kept):
     api = ApiClient(stack.api_url, SimulatedOwner(stack.api_url).connect())
     vehicles = api.vehicles()
     car = vehicles[-1]

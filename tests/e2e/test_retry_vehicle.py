@@ -26,7 +26,7 @@ def _online(api: ApiClient) -> list[str]:
 
 
 @pytest.fixture
-def failed_report(stack) -> tuple[ApiClient, dict, str, str]:
+def failed_report(stack, states_kept) -> tuple[ApiClient, dict, str, str]:
     """A finished report of two online vehicles: the first failed (a 404 on its live data), the other done."""
     api = ApiClient(stack.api_url, SimulatedOwner(stack.api_url).connect())
     for vin in [v["vin"] for v in api.vehicles()[:2]]:

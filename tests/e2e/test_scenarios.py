@@ -39,12 +39,35 @@ def scenario_run(request, tmp_path_factory):
     ) as stack:
         api = ApiClient(stack.api_url, SimulatedOwner(stack.api_url).connect())
         vins = [v["vin"] for v in api.vehicles()]
+        stack.wait_idle(60)
+        requests.delete(f"{stack.urls['tesla']}/_sim/requests", timeout=10).raise_for_status()
         response = api.request_report(vins)
         assert response.status_code == 202, response.text
         status = api.wait(response.json()["response"]["report_id"], timeout=300)
+        stack.wait_idle(60)
+        tesla_log = requests.get(f"{stack.urls['tesla']}/_sim/requests", timeout=10).json()
         pdfs = {v["vin"]: requests.get(v["download_url"], timeout=30).content for v in status["vehicles"]}
         files = {name: requests.get(url, timeout=30).content for name, url in status.get("files", {}).items() if url}
-        yield {"meta": meta, "sessions": sessions, "vins": vins, "status": status, "pdfs": pdfs, "files": files}
+        yield {
+            "meta": meta,
+            "sessions": sessions,
+            "vins": vins,
+            "status": status,
+            "pdfs": pdfs,
+            "files": files,
+            "tesla_log": tesla_log,
+            "name": scenario.name,
+        }
+
+
+def test_the_reports_tesla_bill_is_what_the_simulator_billed(scenario_run):
+    billed = Counter(e["category"] for e in scenario_run["tesla_log"] if e["billable"])
+    cost = scenario_run["status"]["tesla_cost"]
+    vehicles = len(scenario_run["vins"])
+    per_vehicle = cost["cost_usd"] / vehicles
+    print(f"tesla bill, {scenario_run['name']}: {vehicles} vehicles, {cost['calls']} = ${cost['cost_usd']:.3f}")
+    print(f"  ≈ ${per_vehicle:.3f} per vehicle; the report's own calls {cost['account']['calls']}")
+    assert cost["calls"] == dict(billed)
 
 
 def test_every_vehicle_of_the_account_is_listed_and_reported(scenario_run):

@@ -55,12 +55,13 @@ def test_every_operation_answers_as_documented(stack, signed_in, label):
         deadline=None,
         suppress_health_check=list(HealthCheck),
         database=None,
+        derandomize=True,  # the same requests every run: CI is reproducible (widen max_examples to explore)
     )
     def check(case) -> None:
         headers = {"Authorization": f"Bearer {SimulatedOwner(stack.api_url).connect()}"} if own_session else signed_in
         response = case.call_and_validate(
             base_url=stack.api_url,
-            headers=headers,
+            headers=dict(headers),  # a copy: a check may take the credentials out of it
             excluded_checks=[positive_data_acceptance] if refusal else None,
         )
         calls.append(response.status_code)
@@ -86,14 +87,16 @@ def test_linked_calls_in_sequence_answer_as_documented(stack, signed_in):
 
     class Sequences(keeping_the_session.as_state_machine()):  # type: ignore[misc]
         def get_call_kwargs(self, case):
-            return {"base_url": stack.api_url, "headers": signed_in}
+            return {"base_url": stack.api_url, "headers": dict(signed_in)}  # a copy: checks may alter it
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             refusal = SEMANTIC_REFUSALS.get(case.operation.label)
             excluded = [positive_data_acceptance] if refusal else []
-            seen.append((case.operation.label, response.status_code))
+            seen.append((case.operation.label, response.status_code, "Authorization" in response.request.headers))
             case.validate_response(response, excluded_checks=excluded)
 
-    Sequences.run(settings=settings(max_examples=15, stateful_step_count=6, deadline=None, database=None))
+    # Derandomized: the same sequences every run (a chance miss of the linked read must not flake CI).
+    sequence_settings = settings(max_examples=30, stateful_step_count=6, deadline=None, database=None, derandomize=True)
+    Sequences.run(settings=sequence_settings)
     print(f"stateful: {len(seen)} calls, {len(set(seen))} distinct operation/status pairs")
-    assert ("GET /api/v1/reports/{report_id}", 200) in seen  # a link led to a real report
+    assert ("GET /api/v1/reports/{report_id}", 200, True) in seen, sorted(set(seen))  # a link led to a report

@@ -132,6 +132,7 @@ class ReportRequest(_Record):
     expires_at: datetime | None = None  # Firestore TTL field: the report's documents go after this
     renditions: dict[str, Rendition] = Field(default_factory=dict)  # by language
     retries: int = 0  # how often a failed VIN was tried again after the report had finished
+    tesla_calls: dict[str, int] = Field(default_factory=dict)  # the account-level calls, billed, by category
 
     @property
     def is_open(self) -> bool:
@@ -154,6 +155,7 @@ class VinProgress(_Record):
     snapshot_object: str | None = None
     json_object: str | None = None  # the JSON view of the same snapshot
     tesla_requests: int = 0  # every Tesla call made for this VIN, whichever run made it
+    tesla_calls: dict[str, int] = Field(default_factory=dict)  # billed answers by category (domain/billing.py)
     run_id: str | None = None  # the run that holds the lease
     run_lease_until: datetime | None = None
     sweeps: int = 0

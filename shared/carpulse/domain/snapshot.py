@@ -364,6 +364,14 @@ class DataSource(_Model):
     region: str | None = None
 
 
+class TeslaBill(_Model):
+    """What Tesla bills for this vehicle's part of the report (domain/billing.py), at render time."""
+
+    calls: dict[str, int] = Field(default_factory=dict)  # billed answers by category
+    cost_usd: float = 0.0
+    prices_as_of: str = ""
+
+
 class VehicleSnapshot(_Model):
     """Everything a report knows about one vehicle, fetched once and normalised."""
 
@@ -394,3 +402,4 @@ class VehicleSnapshot(_Model):
     # "fees", "invoices", "alerts", "options", "release_notes", "warranties", "fleet_status", "equipment").
     unreadable: dict[str, int] = Field(default_factory=dict)
     battery_health: BatteryHealth | None = None  # None: not assessed (a snapshot older than the method)
+    tesla_bill: TeslaBill | None = None  # None: not counted (a snapshot older than the count)

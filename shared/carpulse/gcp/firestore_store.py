@@ -382,10 +382,19 @@ class FirestoreReportStore:
 
         self._guarded("update_vin", self._vin_ref(report_id, vin), patch)
 
-    def add_tesla_requests(self, report_id: str, vin: str, count: int) -> None:
-        """An atomic increment: exact whichever run (or retry) made the calls."""
+    def add_tesla_requests(self, report_id: str, vin: str, count: int, calls: dict[str, int] | None = None) -> None:
+        """Atomic increments: exact whichever run (or retry) made the calls."""
+        changes: dict[str, Any] = {f"tesla_calls.{k}": firestore.Increment(v) for k, v in (calls or {}).items() if v}
         if count:
-            self._vin_ref(report_id, vin).update({"tesla_requests": firestore.Increment(count)})
+            changes["tesla_requests"] = firestore.Increment(count)
+        if changes:
+            self._vin_ref(report_id, vin).update(changes)
+
+    def add_report_tesla_calls(self, report_id: str, calls: dict[str, int]) -> None:
+        """Atomic increments on the report document (written at its own transitions only)."""
+        changes = {f"tesla_calls.{k}": firestore.Increment(v) for k, v in calls.items() if v}
+        if changes:
+            self._ref(report_id).update(changes)
 
     def finish_vin(self, report_id: str, vin: str, status: VinStatus, changes: dict[str, object]) -> bool:
         """Open → finished, once, with a guarded write on the VIN document alone."""

@@ -154,8 +154,13 @@ class ReportStore(Protocol):
         """Patch a VIN's progress unless it is already finished."""
         ...
 
-    def add_tesla_requests(self, report_id: str, vin: str, count: int) -> None:
-        """Count Tesla calls made for a VIN (an atomic increment, whatever the run's outcome)."""
+    def add_tesla_requests(self, report_id: str, vin: str, count: int, calls: dict[str, int] | None = None) -> None:
+        """Count Tesla calls made for a VIN, and the billed ones by category (atomic increments,
+        whatever the run's outcome)."""
+        ...
+
+    def add_report_tesla_calls(self, report_id: str, calls: dict[str, int]) -> None:
+        """Count the billed account-level calls of a report by category (atomic increments)."""
         ...
 
     def finish_vin(self, report_id: str, vin: str, status: VinStatus, changes: dict[str, object]) -> bool:

@@ -13,6 +13,7 @@ from carpulse.domain.snapshot import VehicleSnapshot
 from carpulse.report.build import build_report
 from carpulse.report.context import Context
 from carpulse.report.model import Block, ChartView, FieldGroup, FieldView, SectionView, TableView, TextView
+from carpulse.report.sections.sources import bill_calls_text
 from carpulse.report.units import display_units
 
 SCHEMA = "carpulse.report.v1"
@@ -121,6 +122,22 @@ def render_vehicle_json(snapshot: VehicleSnapshot) -> dict[str, Any]:
             }
             for n in snapshot.notes
         ],
+        "tesla_bill": (
+            {
+                "calls": dict(snapshot.tesla_bill.calls),
+                "cost_usd": snapshot.tesla_bill.cost_usd,
+                "currency": "USD",
+                "prices_as_of": snapshot.tesla_bill.prices_as_of,
+                "text": ctx.cat.text(
+                    "text.sources.tesla_cost",
+                    calls=bill_calls_text(ctx, snapshot.tesla_bill),
+                    cost=ctx.fmt.money(snapshot.tesla_bill.cost_usd, "USD"),
+                    as_of=snapshot.tesla_bill.prices_as_of,
+                ),
+            }
+            if snapshot.tesla_bill
+            else None
+        ),
         "sources": [
             {
                 "endpoint": s.endpoint,

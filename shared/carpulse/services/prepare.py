@@ -72,6 +72,7 @@ class PrepareService:
             return
         finally:
             recorder.flush()
+            self.reports.add_report_tesla_calls(report_id, recorder.billed_calls())
         by_vin = partition_sessions(sessions, vins=report.vins)
         sources = _sources(recorder.exchanges, seen, account.region)
         summaries = {v.vin: v for v in seen.vehicles if v.vin} if seen else {}

@@ -13,6 +13,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 
+from carpulse.domain.billing import count_calls
 from carpulse.gcp.ports import BlobStore
 from carpulse.services import layout
 from carpulse.tesla.client import RawExchange
@@ -51,6 +52,11 @@ class RawRecorder:
     def request_count(self) -> int:
         """How many Tesla responses were recorded."""
         return len(self.exchanges)
+
+    def billed_calls(self) -> dict[str, int]:
+        """The recorded answers Tesla bills, by category (domain/billing.py)."""
+        with self._lock:
+            return count_calls((x.endpoint, x.status) for x in self.exchanges)
 
 
 def _record(exchange: RawExchange) -> dict[str, object]:

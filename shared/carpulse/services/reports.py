@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 import uuid
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from carpulse.config import MAX_VINS_PER_REPORT_CAP, Settings
-from carpulse.domain import paging, report_life
+from carpulse.domain import billing, paging, report_life
 from carpulse.domain.models import (
     Account,
     Rendition,
@@ -46,6 +47,7 @@ from carpulse.tesla.schemas import VehicleSummary
 log = logging.getLogger(__name__)
 _VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$", re.IGNORECASE)
 _REPORT_ID_RE = re.compile(r"^[0-9a-f]{32}$")
+VEHICLE_LIST_PAGE = 100  # the client's page size of GET /api/1/vehicles
 
 
 class ReportCreate(BaseModel):
@@ -89,6 +91,37 @@ class MissingView(BaseModel):
     message: str
 
 
+class TeslaCostView(BaseModel):
+    """Tesla's billed answers by category and what they cost at the price table's prices."""
+
+    calls: dict[str, int]  # data, wake, command, specs (free calls are not billed)
+    cost_usd: float
+    currency: Literal["USD"] = "USD"
+    prices_as_of: str
+
+
+class VehicleCostView(TeslaCostView):
+    """One VIN's share."""
+
+    vin: str
+
+
+class ReportCostView(TeslaCostView):
+    """A report's bill: its account-level calls (the ownership check, the charging history, the
+    fleet status) and each vehicle's, summed."""
+
+    account: TeslaCostView
+    vehicles: list[VehicleCostView]
+
+
+class UsageView(TeslaCostView):
+    """Tesla's bill for the account's reports of this calendar month (UTC) so far."""
+
+    month: str  # YYYY-MM
+    since: datetime
+    reports: int
+
+
 class VinProgressView(BaseModel):
     """One VIN of a report, as a UI draws it."""
 
@@ -105,6 +138,7 @@ class VinProgressView(BaseModel):
     missing: list[MissingView] = []
     download_url: str | None = None
     json_url: str | None = None  # the same report as JSON (the data the PDF was rendered from)
+    tesla_cost: TeslaCostView | None = None  # this VIN's billed Tesla calls so far
 
 
 class ReportView(BaseModel):
@@ -125,6 +159,7 @@ class ReportView(BaseModel):
     links_expire_in: int
     links_expire_at: datetime  # every signed link above stops working then: poll again for new ones
     renditions: list[RenditionView] = []  # the report again in other languages
+    tesla_cost: ReportCostView | None = None  # Tesla's bill for the report so far (an estimate)
 
 
 class RenditionCreate(BaseModel):
@@ -270,6 +305,8 @@ class ReportsService:
             account_id=account.account_id,
             vins=tuple(body.vins),
             options=ReportOptions(allow_wake=body.allow_wake, language=body.language),
+            # The ownership check above: one billed vehicle list answer per page of 100 vehicles.
+            tesla_calls={"data": max(1, math.ceil(len(listed) / VEHICLE_LIST_PAGE))},
             created_at=now,
             updated_at=now,
             expires_at=expires_at,
@@ -428,6 +465,26 @@ class ReportsService:
         log.info("vehicle retried", extra=log_fields(report=report_id, vin=mask_vin(vin), round=outcome))
         return self.report_status(account, report_id)
 
+    def usage(self, account: Account) -> UsageView:
+        """The month to date (UTC): every report made since the 1st, account and vehicle calls summed.
+        Reads each of those reports' VIN documents: a few reads per report, no Tesla call."""
+        now = self.clock()
+        since = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        mine: list[ReportRequest] = []
+        after = None
+        while True:
+            page = self.reports.list_for_account(account.account_id, paging.MAX_PAGE_SIZE, after)
+            recent = [r for r in page if r.created_at >= since]
+            mine += recent
+            if len(page) < paging.MAX_PAGE_SIZE or len(recent) < len(page):
+                break
+            after = paging.ReportCursor.after(page[-1])
+        calls = billing.add_calls(
+            *(r.tesla_calls for r in mine),
+            *(item.tesla_calls for r in mine for item in self.reports.progress(r.report_id)),
+        )
+        return UsageView(month=f"{since:%Y-%m}", since=since, reports=len(mine), **self._cost(calls).model_dump())
+
     def _owned(self, account: Account, report_id: str) -> ReportRequest:
         # Another account's report and no report answer alike: nothing to learn by probing ids.
         report = self.reports.get(report_id) if _REPORT_ID_RE.match(report_id) else None
@@ -484,6 +541,18 @@ class ReportsService:
             links_expire_in=ttl,
             links_expire_at=self.clock() + timedelta(seconds=ttl),
             renditions=[self._rendition_view(report, r, progress) for _, r in sorted(report.renditions.items())],
+            tesla_cost=self._report_cost(report, [by_vin[v] for v in report.vins if v in by_vin]),
+        )
+
+    def _cost(self, calls: dict[str, int]) -> TeslaCostView:
+        prices = self.settings.tesla_prices
+        return TeslaCostView(calls=calls, cost_usd=billing.cost_usd(calls, prices), prices_as_of=prices.as_of)
+
+    def _report_cost(self, report: ReportRequest, progress: list[VinProgress]) -> ReportCostView:
+        total = billing.add_calls(report.tesla_calls, *(item.tesla_calls for item in progress))
+        vehicles = [VehicleCostView(vin=item.vin, **self._cost(item.tesla_calls).model_dump()) for item in progress]
+        return ReportCostView(
+            account=self._cost(report.tesla_calls), vehicles=vehicles, **self._cost(total).model_dump()
         )
 
     def _vin_view(self, report: ReportRequest, item: VinProgress, catalog: Any) -> VinProgressView:
@@ -518,6 +587,7 @@ class ReportsService:
             ],
             download_url=pdf,
             json_url=json_view,
+            tesla_cost=self._cost(item.tesla_calls),
         )
 
     @staticmethod

@@ -14,13 +14,13 @@ import logging
 import secrets
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from carpulse.domain import report_life
+from carpulse.domain import billing, report_life
 from carpulse.domain.models import Account, ReportRequest, VinStatus
-from carpulse.domain.snapshot import DataSource, SectionNote, SectionState, VehicleSnapshot
+from carpulse.domain.snapshot import DataSource, SectionNote, SectionState, TeslaBill, VehicleSnapshot
 from carpulse.domain.tasks import TaskKind, WorkerTask
 from carpulse.errors import ReconnectRequiredError, RetryLaterError
 from carpulse.gcp.ports import AccountStore, BlobStore, Clock, ReportStore, TaskQueue
@@ -65,6 +65,7 @@ class VehicleReportService:
     state_fresh_seconds: float = 120.0
     # Renders with the check mark, signs and stores the verification record (services/sealing.py).
     seal: Callable[[str, VehicleSnapshot], bytes] | None = None
+    prices: billing.PriceTable = field(default_factory=billing.PriceTable)  # Tesla's, for the bill in the PDF
 
     def run(self, task: WorkerTask) -> None:
         """Produce the VIN's PDF, or re-schedule itself while a car wakes up."""
@@ -105,7 +106,7 @@ class VehicleReportService:
         try:
             snapshot = self._fetch(task, account, report, vin, run_id, recorder)
         finally:
-            self.reports.add_tesla_requests(report.report_id, vin, recorder.request_count)
+            self.reports.add_tesla_requests(report.report_id, vin, recorder.request_count, recorder.billed_calls())
             recorder.flush()
         if snapshot is not None:
             self._finish(account, report, vin, snapshot)
@@ -272,7 +273,11 @@ class VehicleReportService:
             sources=sources,
             stored_invoices=fetched.stored_invoices,
         )
-        return with_battery_health(snapshot)
+        # Every call of this vehicle is made by now: its bill so far (earlier runs and this one).
+        earlier = self.reports.vin(report.report_id, vin)
+        calls = billing.add_calls(earlier.tesla_calls if earlier else {}, recorder.billed_calls())
+        bill = TeslaBill(calls=calls, cost_usd=billing.cost_usd(calls, self.prices), prices_as_of=self.prices.as_of)
+        return with_battery_health(snapshot).model_copy(update={"tesla_bill": bill})
 
     def _store(self, account: Account, report: ReportRequest, vin: str, snapshot: VehicleSnapshot) -> dict[str, str]:
         """JSON view and PDF from the (already stored) snapshot; returns the object names."""

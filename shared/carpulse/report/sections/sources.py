@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from carpulse.domain.snapshot import DataSource, Section
+from carpulse.domain.snapshot import DataSource, Section, TeslaBill
 from carpulse.report import columns
 from carpulse.report.context import Context, endpoint_key
 from carpulse.report.formatting import as_utc
@@ -71,6 +71,35 @@ def _unreadable(ctx: Context, counts: dict[str, int]) -> Block:
     return remark(ctx, "text.sources.unreadable", Tone.INFO, items="; ".join(labels))
 
 
+BILLED_CATEGORIES = ("data", "wake", "command", "specs")
+
+
+def bill_calls_text(ctx: Context, bill: TeslaBill) -> str:
+    """ "12 data requests, 1 wake" in the report's language (only what was billed)."""
+    parts = [
+        ctx.cat.text(f"billing.{category}", count=bill.calls[category])
+        for category in BILLED_CATEGORIES
+        if bill.calls.get(category)
+    ]
+    return ", ".join(parts) or ctx.cat.text("billing.none")
+
+
+def _tesla_bill(ctx: Context, bill: TeslaBill) -> list[Block]:
+    """What Tesla bills for this vehicle's data, with the date of the prices, and how the report's
+    own requests are billed."""
+    return [
+        remark(
+            ctx,
+            "text.sources.tesla_cost",
+            Tone.INFO,
+            calls=bill_calls_text(ctx, bill),
+            cost=ctx.fmt.money(bill.cost_usd, "USD"),
+            as_of=bill.prices_as_of,
+        ),
+        remark(ctx, "billing.account_share", Tone.INFO),
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class SourceRow:
     """Calls of one endpoint with one outcome (an invoice download per session would be a page of rows)."""
@@ -111,5 +140,7 @@ def build(ctx: Context, left_out: Sequence[MissingItem]) -> SectionView:
         blocks.append(remark(ctx, "text.sources.nothing_left_out"))
     if snapshot.unreadable:
         blocks.append(_unreadable(ctx, snapshot.unreadable))
+    if snapshot.tesla_bill is not None:
+        blocks += _tesla_bill(ctx, snapshot.tesla_bill)
     blocks += _conventions(ctx)
     return make_section(ctx, _S, State.OK, blocks, notices=[], new_page=True)
