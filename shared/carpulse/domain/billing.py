@@ -62,3 +62,26 @@ def add_calls(*parts: Mapping[str, int]) -> dict[str, int]:
 def cost_usd(calls: Mapping[str, int], prices: PriceTable) -> float:
     """The estimate in US dollars (rounded to a thousandth of a cent)."""
     return round(sum(prices.usd.get(category, 0.0) * count for category, count in calls.items()), 5)
+
+
+# What a vehicle's report costs before any extra: the vehicle, its live data and the modules
+# (service, warranty, alerts, release notes, options, fleet status), one data answer each.
+BASE_DATA_CALLS = 9
+
+
+def extras_within(
+    allowance_usd: float | None, prices: PriceTable, specs_needed: bool, invoices: int
+) -> tuple[bool, int]:
+    """Which billed extras of one vehicle fit its share of a report's budget: (fetch the specs?, how
+    many invoice PDFs); everything without a budget. The base calls come first, then the specs (the
+    dearest extra, and what the battery's health rests on), then as many invoices as still fit."""
+    if allowance_usd is None:
+        return specs_needed, invoices
+    left = allowance_usd - BASE_DATA_CALLS * prices.usd.get("data", 0.0)
+    specs = specs_needed and left >= prices.usd.get("specs", 0.0)
+    if specs:
+        left -= prices.usd.get("specs", 0.0)
+    per_invoice = prices.usd.get("data", 0.0)
+    # A millionth of a cent of slack: 0.014 / 0.002 must be 7, not 6.999…
+    fitting = invoices if per_invoice <= 0 else max(0, min(invoices, int((left + 1e-8) // per_invoice)))
+    return specs, fitting

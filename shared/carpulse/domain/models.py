@@ -90,6 +90,7 @@ class VinStatus(StrEnum):
 class ReportOptions(_Record):
     allow_wake: bool = False
     language: str = "en"
+    budget_usd: float | None = None  # Tesla's bill the owner will pay for at most; billed extras give way
 
 
 class RenditionStatus(StrEnum):

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from carpulse.domain import billing
 from carpulse.domain.snapshot import Section, SectionNote, SectionState
 from carpulse.gcp.ports import BlobStore, Clock
 from carpulse.logs import log_fields, mask_vin
@@ -75,6 +76,11 @@ class VinCache(BaseModel):
     invoices: list[str] = []  # content ids stored under cache/{vin}/invoices/
 
 
+def _over_budget(section: str) -> _Module:
+    """A billed extra left out to keep the report within the owner's budget."""
+    return _Module(None, [SectionNote(section=section, state=SectionState.MISSING, reason="reason.budget_specs")])
+
+
 def cached_trim(blobs: BlobStore, account_id: str, vin: str) -> str | None:
     """The trim of the VIN's cached specs (an earlier report read them), or None: no Tesla call."""
     raw = blobs.get(layout.vin_cache_object(account_id, vin, CACHE_OBJECT))
@@ -122,6 +128,8 @@ class ModuleFetcher:
     blobs: BlobStore
     account_id: str
     clock: Clock
+    allowance_usd: float | None = None  # this vehicle's share of the report's budget (None: no budget)
+    prices: billing.PriceTable = field(default_factory=billing.PriceTable)
 
     def run(
         self,
@@ -138,6 +146,9 @@ class ModuleFetcher:
         before = cache.model_copy(deep=True)
         firmware = _firmware(fleet_status, vin)
         need_status = fleet_status is None and fleet_status_note is None
+        wanted = {i.contentId for s in sessions for i in s.invoices if i.contentId} - set(cache.invoices)
+        specs_needed = self.partner_fleet is not None and self._fresh(cache, "specs", dx.VehicleSpecs) is None
+        fetch_specs, invoice_room = billing.extras_within(self.allowance_usd, self.prices, specs_needed, len(wanted))
         calls: dict[str, Callable[[], _Module]] = {
             "service": lambda: self._module("service_data", lambda: self.fleet.service_data(vin)),
             "warranty": lambda: self._module("warranty", lambda: self.fleet.warranty(vin)),
@@ -149,8 +160,8 @@ class ModuleFetcher:
                 else _Module(fleet_status, [fleet_status_note] if fleet_status_note else [])
             ),
             "options": lambda: self._cached(cache, "options", dx.VehicleOptions, lambda: self.fleet.options(vin)),
-            "specs": lambda: self._specs(vin, cache),
-            "invoices": lambda: self._invoices(vin, sessions, cache),
+            "specs": lambda: self._specs(vin, cache) if fetch_specs or not specs_needed else _over_budget("specs"),
+            "invoices": lambda: self._invoices(vin, sessions, cache, invoice_room),
         }
         outcome = dict(zip(calls, run_all(list(calls.values())), strict=True))
         if cache != before:
@@ -208,10 +219,15 @@ class ModuleFetcher:
             return _Module(None, [_partner_token_required()])
         return self._cached(cache, "specs", dx.VehicleSpecs, lambda: partner.specs(vin))
 
-    def _invoices(self, vin: str, sessions: list[schemas.ChargingSession], cache: VinCache) -> _Module:
-        """Download each invoice once per account (they never change), side by side; the stored ids."""
+    def _invoices(
+        self, vin: str, sessions: list[schemas.ChargingSession], cache: VinCache, room: int | None = None
+    ) -> _Module:
+        """Download each invoice once per account (they never change), side by side, as many as the
+        budget has room for; the stored ids."""
         wanted = {i.contentId for s in sessions for i in s.invoices if i.contentId}
         missing = sorted(wanted - set(cache.invoices))
+        skipped = missing[room:] if room is not None else []
+        missing = missing[: len(missing) - len(skipped)]
         downloads = run_all([partial(self._invoice, vin, cid) for cid in missing])
         fetched = [cid for cid, ok in zip(missing, downloads, strict=True) if ok]
         cache.invoices = sorted(set(cache.invoices) | set(fetched))
@@ -225,6 +241,15 @@ class ModuleFetcher:
                     state=SectionState.FAILED,
                     reason="reason.invoices_failed",
                     detail={"count": str(failed)},
+                )
+            )
+        if skipped:
+            notes.append(
+                SectionNote(
+                    section="invoices",
+                    state=SectionState.MISSING,
+                    reason="reason.budget_invoices",
+                    detail={"count": str(len(skipped))},
                 )
             )
         return _Module(frozenset(wanted & set(cache.invoices)), notes)

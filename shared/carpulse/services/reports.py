@@ -59,6 +59,16 @@ class ReportCreate(BaseModel):
     vins: list[str] = Field(min_length=1, max_length=MAX_VINS_PER_REPORT_CAP)
     allow_wake: bool = False
     language: Literal["en", "fi", "sv", "nb", "da", "de", "fr", "es", "it"] = "en"
+    # At most this much of Tesla's bill (US dollars): specs and invoice PDFs that would go past a
+    # vehicle's equal share are left out, and the report says so.
+    budget_usd: float | None = Field(default=None, gt=0, le=1000)  # absent: no budget (null is refused)
+
+    @field_validator("budget_usd", mode="before")
+    @classmethod
+    def _budget_given_as_a_number(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("must be a number; leave it out for no budget")
+        return value
 
     @field_validator("vins")
     @classmethod
@@ -304,7 +314,7 @@ class ReportsService:
             report_id=report_id,
             account_id=account.account_id,
             vins=tuple(body.vins),
-            options=ReportOptions(allow_wake=body.allow_wake, language=body.language),
+            options=ReportOptions(allow_wake=body.allow_wake, language=body.language, budget_usd=body.budget_usd),
             # The ownership check above: one billed vehicle list answer per page of 100 vehicles.
             tesla_calls={"data": max(1, math.ceil(len(listed) / VEHICLE_LIST_PAGE))},
             created_at=now,

@@ -118,7 +118,16 @@ class VehicleReportService:
         fleet = self.fleet_for_account(account, recorder)
         part = self._charging_partition(account, report, vin)
         sessions, charging_note, account_sources = part.sessions, part.note, part.sources
-        modules = ModuleFetcher(fleet, self._partner(account, recorder), self.blobs, account.account_id, self.clock)
+        budget = report.options.budget_usd
+        modules = ModuleFetcher(
+            fleet,
+            self._partner(account, recorder),
+            self.blobs,
+            account.account_id,
+            self.clock,
+            allowance_usd=budget / len(report.vins) if budget is not None else None,  # an equal share each
+            prices=self.prices,
+        )
         try:
             summary = self._summary(fleet, part, task, vin)
             policy = self._policy(account, report, task)
