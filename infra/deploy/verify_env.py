@@ -6,8 +6,9 @@ frontend carrying `#error=invalid_state`, an unknown path gets our JSON 404, por
 https, and internal functions refuse an anonymous call (IAM: 401/403; ingress from outside: 404).
 Through gcloud (read-only describes): each function's state, ingress, account and limits; nobody
 but the caller may invoke an internal one; the queue's retries; the scheduler jobs; the bucket is
-private with our lifecycle and CORS; TTL policies and the certificate are ACTIVE. Exit 1 on any
-FAIL; "wait" (a certificate or TTL policy still being set up) is not a failure. Stdlib only.
+private with our lifecycle and CORS; TTL policies and the certificate are ACTIVE, the composite
+indexes READY. Exit 1 on any FAIL; "wait" (a certificate, TTL policy or index still being set up)
+is not a failure. Stdlib only.
 """
 
 from __future__ import annotations
