@@ -121,6 +121,10 @@ def run_flow(stack: LocalStack, out_dir: Path, language: str = "en") -> DemoOutc
     _say("▶ Tesla requests by vehicle and billing category:")
     for key, counts in sorted(per_vehicle.items()):
         _say(f"  {key:<8} " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    cost = status.get("tesla_cost") or {}
+    billed = ", ".join(f"{k} {v}" for k, v in sorted(cost.get("calls", {}).items()))
+    as_of = cost.get("prices_as_of")
+    _say(f"▶ Tesla's bill for the report (an estimate at the prices of {as_of}): {billed} = ${cost.get('cost_usd')}")
     _say(f"▶ report {status['status']} in {flow_seconds:.1f}s (stack start-up excluded); files in {out_dir}")
     for item in status["vehicles"]:
         for missing in item.get("missing", []):
