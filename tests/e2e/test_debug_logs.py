@@ -37,11 +37,24 @@ class Scanned:
     """The log folder of a DEBUG run and what must not be in it."""
 
     log_dir: Path
-    lines: int
-    files: int
-    debug_lines: int  # of the functions' own JSON lines
     faults: int  # Tesla requests the simulator failed on purpose
     forbidden: dict[str, str] = field(repr=False)  # what → literal text (never in a test's output)
+    texts: dict[Path, str] = field(repr=False)  # every file's text, read once the stack had stopped
+
+    @property
+    def lines(self) -> int:
+        """Lines in all files."""
+        return sum(text.count("\n") for text in self.texts.values())
+
+    @property
+    def files(self) -> int:
+        """Files in the log folder."""
+        return len(self.texts)
+
+    @property
+    def debug_lines(self) -> int:
+        """The functions' own JSON lines at DEBUG."""
+        return sum(text.count('"severity": "DEBUG"') for text in self.texts.values())
 
 
 def _log_text(log_dir: Path) -> dict[Path, str]:
@@ -78,14 +91,11 @@ def debug_run(tmp_path_factory: pytest.TempPathFactory) -> Scanned:
             "session token": api.session_token,
             "owner's e-mail": scenario.account.email,
         }
-    texts = _log_text(log_dir)
     return Scanned(
         log_dir=log_dir,
-        lines=sum(text.count("\n") for text in texts.values()),
-        files=len(texts),
-        debug_lines=sum(text.count('"severity": "DEBUG"') for text in texts.values()),
         faults=faults,
         forbidden=forbidden,
+        texts=_log_text(log_dir),
     )
 
 
@@ -97,7 +107,7 @@ def _vin_forms(vin: str) -> list[str]:
 def test_debug_logs_hold_no_full_vin_in_any_case_or_encoding(debug_run):
     scenario = load_scenario(DEFAULT_SCENARIO)
     found = []
-    for path, text in _log_text(debug_run.log_dir).items():
+    for path, text in debug_run.texts.items():
         folded = text.casefold()
         for vin in scenario.vehicles:
             forms = [form for form in _vin_forms(vin) if form.casefold() in folded]
@@ -114,7 +124,7 @@ def test_debug_logs_hold_no_full_vin_in_any_case_or_encoding(debug_run):
 
 def test_debug_logs_hold_no_secret_token_or_email(debug_run):
     leaks = []
-    for path, text in _log_text(debug_run.log_dir).items():
+    for path, text in debug_run.texts.items():
         folded = text.casefold()
         for what, value in debug_run.forbidden.items():
             # A PEM key is looked for by its body lines: its header alone is no secret.

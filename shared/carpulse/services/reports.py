@@ -40,14 +40,13 @@ from carpulse.logs import log_fields, mask_vin
 from carpulse.services import layout
 from carpulse.services.limits import ReportGate
 from carpulse.services.partition import SeenVehicles, store_seen
-from carpulse.tesla.client import FleetClient
+from carpulse.tesla.client import VEHICLES_PER_PAGE, FleetClient
 from carpulse.tesla.errors import PartnerNotRegisteredError, TeslaError
 from carpulse.tesla.schemas import VehicleSummary
 
 log = logging.getLogger(__name__)
 _VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$", re.IGNORECASE)
 _REPORT_ID_RE = re.compile(r"^[0-9a-f]{32}$")
-VEHICLE_LIST_PAGE = 100  # the client's page size of GET /api/1/vehicles
 
 
 class ReportCreate(BaseModel):
@@ -316,7 +315,7 @@ class ReportsService:
             vins=tuple(body.vins),
             options=ReportOptions(allow_wake=body.allow_wake, language=body.language, budget_usd=body.budget_usd),
             # The ownership check above: one billed vehicle list answer per page of 100 vehicles.
-            tesla_calls={"data": max(1, math.ceil(len(listed) / VEHICLE_LIST_PAGE))},
+            tesla_calls={"data": max(1, math.ceil(len(listed) / VEHICLES_PER_PAGE))},
             created_at=now,
             updated_at=now,
             expires_at=expires_at,

@@ -53,6 +53,7 @@ VEHICLE_DATA_ENDPOINTS = (
 )
 MAX_HISTORY_PAGES = 500  # 50,000 sessions: a bound, so a server that never says "no more" cannot loop us
 HISTORY_PAGE_SIZE = 100  # Tesla's largest page: the fewest billed calls for a history
+VEHICLES_PER_PAGE = 100  # Tesla's largest page of GET /api/1/vehicles (reports count its billed pages)
 
 
 @dataclass
@@ -68,7 +69,7 @@ class FleetClient(FleetTransport):
         found: list[VehicleSummary] = []
         page = 1
         while True:
-            body = self._get_json("vehicles", "/api/1/vehicles", params={"page": page, "per_page": 100})
+            body = self._get_json("vehicles", "/api/1/vehicles", params={"page": page, "per_page": VEHICLES_PER_PAGE})
             items = body.get("response")
             found.extend(self._parse(VehicleSummary, item) for item in (items if isinstance(items, list) else []))
             pagination = self._parse(Pagination, body.get("pagination") or {})
