@@ -61,7 +61,7 @@ clean:  ## Remove build output, caches and local logs (keeps the virtualenv)
 
 DEPLOY_FLAGS = --env $(ENV) $(if $(filter 1,$(DRY_RUN)),--dry-run)
 
-provision: venv  ## Phase 1 of ENV=dev|tst|prd: APIs, accounts, IAM, Firestore+TTL, bucket, queue, secrets, IP, cert (DRY_RUN=1 prints)
+provision: venv  ## Phase 1 of ENV=dev|tst|prd: APIs, accounts, IAM, Firestore+TTL+indexes, bucket, queue, secrets, IP, cert (DRY_RUN=1 prints)
 	$(BIN)/python -m infra.deploy.provision $(DEPLOY_FLAGS) --phase base
 
 deploy: bundles  ## Phases 2+3 of ENV: functions, then invokers, scheduler jobs, load balancer (DRY_RUN=1 prints)
