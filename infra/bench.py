@@ -149,7 +149,7 @@ def _billing(label: str, measured: int, plan: int) -> Figure:
 
 def _deployed_key(reports: InProcessReports) -> dict[str, str]:
     """The public key as configuration, as deployed (locally it is otherwise derived from a secret)."""
-    from carpulse.keys import public_key_pem
+    from carpulse.partner_key import public_key_pem
 
     app = reports.app
     return {"PUBLIC_KEY_PEM": public_key_pem(app.secrets.get(app.settings.tesla_private_key_name))}

@@ -117,7 +117,7 @@ class InProcessReports:
         clear_log(sim)
         start = time.time()
         self.blobs.count = 0
-        view = self.app.reports_api.request_report(self.account, ReportCreate(vins=vins))
+        view = self.app.reports_service.request_report(self.account, ReportCreate(vins=vins))
         runs = [TaskRun(TaskKind.PREPARE, "request", start, time.time(), self.blobs.count)]
         while self.queue.tasks and not (stop_before and stop_before(self.queue.tasks[0])):
             task = self.queue.tasks.pop(0)

@@ -11,7 +11,7 @@ import functions_framework
 from carpulse.bootstrap import container
 from carpulse.errors import ConfigError, NotFoundError
 from carpulse.http.api import endpoint
-from carpulse.keys import public_key_pem
+from carpulse.partner_key import public_key_pem
 
 WELL_KNOWN_PATH = "/.well-known/appspecific/com.tesla.3p.public-key.pem"
 

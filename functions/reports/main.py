@@ -36,7 +36,7 @@ def list_vehicles(request: flask.Request) -> flask.Response:
     """The account's vehicles (Tesla's cheap list call: never wakes a car)."""
     app = container()
     account = app.session_service.authenticate(bearer_token(request))
-    return json_response([v.model_dump(mode="json") for v in app.reports_api.list_vehicles(account)])
+    return json_response([v.model_dump(mode="json") for v in app.reports_service.list_vehicles(account)])
 
 
 def create_report(request: flask.Request) -> flask.Response:
@@ -46,7 +46,7 @@ def create_report(request: flask.Request) -> flask.Response:
     app = container()
     account = app.session_service.authenticate(bearer_token(request))
     body, key = parse_json(request, ReportCreate), request.headers.get("Idempotency-Key")
-    view = app.reports_api.request_report(account, body, idempotency_key=key)
+    view = app.reports_service.request_report(account, body, idempotency_key=key)
     return json_response(view, status=202, headers={"Location": f"{API_PREFIX}/reports/{view.report_id}"})
 
 
@@ -56,14 +56,14 @@ def list_reports(request: flask.Request) -> flask.Response:
 
     app = container()
     account = app.session_service.authenticate(bearer_token(request))
-    return json_response(app.reports_api.list_reports(account, parse_query(request, ReportListQuery)))
+    return json_response(app.reports_service.list_reports(account, parse_query(request, ReportListQuery)))
 
 
 def delete_report(request: flask.Request, report_id: str) -> flask.Response:
     """Delete a finished report: PDFs withdrawn at the verify page, files and documents gone."""
     app = container()
     account = app.session_service.authenticate(bearer_token(request))
-    return json_response(app.reports_api.delete_report(account, report_id))
+    return json_response(app.reports_service.delete_report(account, report_id))
 
 
 def request_rendition(request: flask.Request, report_id: str) -> flask.Response:
@@ -73,7 +73,7 @@ def request_rendition(request: flask.Request, report_id: str) -> flask.Response:
     app = container()
     account = app.session_service.authenticate(bearer_token(request))
     body = parse_json(request, RenditionCreate)
-    view = app.reports_api.request_rendition(account, report_id, body)
+    view = app.reports_service.request_rendition(account, report_id, body)
     return json_response(view, status=202, headers={"Location": f"{API_PREFIX}/reports/{report_id}"})
 
 
@@ -81,7 +81,7 @@ def retry_vehicle(request: flask.Request, report_id: str, vin: str) -> flask.Res
     """Try a failed vehicle of a finished report again: 202 with the report's status, poll it."""
     app = container()
     account = app.session_service.authenticate(bearer_token(request))
-    view = app.reports_api.retry_vehicle(account, report_id, vin)
+    view = app.reports_service.retry_vehicle(account, report_id, vin)
     return json_response(view, status=202, headers={"Location": f"{API_PREFIX}/reports/{report_id}"})
 
 
@@ -89,21 +89,21 @@ def report_status(request: flask.Request, report_id: str) -> flask.Response:
     """Status of one report with per-VIN progress and download links."""
     app = container()
     account = app.session_service.authenticate(bearer_token(request))
-    return json_response(app.reports_api.report_status(account, report_id))
+    return json_response(app.reports_service.report_status(account, report_id))
 
 
 def account_usage(request: flask.Request) -> flask.Response:
     """Tesla's bill for this month's reports so far (an estimate at the configured prices)."""
     app = container()
     account = app.session_service.authenticate(bearer_token(request))
-    return json_response(app.reports_api.usage(account))
+    return json_response(app.reports_service.usage(account))
 
 
 def disconnect(request: flask.Request) -> flask.Response:
     """Forget the account: tokens, sessions and stored data."""
     app = container()
     account = app.session_service.authenticate(bearer_token(request))
-    return json_response({"disconnected": True, "deleted_objects": app.reports_api.disconnect(account)})
+    return json_response({"disconnected": True, "deleted_objects": app.reports_service.disconnect(account)})
 
 
 ROUTER = Router(

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from carpulse.errors import ConfigError
 from carpulse.keyring import first_keyring, parse_keyring
-from carpulse.keys import new_private_key_pem, public_key_pem
+from carpulse.partner_key import new_private_key_pem, public_key_pem
 from infra.deploy.environment import ENV_NAMES, ENVS_DIR, EnvFileError, Environment, load, read_env_file
 from infra.deploy.gcloud import CommandFailedError, Gcloud
 from infra.functions import PRIVATE_KEY, TOKEN_KEY

@@ -4,7 +4,7 @@ lifecycle rules, verify-env's lifecycle check and the README's retention table (
 Firestore deletes a document once its `expires_at` (written by the code) has passed; a document
 without the field is never touched. The bucket deletes objects by age: every object of an account
 lives under `accounts/{account}/` (so disconnect deletes it in one sweep), so the kinds are told
-apart by how their names end (shared/carpulse/services/layout.py; a test classifies every name
+apart by how their names end (shared/carpulse/services/object_names.py; a test classifies every name
 that module makes). Objects are rewritten when refreshed, so a cache's age restarts with its data.
 Stdlib only.
 """

@@ -278,7 +278,7 @@ class LocalStack:
 
     def _new_secret_values(self) -> dict[str, str]:
         from carpulse.keyring import first_keyring
-        from carpulse.keys import new_private_key_pem
+        from carpulse.partner_key import new_private_key_pem
         from carpulse.signing.certs import local_signing_secrets
 
         return {

@@ -165,35 +165,35 @@ class Container:
         return SecretManagerSource(client, self.settings.gcp_project)
 
     @cached_property
-    def states(self):
+    def oauth_state_store(self):
         """OAuth state store."""
         from carpulse.gcp.firestore_store import FirestoreOAuthStateStore
 
         return FirestoreOAuthStateStore(self.firestore)
 
     @cached_property
-    def accounts(self):
+    def account_store(self):
         """Account store."""
         from carpulse.gcp.firestore_store import FirestoreAccountStore
 
         return FirestoreAccountStore(self.firestore)
 
     @cached_property
-    def sessions(self):
+    def session_store(self):
         """Session store."""
         from carpulse.gcp.firestore_store import FirestoreSessionStore
 
         return FirestoreSessionStore(self.firestore)
 
     @cached_property
-    def login_codes(self):
+    def login_code_store(self):
         """One-time login code store."""
         from carpulse.gcp.firestore_store import FirestoreLoginCodeStore
 
         return FirestoreLoginCodeStore(self.firestore)
 
     @cached_property
-    def reports(self):
+    def report_store(self):
         """Report store."""
         from carpulse.gcp.firestore_store import FirestoreReportStore
 
@@ -202,7 +202,7 @@ class Container:
     # --- verified reports (signing key, records, public check) -----------------------------------
 
     @cached_property
-    def verifications(self):
+    def verification_store(self):
         """Verification record store."""
         from carpulse.gcp.firestore_verification import FirestoreVerificationStore
 
@@ -296,7 +296,7 @@ class Container:
         from carpulse.services.sealing import ReportSealer
 
         return ReportSealer(
-            store=self.verifications,
+            store=self.verification_store,
             signer=lambda: self.report_signer,
             render=render_vehicle_pdf,
             clock=self.clock,
@@ -316,7 +316,7 @@ class Container:
             return check_pdf(data, roots)
 
         return VerificationService(
-            store=self.verifications,
+            store=self.verification_store,
             limiter=self.rate_limits,
             clock=self.clock,
             trust_roots=self.report_ca_certificates,
@@ -385,7 +385,7 @@ class Container:
         from carpulse.services.tokens import TokenRefresher
 
         return TokenRefresher(
-            self.accounts, self.tesla_auth, self.vault, self.clock, self.settings.refresh_margin_seconds
+            self.account_store, self.tesla_auth, self.vault, self.clock, self.settings.refresh_margin_seconds
         )
 
     def fleet(
@@ -418,9 +418,9 @@ class Container:
         from carpulse.services.regions import RegionRediscovery
         from carpulse.services.tokens import AccountTokenProvider
 
-        provider = AccountTokenProvider(account.account_id, self.accounts, self.refresher, self.vault, self.clock)
+        provider = AccountTokenProvider(account.account_id, self.account_store, self.refresher, self.vault, self.clock)
         rediscover = RegionRediscovery(
-            account.account_id, provider, self.settings, self.accounts, lambda b, t: self.fleet(b, t), self.clock
+            account.account_id, provider, self.settings, self.account_store, lambda b, t: self.fleet(b, t), self.clock
         )
         return self.fleet(
             account.fleet_api_base_url,
@@ -452,8 +452,8 @@ class Container:
 
         return ConnectService(
             settings=self.settings,
-            states=self.states,
-            accounts=self.accounts,
+            states=self.oauth_state_store,
+            accounts=self.account_store,
             auth=self.tesla_auth,
             vault=self.vault,
             fleet_for=self.fleet,
@@ -467,24 +467,24 @@ class Container:
         from carpulse.services.sessions import SessionService
 
         return SessionService(
-            codes=self.login_codes,
-            sessions=self.sessions,
-            accounts=self.accounts,
+            codes=self.login_code_store,
+            sessions=self.session_store,
+            accounts=self.account_store,
             clock=self.clock,
             code_ttl_seconds=self.settings.login_code_ttl_seconds,
             session_ttl_seconds=self.settings.session_ttl_seconds,
         )
 
     @cached_property
-    def reports_api(self) -> ReportsService:
+    def reports_service(self) -> ReportsService:
         """Frontend report use cases."""
         from carpulse.services.reports import ReportsService
 
         return ReportsService(
             self.settings,
-            self.sessions,
-            self.accounts,
-            self.reports,
+            self.session_store,
+            self.account_store,
+            self.report_store,
             self.blobs,
             self.queue,
             self.fleet_for_account,
@@ -504,10 +504,10 @@ class Container:
         from carpulse.services.worker import Worker
 
         warm_up_report_stack()
-        prepare = PrepareService(self.accounts, self.reports, self.blobs, self.queue, self.fleet_for_account)
+        prepare = PrepareService(self.account_store, self.report_store, self.blobs, self.queue, self.fleet_for_account)
         vehicle = VehicleReportService(
-            accounts=self.accounts,
-            reports=self.reports,
+            accounts=self.account_store,
+            reports=self.report_store,
             blobs=self.blobs,
             queue=self.queue,
             fleet_for_account=self.fleet_for_account,
@@ -522,9 +522,9 @@ class Container:
             prices=self.settings.tesla_prices,
         )
         csv = _lazy("carpulse.report.csv_export", "sessions_csv")
-        finalise = FinaliseService(self.reports, self.blobs, csv)
+        finalise = FinaliseService(self.report_store, self.blobs, csv)
         renditions = RenditionService(
-            self.reports,
+            self.report_store,
             self.blobs,
             seal=lambda account_id, snapshot, language: self.sealer.seal(account_id, snapshot, rendition=language),
             render_json=_lazy("carpulse.report.json_view", "render_vehicle_json"),
@@ -540,7 +540,10 @@ class Container:
         from carpulse.services.sweeper import Sweeper
 
         return Sweeper(
-            reports=self.reports, queue=self.queue, clock=self.clock, stall_seconds=self.settings.report_stall_seconds
+            reports=self.report_store,
+            queue=self.queue,
+            clock=self.clock,
+            stall_seconds=self.settings.report_stall_seconds,
         )
 
     @cached_property
@@ -548,7 +551,7 @@ class Container:
         """Scheduler token refresh."""
         from carpulse.services.refresh_due import RefreshDueService
 
-        return RefreshDueService(self.accounts, self.refresher, self.clock, self.settings.refresh_margin_seconds)
+        return RefreshDueService(self.account_store, self.refresher, self.clock, self.settings.refresh_margin_seconds)
 
 
 class _LazyQueue:

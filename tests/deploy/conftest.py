@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from carpulse.keys import new_private_key_pem, public_key_pem
+from carpulse.partner_key import new_private_key_pem, public_key_pem
 from infra.deploy.access import SECRETS
 from infra.functions import FUNCTIONS
 

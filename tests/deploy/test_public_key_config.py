@@ -9,7 +9,7 @@ import pytest
 from functions_framework import create_app
 
 from carpulse import bootstrap, config
-from carpulse.keys import new_private_key_pem, public_key_pem
+from carpulse.partner_key import new_private_key_pem, public_key_pem
 
 SOURCE = Path(__file__).resolve().parents[2] / "functions" / "public_key" / "main.py"
 PATH = "/.well-known/appspecific/com.tesla.3p.public-key.pem"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from carpulse.services import layout
+from carpulse.services import object_names
 from infra.deploy.retention import (
     OBJECT_KINDS,
     REPORT_DAYS,
@@ -22,7 +22,7 @@ from infra.deploy.retention import (
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT, REPORT = "0f3c9a1e5b7d4c2a", "5d41402abc4b2a76b9719d911017c592"
 VINS = ("5YJSA7H40FF000001", "LRW3F7EK4NC700000", "7SAYGDEE1PF123456")  # Tesla VINs end in serial digits
-# What each name-making function of carpulse.services.layout stores, and how long it may live.
+# What each name-making function of carpulse.services.object_names stores, and how long it may live.
 KIND_OF = {
     "raw_batch_object": REPORT_DAYS,
     "charging_partition": REPORT_DAYS,
@@ -44,7 +44,7 @@ RULES = lifecycle_document()["rule"]
 
 
 def _names(function: str, vin: str) -> dict[str, str]:
-    make = getattr(layout, function)
+    make = getattr(object_names, function)
     if function == "vin_cache_object":
         return {
             f"{function}:{name}": make(ACCOUNT, vin, name) for name in ("modules.json", "specs.json", "options.json")
@@ -65,7 +65,7 @@ def _names(function: str, vin: str) -> dict[str, str]:
 
 
 def test_every_object_name_of_the_layout_is_classified():
-    makers = {name for name, fn in vars(layout).items() if inspect.isfunction(fn) and name.endswith("_object")}
+    makers = {name for name, fn in vars(object_names).items() if inspect.isfunction(fn) and name.endswith("_object")}
     makers |= {"charging_partition"}
     assert makers == {key.split(":")[0] for key in KIND_OF}, "a new kind of object needs its retention here"
 
@@ -80,7 +80,7 @@ def test_each_object_lives_as_long_as_promised(kind, vin):
 
 def test_raw_responses_of_every_page_expire_with_their_report():
     for seq in (0, 1, 9, 10, 99, 123):
-        assert rule_days(layout.raw_batch_object(ACCOUNT, REPORT, "account", seq), RULES) == REPORT_DAYS
+        assert rule_days(object_names.raw_batch_object(ACCOUNT, REPORT, "account", seq), RULES) == REPORT_DAYS
 
 
 def test_ttl_policies_cover_the_expiry_fields_the_code_writes():

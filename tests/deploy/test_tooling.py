@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from carpulse.keys import public_key_pem
+from carpulse.partner_key import public_key_pem
 
 ROOT = Path(__file__).resolve().parents[2]
 

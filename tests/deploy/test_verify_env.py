@@ -13,7 +13,7 @@ import pytest
 
 from carpulse.gcp.indexes import COMPOSITE_INDEXES
 from carpulse.http.routes import OAUTH_CALLBACK_PATH, PUBLIC_KEY_PATH
-from carpulse.keys import new_private_key_pem, public_key_pem
+from carpulse.partner_key import new_private_key_pem, public_key_pem
 from infra.deploy import edge
 from infra.deploy.environment import load
 from infra.deploy.phases import max_dispatches

@@ -9,7 +9,7 @@ import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
 
-from carpulse.keys import public_key_pem
+from carpulse.partner_key import public_key_pem
 from infra.local.owner import SimulatedOwner
 
 pytestmark = pytest.mark.stack
@@ -232,14 +232,14 @@ def test_public_key_is_served_at_the_well_known_path_of_the_api_host(stack, app)
 
 def test_scheduler_refresh_rotates_due_tokens(stack, app, api):
     account = app.session_service.authenticate(api.session_token)
-    generation = app.accounts.get(account.account_id).token_generation
-    app.accounts.update(account.account_id, {"token_expires_at": account.created_at})  # due now
+    generation = app.account_store.get(account.account_id).token_generation
+    app.account_store.update(account.account_id, {"token_expires_at": account.created_at})  # due now
     response = requests.post(
         stack.urls["token_refresh"], headers={"Authorization": f"Bearer {stack.id_token('token_refresh')}"}, timeout=30
     )
     assert response.status_code == 200
     assert response.json()["response"]["refreshed"] >= 1
-    after = app.accounts.get(account.account_id)
+    after = app.account_store.get(account.account_id)
     assert after.token_generation == generation + 1
     assert after.token_expires_at > account.created_at
     assert api.vehicles()  # the rotated tokens work
@@ -252,7 +252,7 @@ def test_disconnect_deletes_tokens_sessions_and_data(stack, app, owner):
     account = app.session_service.authenticate(api.session_token)
     response = api.http.delete(f"{api.base_url}/account", headers=api._headers(), timeout=30)
     assert response.status_code == 200
-    assert app.accounts.get(account.account_id) is None
+    assert app.account_store.get(account.account_id) is None
     _assert_envelope(requests.get(f"{api.base_url}/vehicles", headers=api._headers(), timeout=10), 401, "unauthorized")
 
 

@@ -91,7 +91,7 @@ def _request(api: ApiClient, vins: list[str]) -> str:
 def _assert_final_and_explained(app: Container, api: ApiClient, report_id: str, deadline: float) -> dict:
     status = api.wait(report_id, timeout=max(5.0, deadline - time.monotonic()))
     assert status["status"] in FINAL
-    report = app.reports.get(report_id)
+    report = app.report_store.get(report_id)
     assert report is not None
     prefix = f"accounts/{report.account_id}/reports/{report_id}/"
     pdfs = [name for name in _object_names(app, prefix) if name.endswith(".pdf")]
@@ -140,7 +140,7 @@ def test_reports_under_mixed_tesla_faults_finish_explained_and_within_the_call_b
     # Each fault costs at most its retry and, for a car asked again later, the cheap state call.
     assert calls <= 3 * baseline + 2 * faulted
     account = app.session_service.authenticate(api.session_token)
-    assert app.accounts.get(account.account_id).status is AccountStatus.ACTIVE  # the grant lives
+    assert app.account_store.get(account.account_id).status is AccountStatus.ACTIVE  # the grant lives
     assert api.vehicles()
 
 
@@ -155,7 +155,7 @@ def test_a_report_requested_while_the_worker_is_down_is_finished_by_the_sweeper(
     closed_after = time.monotonic() - started
     print(f"stranded report: {status['status']} {closed_after:.1f} s after the request (worker down 15 s)")
     assert status["status"] in ("complete", "partial")  # re-queued once the worker was back
-    assert app.reports.get(report_id).sweeps >= 1 or any(p.sweeps for p in app.reports.progress(report_id))
+    assert app.report_store.get(report_id).sweeps >= 1 or any(p.sweeps for p in app.report_store.progress(report_id))
 
 
 def test_a_worker_that_dies_on_every_attempt_still_closes_every_report(chaos):
@@ -195,7 +195,7 @@ def test_duplicate_deliveries_while_a_run_is_fetching_call_tesla_once(chaos):
     try:
         report_id = _request(api, [vin])
         deadline = time.monotonic() + 60
-        while app.reports.vin(report_id, vin).status.value != "fetching" and time.monotonic() < deadline:
+        while app.report_store.vin(report_id, vin).status.value != "fetching" and time.monotonic() < deadline:
             time.sleep(0.1)
         answers = [
             requests.post(
@@ -219,7 +219,7 @@ def test_duplicate_deliveries_while_a_run_is_fetching_call_tesla_once(chaos):
         if e.get("vin") == vin and e["path"].startswith("/fleet/") and "charging/history" not in e["path"]
     ]
     assert len([e for e in per_vin if e["path"].endswith("/vehicle_data")]) == 1  # fetched once
-    counted = app.reports.vin(report_id, vin).tesla_requests
+    counted = app.report_store.vin(report_id, vin).tesla_requests
     assert counted == len(per_vin), [e["path"] for e in per_vin]  # the counter is exact
     assert status["status"] in ("complete", "partial")
 
@@ -229,9 +229,9 @@ def test_a_30_second_token_endpoint_delays_but_loses_nothing(chaos):
     api = _connect(stack)
     vins = [v["vin"] for v in api.vehicles()]
     account = app.session_service.authenticate(api.session_token)
-    generation = app.accounts.get(account.account_id).token_generation
+    generation = app.account_store.get(account.account_id).token_generation
     spec = {"path_pattern": r"^/oauth2/v3/token$", "latency_ms": 30_000, "after_handler": True, "count": 1}
-    app.accounts.update(account.account_id, {"token_expires_at": account.created_at})  # due now
+    app.account_store.update(account.account_id, {"token_expires_at": account.created_at})  # due now
     _sim(stack, "POST", "/_sim/faults", json=spec)
     try:
         # The request's ownership check refreshes first, and waits the 30 s out (so may an owner).
@@ -241,7 +241,7 @@ def test_a_30_second_token_endpoint_delays_but_loses_nothing(chaos):
         status = _assert_final_and_explained(app, api, report_id, time.monotonic() + 180)
     finally:
         _sim(stack, "DELETE", "/_sim/faults")
-    after = app.accounts.get(account.account_id)
+    after = app.account_store.get(account.account_id)
     assert after.status is AccountStatus.ACTIVE
     assert after.token_generation == generation + 1  # rotated once, and the rotation was kept
     assert status["status"] in ("complete", "partial")
@@ -251,5 +251,5 @@ def test_a_30_second_token_endpoint_delays_but_loses_nothing(chaos):
 def test_the_chaos_stack_left_nothing_open(chaos):
     stack, app = chaos
     stack.wait_idle(120)
-    assert [r.report_id for r in app.reports.open_reports()] == []
+    assert [r.report_id for r in app.report_store.open_reports()] == []
     assert Path(stack.log_dir or ".").exists()

@@ -12,7 +12,7 @@ import requests
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from carpulse.gcp.firestore_limits import IDEMPOTENCY_KEYS, SLOTS
-from carpulse.services import layout
+from carpulse.services import object_names
 from infra.functions import spec
 from infra.local.owner import ApiClient, SimulatedOwner
 
@@ -47,9 +47,9 @@ def test_disconnect_deletes_two_thousand_objects_and_every_document_and_a_reconn
     assert keyed.status_code == 202, keyed.text
     api.wait(keyed.json()["response"]["report_id"])
 
-    prefix = layout.account_prefix(account_id)
+    prefix = object_names.account_prefix(account_id)
     stored = len(_names(app, prefix))
-    raw = layout.report_prefix(account_id, report_id) + "raw/bulk/"
+    raw = object_names.report_prefix(account_id, report_id) + "raw/bulk/"
     with ThreadPoolExecutor(8) as pool:
         list(
             pool.map(
@@ -68,7 +68,7 @@ def test_disconnect_deletes_two_thousand_objects_and_every_document_and_a_reconn
     assert seconds < spec("reports").timeout_seconds / 3  # well inside the function's timeout
 
     assert _names(app, prefix) == []
-    assert app.accounts.get(account_id) is None
+    assert app.account_store.get(account_id) is None
     for collection in ("reports", "sessions", SLOTS, IDEMPOTENCY_KEYS):
         assert _of_account(app, collection, account_id) == [], collection
     for rid in (report_id, keyed.json()["response"]["report_id"]):

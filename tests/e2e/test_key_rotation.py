@@ -59,8 +59,8 @@ def _sealed(app) -> dict[str, tuple[str, str]]:
 def _refresh_all(stack, app) -> None:
     """The scheduler's token refresh, with every account due: tokens rotated mid-rotation."""
     for account_id in _sealed(app):
-        account = app.accounts.get(account_id)
-        app.accounts.update(account_id, {"token_expires_at": account.created_at})
+        account = app.account_store.get(account_id)
+        app.account_store.update(account_id, {"token_expires_at": account.created_at})
     headers = {"Authorization": f"Bearer {stack.id_token('token_refresh')}"}
     assert requests.post(stack.internal_url("token_refresh"), headers=headers, timeout=120).status_code == 200
 

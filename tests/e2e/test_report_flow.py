@@ -105,8 +105,8 @@ def test_charging_history_is_fetched_once_per_request(finished_report):
 
 def test_raw_responses_and_snapshots_are_kept(app, finished_report):
     report_id = finished_report["status"]["report_id"]
-    report = app.reports.get(report_id)
-    for progress in app.reports.progress(report_id):
+    report = app.report_store.get(report_id)
+    for progress in app.report_store.progress(report_id):
         assert progress.snapshot_object
         snapshot = json.loads(app.blobs.get(progress.snapshot_object))
         assert snapshot["identity"]["vin"] == progress.vin
@@ -126,7 +126,7 @@ def test_raw_responses_and_snapshots_are_kept(app, finished_report):
 
 def test_repeated_task_delivery_is_harmless(stack, app, finished_report):
     report_id = finished_report["status"]["report_id"]
-    before = {p.vin: p.model_dump(exclude={"updated_at"}) for p in app.reports.progress(report_id)}
+    before = {p.vin: p.model_dump(exclude={"updated_at"}) for p in app.report_store.progress(report_id)}
     log_before = len(_tesla_log(stack))
     vin = next(iter(before))
     for body in ({"kind": "vehicle", "report_id": report_id, "vin": vin}, {"kind": "prepare", "report_id": report_id}):
@@ -137,13 +137,13 @@ def test_repeated_task_delivery_is_harmless(stack, app, finished_report):
             timeout=30,
         )
         assert response.status_code == 200
-    after = {p.vin: p.model_dump(exclude={"updated_at"}) for p in app.reports.progress(report_id)}
+    after = {p.vin: p.model_dump(exclude={"updated_at"}) for p in app.report_store.progress(report_id)}
     assert after == before
     assert len(_tesla_log(stack)) == log_before
 
 
 def test_tokens_are_encrypted_at_rest(app, finished_report):
-    report = app.reports.get(finished_report["status"]["report_id"])
+    report = app.report_store.get(finished_report["status"]["report_id"])
     doc = app.firestore.collection("accounts").document(report.account_id).get().to_dict()
     assert doc["access_token_enc"].startswith("v2:")  # v2:<key id>:…
     assert "ey" not in doc["access_token_enc"][:5]

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from carpulse.bootstrap import Container
-from carpulse.services import layout
+from carpulse.services import object_names
 from carpulse.signing.pades import verification_id_in
 from infra.local.owner import ApiClient, SimulatedOwner
 
@@ -125,11 +125,11 @@ def test_delete_withdraws_the_pdf_removes_every_file_and_survives_paging(stack, 
     assert result["revoked_pdfs"] == 1
     record = requests.get(f"{stack.api_url}/verify/{check_id}", headers={"Accept": "application/json"}, timeout=10)
     assert record.json()["response"]["status"] == "revoked"
-    assert app.reports.get(doomed["report_id"]) is None
-    owner = app.reports.get(older["report_id"])
+    assert app.report_store.get(doomed["report_id"]) is None
+    owner = app.report_store.get(older["report_id"])
     assert owner is not None
-    assert app.blobs.names(layout.report_prefix(owner.account_id, doomed["report_id"])) == []
-    assert app.blobs.names(layout.report_prefix(owner.account_id, older["report_id"]))  # the other one stays
+    assert app.blobs.names(object_names.report_prefix(owner.account_id, doomed["report_id"])) == []
+    assert app.blobs.names(object_names.report_prefix(owner.account_id, older["report_id"]))  # the other one stays
     # The page token made before the delete still leads on.
     after = _list(api, page_size=1, page_token=first["next_page_token"]).json()["response"]
     assert after["reports"][0]["report_id"] == older["report_id"]

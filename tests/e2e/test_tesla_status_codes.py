@@ -37,7 +37,7 @@ def _report(stack, app, api) -> tuple[dict, dict | None]:
     response = api.request_report([VIN])
     assert response.status_code == 202, response.text
     status = api.wait(response.json()["response"]["report_id"], timeout=90)
-    progress = {p.vin: p for p in app.reports.progress(status["report_id"])}[VIN]
+    progress = {p.vin: p for p in app.report_store.progress(status["report_id"])}[VIN]
     snapshot = json.loads(app.blobs.get(progress.snapshot_object)) if progress.snapshot_object else None
     return status, snapshot
 
@@ -124,12 +124,12 @@ def test_offline_408_is_asked_again_later_then_explained(stack, app, api):
 
 def test_expired_token_401_refreshes_once_and_retries(stack, app, api):
     account = app.session_service.authenticate(api.session_token)
-    generation = app.accounts.get(account.account_id).token_generation
+    generation = app.account_store.get(account.account_id).token_generation
     _fault(stack, VEHICLE_DATA, 401, count=1)
     report, snapshot = _report(stack, app, api)
     assert report["status"] == "complete"
     assert snapshot["battery"] is not None
-    assert app.accounts.get(account.account_id).token_generation == generation + 1
+    assert app.account_store.get(account.account_id).token_generation == generation + 1
     assert [c["status"] for c in _calls(stack, "/vehicle_data")] == [401, 200]
 
 
@@ -140,22 +140,22 @@ def test_login_required_marks_the_account_and_fails_clearly(stack, app, api, own
     assert report["vehicles"][0]["error_code"] == "reconnect_required"
     assert "connect your Tesla account again" in report["vehicles"][0]["error"]
     account = app.session_service.authenticate(api.session_token)
-    assert app.accounts.get(account.account_id).status is AccountStatus.RECONNECT_REQUIRED
+    assert app.account_store.get(account.account_id).status is AccountStatus.RECONNECT_REQUIRED
     refused = api.http.get(f"{api.base_url}/vehicles", headers=api._headers(), timeout=10)
     assert refused.status_code == 409
     assert refused.json()["error"] == "reconnect_required"
     owner.connect()  # reconnecting makes the account active again
-    assert app.accounts.get(account.account_id).status is AccountStatus.ACTIVE
+    assert app.account_store.get(account.account_id).status is AccountStatus.ACTIVE
 
 
 def test_wrong_region_421_rediscovers_persists_and_retries(stack, app, api):
     account = app.session_service.authenticate(api.session_token)
     na = app.settings.region_base_url("na")
-    app.accounts.update(account.account_id, {"region": "na", "fleet_api_base_url": na})  # a stale region
+    app.account_store.update(account.account_id, {"region": "na", "fleet_api_base_url": na})  # a stale region
     requests.delete(stack.urls["tesla"] + "/_sim/requests", timeout=5)  # forget the login's calls
     vehicles = api.vehicles()
     assert vehicles
-    fixed = app.accounts.get(account.account_id)
+    fixed = app.account_store.get(account.account_id)
     assert (fixed.region, fixed.fleet_api_base_url) == ("eu", app.settings.region_base_url("eu"))
     log = requests.get(stack.urls["tesla"] + "/_sim/requests", timeout=5).json()
     wanted = ("/api/1/vehicles", "/api/1/users/region")

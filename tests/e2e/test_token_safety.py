@@ -22,8 +22,8 @@ def _token_calls(stack) -> int:
 
 
 def _make_due(app, account_id: str) -> int:
-    account = app.accounts.get(account_id)
-    app.accounts.update(account_id, {"token_expires_at": account.created_at})
+    account = app.account_store.get(account_id)
+    app.account_store.update(account_id, {"token_expires_at": account.created_at})
     return account.token_generation
 
 
@@ -52,7 +52,7 @@ def test_a_token_endpoint_slower_than_an_api_call_still_rotates_and_the_grant_li
     finally:
         _clear_faults(stack)
     assert summary["refreshed"] >= 1, summary
-    after = app.accounts.get(account.account_id)
+    after = app.account_store.get(account.account_id)
     assert after.token_generation == generation + 1
     assert after.status is AccountStatus.ACTIVE
     assert after.refresh_lease_id is None
@@ -75,6 +75,6 @@ def test_a_lost_answer_after_rotation_is_never_followed_by_reusing_the_spent_tok
     assert first["retry_later"] >= 1
     assert second["retry_later"] >= 1
     assert _token_calls(stack) - before == 1  # the spent refresh token was not sent again
-    held = app.accounts.get(account.account_id)
+    held = app.account_store.get(account.account_id)
     assert held.status is AccountStatus.ACTIVE  # not declared lost by us
     assert held.refresh_lease_until is not None

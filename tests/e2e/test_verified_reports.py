@@ -113,7 +113,7 @@ def test_revoked_expired_and_unknown_ids(stack, reports, app):
     pdfs = list(reports.values())
     assert len(pdfs) == 3  # the default scenario's three cars, one report
     revoked_id = verification_id_in(pdfs[0])
-    record = app.verifications.get(revoked_id)
+    record = app.verification_store.get(revoked_id)
     # Past its validity window (a container with a later clock), a report reads expired.
     later = Container(settings_from_env(stack.env), clock=lambda: record.valid_until + timedelta(days=1))
     assert later.verification.lookup(revoked_id, "e2e-clock").status.value == "expired"

@@ -53,101 +53,103 @@ def _race(n, action):
 
 def test_oauth_state_is_consumed_exactly_once_under_concurrency(app):
     key = uuid.uuid4().hex
-    app.states.put(key, OAuthState(binding_hash="b", created_at=NOW, expires_at=NOW + timedelta(minutes=5)))
-    winners = _race(6, lambda: app.states.consume(key))
+    app.oauth_state_store.put(key, OAuthState(binding_hash="b", created_at=NOW, expires_at=NOW + timedelta(minutes=5)))
+    winners = _race(6, lambda: app.oauth_state_store.consume(key))
     assert sum(1 for w in winners if w is not None) == 1
-    assert app.states.consume(key) is None
+    assert app.oauth_state_store.consume(key) is None
 
 
 def test_account_lease_and_compare_and_swap(app):
     account_id = f"acc_{uuid.uuid4().hex[:8]}"
-    stored = app.accounts.save_connected(_account(account_id))
+    stored = app.account_store.save_connected(_account(account_id))
     assert stored.token_generation == 0
-    leases = _race(4, lambda: app.accounts.acquire_refresh_lease(account_id, NOW, 30, uuid.uuid4().hex))
+    leases = _race(4, lambda: app.account_store.acquire_refresh_lease(account_id, NOW, 30, uuid.uuid4().hex))
     assert sum(1 for lease in leases if lease is not None) == 1
-    assert app.accounts.acquire_refresh_lease(account_id, NOW + timedelta(seconds=5), 30, "late") is None
-    assert app.accounts.acquire_refresh_lease(account_id, NOW + timedelta(seconds=31), 30, "second") is not None
-    app.accounts.release_refresh_lease(account_id, "not-mine")
-    assert app.accounts.get(account_id).refresh_lease_id == "second"  # only the holder lets go
-    assert app.accounts.store_rotated_tokens(account_id, "second", 0, {"access_token_enc": "a2"}) == "written"
-    assert app.accounts.get(account_id).refresh_lease_id is None
-    assert app.accounts.store_rotated_tokens(account_id, "second", 0, {"access_token_enc": "stale"}) == "superseded"
-    after = app.accounts.get(account_id)
+    assert app.account_store.acquire_refresh_lease(account_id, NOW + timedelta(seconds=5), 30, "late") is None
+    assert app.account_store.acquire_refresh_lease(account_id, NOW + timedelta(seconds=31), 30, "second") is not None
+    app.account_store.release_refresh_lease(account_id, "not-mine")
+    assert app.account_store.get(account_id).refresh_lease_id == "second"  # only the holder lets go
+    assert app.account_store.store_rotated_tokens(account_id, "second", 0, {"access_token_enc": "a2"}) == "written"
+    assert app.account_store.get(account_id).refresh_lease_id is None
+    assert (
+        app.account_store.store_rotated_tokens(account_id, "second", 0, {"access_token_enc": "stale"}) == "superseded"
+    )
+    after = app.account_store.get(account_id)
     assert (after.access_token_enc, after.token_generation) == ("a2", 1)
-    reconnected = app.accounts.save_connected(
+    reconnected = app.account_store.save_connected(
         _account(account_id).model_copy(update={"created_at": NOW + timedelta(days=1)})
     )
     assert reconnected.created_at == NOW
     assert reconnected.token_generation == 2
-    assert account_id in [a.account_id for a in app.accounts.expiring_before(NOW + timedelta(hours=2))]
-    app.accounts.delete(account_id)
-    assert app.accounts.get(account_id) is None
+    assert account_id in [a.account_id for a in app.account_store.expiring_before(NOW + timedelta(hours=2))]
+    app.account_store.delete(account_id)
+    assert app.account_store.get(account_id) is None
 
 
 def test_report_vin_finishes_exactly_once_and_the_count_says_when_all_are_done(app):
     report_id = uuid.uuid4().hex
     vins = ("A" * 17, "B" * 17)
-    app.reports.create(
+    app.report_store.create(
         ReportRequest(report_id=report_id, account_id="x", vins=vins, created_at=NOW, updated_at=NOW),
         [VinProgress(vin=v, updated_at=NOW) for v in vins],
     )
-    assert app.reports.unfinished_vins(report_id) == 2
-    results = _race(4, lambda: app.reports.finish_vin(report_id, vins[0], VinStatus.DONE, {}))
+    assert app.report_store.unfinished_vins(report_id) == 2
+    results = _race(4, lambda: app.report_store.finish_vin(report_id, vins[0], VinStatus.DONE, {}))
     assert results.count(True) == 1
-    assert app.reports.unfinished_vins(report_id) == 1
-    report_doc_before = app.reports.get(report_id)
-    app.reports.update_vin(report_id, vins[0], {"step": "late duplicate"})
-    assert app.reports.vin(report_id, vins[0]).step != "late duplicate"
+    assert app.report_store.unfinished_vins(report_id) == 1
+    report_doc_before = app.report_store.get(report_id)
+    app.report_store.update_vin(report_id, vins[0], {"step": "late duplicate"})
+    assert app.report_store.vin(report_id, vins[0]).step != "late duplicate"
     missing = [{"section": "vehicle_data", "reason_code": "vehicle_asleep", "detail": {"state": "asleep"}}]
-    assert app.reports.finish_vin(report_id, vins[1], VinStatus.DONE, {"missing": missing})
-    assert app.reports.unfinished_vins(report_id) == 0
-    assert app.reports.get(report_id) == report_doc_before  # VINs never write the report document
-    outcome = report_life.report_outcome(app.reports.progress(report_id))
+    assert app.report_store.finish_vin(report_id, vins[1], VinStatus.DONE, {"missing": missing})
+    assert app.report_store.unfinished_vins(report_id) == 0
+    assert app.report_store.get(report_id) == report_doc_before  # VINs never write the report document
+    outcome = report_life.report_outcome(app.report_store.progress(report_id))
     assert outcome is ReportStatus.PARTIAL  # one VIN is missing its live data
-    assert app.reports.close(report_id, outcome, {"csv_object": "x.csv"}).status is ReportStatus.PARTIAL
-    assert app.reports.close(report_id, outcome, {"csv_object": "again.csv"}) is None  # only once
-    final = app.reports.get(report_id)
+    assert app.report_store.close(report_id, outcome, {"csv_object": "x.csv"}).status is ReportStatus.PARTIAL
+    assert app.report_store.close(report_id, outcome, {"csv_object": "again.csv"}) is None  # only once
+    final = app.report_store.get(report_id)
     assert (final.status, final.csv_object) == (ReportStatus.PARTIAL, "x.csv")
     assert final.completed_at is not None
-    assert report_id not in [r.report_id for r in app.reports.open_reports()]
+    assert report_id not in [r.report_id for r in app.report_store.open_reports()]
 
 
 def test_vin_run_lease_counts_and_sweeps(app):
     report_id = uuid.uuid4().hex
     vin = "E" * 17
-    app.reports.create(
+    app.report_store.create(
         ReportRequest(report_id=report_id, account_id="x", vins=(vin,), created_at=NOW, updated_at=NOW),
         [VinProgress(vin=vin, updated_at=NOW)],
     )
-    assert report_id in [r.report_id for r in app.reports.open_reports()]
-    starts = _race(4, lambda: app.reports.start_run(report_id, vin, uuid.uuid4().hex, NOW, 60))
+    assert report_id in [r.report_id for r in app.report_store.open_reports()]
+    starts = _race(4, lambda: app.report_store.start_run(report_id, vin, uuid.uuid4().hex, NOW, 60))
     assert sorted(starts) == ["busy", "busy", "busy", "started"]
-    holder = app.reports.vin(report_id, vin).run_id
-    app.reports.end_run(report_id, vin, "not-the-holder", {"step": "x"})
-    assert app.reports.vin(report_id, vin).run_id == holder  # only the holder lets go
-    assert app.reports.start_run(report_id, vin, "late", NOW + timedelta(seconds=61), 60) == "started"  # expired
-    app.reports.end_run(report_id, vin, "late", {})
-    assert app.reports.vin(report_id, vin).run_lease_until is None
-    _race(5, lambda: app.reports.add_tesla_requests(report_id, vin, 3))
-    assert app.reports.vin(report_id, vin).tesla_requests == 15  # atomic increments
-    app.reports.count_sweep(report_id, vin)
-    app.reports.count_sweep(report_id)
-    assert (app.reports.vin(report_id, vin).sweeps, app.reports.get(report_id).sweeps) == (1, 1)
-    assert app.reports.finish_vin(report_id, vin, VinStatus.FAILED, {"error_code": "timed_out"})
-    assert app.reports.start_run(report_id, vin, "after", NOW, 60) == "finished"
-    assert app.reports.delete_for_account("x") >= 1
-    assert app.reports.get(report_id) is None
-    assert app.reports.vin(report_id, vin) is None
+    holder = app.report_store.vin(report_id, vin).run_id
+    app.report_store.end_run(report_id, vin, "not-the-holder", {"step": "x"})
+    assert app.report_store.vin(report_id, vin).run_id == holder  # only the holder lets go
+    assert app.report_store.start_run(report_id, vin, "late", NOW + timedelta(seconds=61), 60) == "started"  # expired
+    app.report_store.end_run(report_id, vin, "late", {})
+    assert app.report_store.vin(report_id, vin).run_lease_until is None
+    _race(5, lambda: app.report_store.add_tesla_requests(report_id, vin, 3))
+    assert app.report_store.vin(report_id, vin).tesla_requests == 15  # atomic increments
+    app.report_store.count_sweep(report_id, vin)
+    app.report_store.count_sweep(report_id)
+    assert (app.report_store.vin(report_id, vin).sweeps, app.report_store.get(report_id).sweeps) == (1, 1)
+    assert app.report_store.finish_vin(report_id, vin, VinStatus.FAILED, {"error_code": "timed_out"})
+    assert app.report_store.start_run(report_id, vin, "after", NOW, 60) == "finished"
+    assert app.report_store.delete_for_account("x") >= 1
+    assert app.report_store.get(report_id) is None
+    assert app.report_store.vin(report_id, vin) is None
 
 
 def test_report_create_is_all_or_nothing(app):
     report_id = uuid.uuid4().hex
     vins = ("C" * 17,)
     report = ReportRequest(report_id=report_id, account_id="x", vins=vins, created_at=NOW, updated_at=NOW)
-    app.reports.create(report, [VinProgress(vin=vins[0], updated_at=NOW)])
+    app.report_store.create(report, [VinProgress(vin=vins[0], updated_at=NOW)])
     with pytest.raises(Conflict):
-        app.reports.create(report, [VinProgress(vin="D" * 17, updated_at=NOW)])
-    assert [p.vin for p in app.reports.progress(report_id)] == list(vins)
+        app.report_store.create(report, [VinProgress(vin="D" * 17, updated_at=NOW)])
+    assert [p.vin for p in app.report_store.progress(report_id)] == list(vins)
 
 
 def test_blobs_roundtrip_signed_url_and_prefix_delete(app):
@@ -187,7 +189,7 @@ def test_fifty_vins_finishing_at_once_never_contend(stack):
     from carpulse.bootstrap import Container
     from carpulse.config import settings_from_env
 
-    reports = Container(settings_from_env(stack.env)).reports  # a store of its own, so its counts are this test's
+    reports = Container(settings_from_env(stack.env)).report_store  # a store of its own, so its counts are this test's
     report_id = uuid.uuid4().hex
     vins = tuple(f"5YJ3E7EB0PF{n:06d}" for n in range(50))
     reports.create(

@@ -61,16 +61,16 @@ def test_closed_reports_leave_the_in_flight_count(store, app):
     limits = ReportLimits(in_flight=1, per_hour=10)
     report_id = uuid.uuid4().hex
     assert store.admit_report(account, report_id, NOW, limits).refused is None
-    app.reports.create(
+    app.report_store.create(
         ReportRequest(
             report_id=report_id, account_id=account, vins=("5YJ3E7EB0PF000001",), created_at=NOW, updated_at=NOW
         ),
         [VinProgress(vin="5YJ3E7EB0PF000001", updated_at=NOW)],
     )
     assert store.admit_report(account, uuid.uuid4().hex, NOW, limits).refused == "in_flight"
-    app.reports.close(report_id, ReportStatus.COMPLETE, {})
+    app.report_store.close(report_id, ReportStatus.COMPLETE, {})
     assert store.admit_report(account, uuid.uuid4().hex, NOW, limits).refused is None
-    app.reports.delete_for_account(account)
+    app.report_store.delete_for_account(account)
 
 
 def test_one_key_is_claimed_by_exactly_one_of_ten_concurrent_requests(store):

@@ -17,7 +17,7 @@ NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 
 def _account(app, access: str, refresh: str) -> str:
     account_id = f"acc_{uuid.uuid4().hex[:12]}"
-    app.accounts.save_connected(
+    app.account_store.save_connected(
         Account(
             account_id=account_id,
             region="eu",
@@ -36,14 +36,14 @@ def test_a_swap_replaces_only_unchanged_ciphertexts_and_nothing_else(app):
     store = FirestoreTokenRekeyStore(app.firestore)
     account_id = _account(app, "v2:old:a", "v2:old:r")
     sealed = next(s for s in store.sealed_tokens() if s.account_id == account_id)
-    generation = app.accounts.get(account_id).token_generation
+    generation = app.account_store.get(account_id).token_generation
     new = sealed.model_copy(update={"access_token_enc": "v2:new:a", "refresh_token_enc": "v2:new:r"})
     assert store.swap_sealed(sealed, new)
-    stored = app.accounts.get(account_id)
+    stored = app.account_store.get(account_id)
     assert (stored.access_token_enc, stored.refresh_token_enc) == ("v2:new:a", "v2:new:r")
     assert stored.token_generation == generation  # a refresher holding the lease still stores its rotation
     assert not store.swap_sealed(sealed, new)  # no longer what was read
-    app.accounts.update(account_id, {"refresh_token_enc": "v2:rotated:r"})  # a refresh meanwhile
+    app.account_store.update(account_id, {"refresh_token_enc": "v2:rotated:r"})  # a refresh meanwhile
     assert not store.swap_sealed(new, sealed)
-    assert app.accounts.get(account_id).refresh_token_enc == "v2:rotated:r"
-    app.accounts.delete(account_id)
+    assert app.account_store.get(account_id).refresh_token_enc == "v2:rotated:r"
+    app.account_store.delete(account_id)

@@ -49,14 +49,14 @@ def _record(owner: str, report_id: str, **changes) -> VerificationRecord:
 
 def test_record_roundtrip_keeps_every_fact(app):
     record = _record("acc-rt", uuid.uuid4().hex)
-    app.verifications.save(record)
-    assert app.verifications.get(record.verification_id) == record
-    assert app.verifications.get(new_verification_id()) is None
+    app.verification_store.save(record)
+    assert app.verification_store.get(record.verification_id) == record
+    assert app.verification_store.get(new_verification_id()) is None
 
 
 def test_a_slot_gives_one_check_id_to_concurrent_deliveries(app):
     slot = uuid.uuid4().hex
-    ids = _race(6, lambda: app.verifications.reserve(slot, new_verification_id(), NOW + timedelta(days=35)))
+    ids = _race(6, lambda: app.verification_store.reserve(slot, new_verification_id(), NOW + timedelta(days=35)))
     assert len(set(ids)) == 1
 
 
@@ -65,16 +65,16 @@ def test_revoke_one_report_then_the_whole_account_and_a_re_save_keeps_it(app):
     records = [_record(account, report_a), _record(account, report_a), _record(account, report_b)]
     stranger = _record("someone-else", report_a)
     for record in [*records, stranger]:
-        app.verifications.save(record)
+        app.verification_store.save(record)
     at = NOW + timedelta(days=1)
-    assert app.verifications.revoke(owner_key(account), report_a, RevocationReason.OWNER, at) == 2
-    assert app.verifications.revoke(owner_key(account), None, RevocationReason.DISCONNECTED, at) == 1
-    assert app.verifications.revoke(owner_key(account), None, RevocationReason.DISCONNECTED, at) == 0
-    first = app.verifications.get(records[0].verification_id)
+    assert app.verification_store.revoke(owner_key(account), report_a, RevocationReason.OWNER, at) == 2
+    assert app.verification_store.revoke(owner_key(account), None, RevocationReason.DISCONNECTED, at) == 1
+    assert app.verification_store.revoke(owner_key(account), None, RevocationReason.DISCONNECTED, at) == 0
+    first = app.verification_store.get(records[0].verification_id)
     assert (first.revoked_at, first.revocation_reason) == (at, RevocationReason.OWNER)
-    assert app.verifications.get(stranger.verification_id).revoked_at is None
-    app.verifications.save(records[0].model_copy(update={"sha256": "cd" * 32}))  # a re-render after revocation
-    again = app.verifications.get(records[0].verification_id)
+    assert app.verification_store.get(stranger.verification_id).revoked_at is None
+    app.verification_store.save(records[0].model_copy(update={"sha256": "cd" * 32}))  # a re-render after revocation
+    again = app.verification_store.get(records[0].verification_id)
     assert (again.sha256, again.revoked_at) == ("cd" * 32, at)
 
 

@@ -29,8 +29,8 @@ from carpulse.report.csv_export import sessions_csv
 from carpulse.report.json_view import render_vehicle_json
 from carpulse.report.pdf import render_vehicle_pdf
 from carpulse.services.finalise import FinaliseService
-from carpulse.services.layout import invoice_object
 from carpulse.services.normalise import build_snapshot, partition_sessions
+from carpulse.services.object_names import invoice_object
 from carpulse.tesla import schemas_dx as dx
 from carpulse.tesla.schemas import ChargingHistoryPage, VehicleData
 from tests.fakes import FakeBlobs

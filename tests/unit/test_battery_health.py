@@ -13,7 +13,7 @@ import pytest
 from carpulse.domain.snapshot import Battery, Identity, VehicleSnapshot, VinFacts
 from carpulse.report.build import build_report
 from carpulse.report.json_view import render_vehicle_json
-from carpulse.report.model import FieldGroup, SectionView, TableView
+from carpulse.report.views import FieldGroup, SectionView, TableView
 from carpulse.services.battery_health import METHOD_VERSION, STANDING_DISTORTIONS, assess, with_battery_health
 from carpulse.services.battery_reference import KM_PER_MILE, REFERENCE_RANGES, Standard, capacity_floor
 from carpulse.services.normalise import build_snapshot

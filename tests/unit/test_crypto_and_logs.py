@@ -6,8 +6,8 @@ import pytest
 
 from carpulse.crypto import TokenCipher, new_encryption_key, sha256_hex
 from carpulse.errors import ConfigError
-from carpulse.keys import new_private_key_pem, public_key_pem
 from carpulse.logs import mask_vin, redact
+from carpulse.partner_key import new_private_key_pem, public_key_pem
 
 
 def test_token_roundtrip_and_context_binding():

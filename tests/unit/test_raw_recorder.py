@@ -4,7 +4,7 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
-from carpulse.services import layout
+from carpulse.services import object_names
 from carpulse.services.raw import RawRecorder
 from carpulse.tesla.client import RawExchange
 from tests.fakes import FakeBlobs
@@ -31,8 +31,8 @@ def test_a_run_is_one_object_written_after_its_calls():
     recorder(_exchange("invoice", pdf, content_type="application/pdf"))
     assert not blobs.items  # nothing written while the calls run
     recorder.flush()
-    assert list(blobs.items) == [layout.raw_batch_object("acc", "rep", "VIN1", 2)]
-    records = json.loads(blobs.get(layout.raw_batch_object("acc", "rep", "VIN1", 2)))["exchanges"]
+    assert list(blobs.items) == [object_names.raw_batch_object("acc", "rep", "VIN1", 2)]
+    records = json.loads(blobs.get(object_names.raw_batch_object("acc", "rep", "VIN1", 2)))["exchanges"]
     assert [r["endpoint"] for r in records] == ["vehicle_data", "service_data", "invoice"]
     assert records[0]["body"] == {"response": {"vin": "VIN1"}}
     assert records[1]["status"] == 500

@@ -9,7 +9,7 @@ from carpulse.domain import report_life
 from carpulse.domain.models import RenditionStatus, ReportRequest, ReportStatus, VinProgress, VinStatus
 from carpulse.domain.snapshot import VehicleSnapshot
 from carpulse.domain.tasks import TaskKind, WorkerTask
-from carpulse.services import layout
+from carpulse.services import object_names
 from carpulse.services.renditions import RenditionService
 from tests.fakes import FakeBlobs, FakeReports
 from tests.report_samples import full_eu
@@ -48,7 +48,7 @@ def test_only_done_vehicles_are_rendered_in_the_language_and_the_rendition_is_ma
     vin = snapshot.identity.vin
     reports, blobs = FakeReports(clock=lambda: NOW), FakeBlobs()
     report = _report((vin, "5YJ3E1EA7KF000009"))
-    snap_name = layout.snapshot_object("acc", report.report_id, vin)
+    snap_name = object_names.snapshot_object("acc", report.report_id, vin)
     blobs.put(snap_name, snapshot.model_dump_json().encode(), "application/json")
     reports.create(
         report,
@@ -73,8 +73,8 @@ def test_only_done_vehicles_are_rendered_in_the_language_and_the_rendition_is_ma
     )
     service.run(report.report_id, "fi")
     assert rendered == [("fi", "fi")]
-    assert blobs.get(layout.rendition_pdf_object("acc", report.report_id, "fi", vin)) == b"%PDF-fi"
-    assert blobs.get(layout.rendition_csv_object("acc", report.report_id, "fi")) == b"fi,1"
+    assert blobs.get(object_names.rendition_pdf_object("acc", report.report_id, "fi", vin)) == b"%PDF-fi"
+    assert blobs.get(object_names.rendition_csv_object("acc", report.report_id, "fi")) == b"fi,1"
     assert reports.get(report.report_id).renditions["fi"].status is RenditionStatus.DONE
     service.run(report.report_id, "fi")  # a repeated delivery renders nothing again
     assert len(rendered) == 1

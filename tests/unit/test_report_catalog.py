@@ -22,7 +22,7 @@ from carpulse.report.i18n import (
     placeholders,
     resolve_language,
 )
-from carpulse.report.model import FieldGroup, TableView
+from carpulse.report.views import FieldGroup, TableView
 from tests.report_samples import all_none, full_eu, us_owner, without_all
 
 OTHERS = [lang for lang in LANGUAGES if lang != DEFAULT_LANGUAGE]

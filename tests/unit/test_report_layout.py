@@ -11,7 +11,7 @@ from carpulse.report.draw import _GRID
 from carpulse.report.fonts import FAMILY, install_fonts
 from carpulse.report.grid import _Measure, wrap
 from carpulse.report.i18n import LANGUAGES
-from carpulse.report.model import FieldGroup, TableView
+from carpulse.report.views import FieldGroup, TableView
 from tests.report_samples import full_eu, us_owner, without_all
 
 PAGE_WIDTH = 180.0  # A4 minus 15 mm margins

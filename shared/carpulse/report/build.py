@@ -5,9 +5,9 @@ from __future__ import annotations
 from carpulse.domain.snapshot import Section, VehicleSnapshot
 from carpulse.report.context import Context
 from carpulse.report.formatting import MISSING, format_text
-from carpulse.report.model import ReportView
 from carpulse.report.sections import BUILDERS, build_appendix, summary
 from carpulse.report.sections.common import group
+from carpulse.report.views import ReportView
 
 _SUMMARY_LABELS = (
     "summary.missing_title",

@@ -6,7 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 from carpulse.report.fonts import FAMILY
-from carpulse.report.model import ChartView
+from carpulse.report.views import ChartView
 
 if TYPE_CHECKING:
     from fpdf import FPDF

@@ -18,9 +18,9 @@ from carpulse.domain.snapshot import (
     WarrantyKind,
 )
 from carpulse.report.context import Context
+from carpulse.report.field_spec import ColumnSpec, Kind, at, format_value, money_raw
 from carpulse.report.formatting import MISSING, finite, format_text, totals_by_currency
-from carpulse.report.model import Raw
-from carpulse.report.schema import ColumnSpec, Kind, at, format_value, money_raw
+from carpulse.report.views import Raw
 
 # --- charging sessions ----------------------------------------------------------------------
 

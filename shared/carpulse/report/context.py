@@ -17,8 +17,8 @@ from carpulse.domain.snapshot import (
 from carpulse.report.formatting import MISSING, as_utc, format_text
 from carpulse.report.i18n import Catalog, humanize
 from carpulse.report.localfmt import Formatter
-from carpulse.report.model import State, TextView, Tone
 from carpulse.report.units import display_units
+from carpulse.report.views import State, TextView, Tone
 
 # Which Tesla endpoints feed which section, by canonical endpoint name (see endpoint_key).
 ENDPOINTS_BY_SECTION: dict[Section, tuple[str, ...]] = {

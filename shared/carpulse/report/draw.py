@@ -11,7 +11,7 @@ from carpulse.report.chart import draw_bar_chart
 from carpulse.report.fonts import FAMILY
 from carpulse.report.formatting import MISSING
 from carpulse.report.grid import Layout, Style, draw_table, paragraph, text_lines
-from carpulse.report.model import Block, ChartView, FieldGroup, SectionView, State, TableView, TextView, Tone
+from carpulse.report.views import Block, ChartView, FieldGroup, SectionView, State, TableView, TextView, Tone
 
 if TYPE_CHECKING:
     from carpulse.report.pdf import ReportPDF

@@ -8,7 +8,7 @@ Getters read the snapshot in Tesla's units; conversion and localisation happen i
 from __future__ import annotations
 
 from carpulse.domain.snapshot import Section, VehicleSnapshot
-from carpulse.report.schema import FieldSpec, Getter, Kind, at
+from carpulse.report.field_spec import FieldSpec, Getter, Kind, at
 
 _SUM, _ID, _BAT, _CHG = Section.SUMMARY, Section.IDENTITY, Section.BATTERY, Section.CHARGING
 _SRV, _SW, _SEC = Section.SERVICE, Section.SOFTWARE, Section.SECURITY

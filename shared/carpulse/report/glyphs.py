@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from carpulse.report import fonts
 from carpulse.report.i18n import Catalog
-from carpulse.report.model import ReportView, Tone
+from carpulse.report.views import ReportView, Tone
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -97,7 +97,7 @@ def prepare(view: ReportView) -> tuple[ReportView, tuple[str, ...]]:
         note = Catalog(view.language).text("text.sources.unprintable", count=tally.replaced, mark=REPLACEMENT)
         appendix = next((s for s in reversed(cleaned.sections) if s.key == "sources"), None)
         if appendix is not None:
-            from carpulse.report.model import TextView
+            from carpulse.report.views import TextView
 
             appendix.blocks.append(TextView("text.sources.unprintable", note, Tone.INFO))
     order = tuple(f.family for f in fonts.FALLBACKS if f.family in tally.needed)

@@ -12,9 +12,9 @@ from typing import Any
 from carpulse.domain.snapshot import VehicleSnapshot
 from carpulse.report.build import build_report
 from carpulse.report.context import Context
-from carpulse.report.model import Block, ChartView, FieldGroup, FieldView, SectionView, TableView, TextView
 from carpulse.report.sections.sources import bill_calls_text
 from carpulse.report.units import display_units
+from carpulse.report.views import Block, ChartView, FieldGroup, FieldView, SectionView, TableView, TextView
 
 SCHEMA = "carpulse.report.v1"
 

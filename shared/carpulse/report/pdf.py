@@ -16,8 +16,8 @@ from carpulse.report.draw import ACCENT, BAND, LINE, MARGIN, MUTED
 from carpulse.report.fonts import FAMILY, install_fonts
 from carpulse.report.formatting import as_utc
 from carpulse.report.grid import Layout, Style, draw_table, paragraph
-from carpulse.report.model import ReportView, TextView, Tile
 from carpulse.report.verify_mark import EXTRA_FOOTER_SPACE, VerifyMark, draw_footer
+from carpulse.report.views import ReportView, TextView, Tile
 
 AUTHOR = "Car Pulse Tracker"
 _FOOTER_SPACE = 16.0

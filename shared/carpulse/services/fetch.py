@@ -23,8 +23,8 @@ from carpulse.domain import billing
 from carpulse.domain.snapshot import Section, SectionNote, SectionState
 from carpulse.gcp.ports import BlobStore, Clock
 from carpulse.logs import log_fields, mask_vin
-from carpulse.services import layout
 from carpulse.services import normalise_sections as sections
+from carpulse.services import object_names
 from carpulse.tesla import schemas
 from carpulse.tesla import schemas_dx as dx
 from carpulse.tesla.client import FleetClient
@@ -83,7 +83,7 @@ def _over_budget(section: str) -> _Module:
 
 def cached_trim(blobs: BlobStore, account_id: str, vin: str) -> str | None:
     """The trim of the VIN's cached specs (an earlier report read them), or None: no Tesla call."""
-    raw = blobs.get(layout.vin_cache_object(account_id, vin, CACHE_OBJECT))
+    raw = blobs.get(object_names.vin_cache_object(account_id, vin, CACHE_OBJECT))
     if raw is None:
         return None
     try:
@@ -140,7 +140,7 @@ class ModuleFetcher:
     ) -> FetchedVehicle:
         """Every module once (fleet_status only if prepare did not bring it); a rate limit stops the
         task (it is re-scheduled), other errors (a 404 included) are notes on their sections."""
-        cache_name = layout.vin_cache_object(self.account_id, vin, CACHE_OBJECT)
+        cache_name = object_names.vin_cache_object(self.account_id, vin, CACHE_OBJECT)
         raw = self.blobs.get(cache_name)
         cache = VinCache.model_validate_json(raw) if raw is not None else VinCache()
         before = cache.model_copy(deep=True)
@@ -261,7 +261,7 @@ class ModuleFetcher:
             raise
         except TeslaError:
             return False
-        self.blobs.put(layout.invoice_object(self.account_id, vin, content_id), pdf, "application/pdf")
+        self.blobs.put(object_names.invoice_object(self.account_id, vin, content_id), pdf, "application/pdf")
         return True
 
 

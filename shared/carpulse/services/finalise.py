@@ -13,7 +13,7 @@ from carpulse.domain.models import ReportStatus
 from carpulse.domain.snapshot import VehicleSnapshot
 from carpulse.gcp.ports import BlobStore, ReportStore
 from carpulse.logs import log_fields
-from carpulse.services import layout
+from carpulse.services import object_names
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +42,12 @@ class FinaliseService:
                 snapshots.append(VehicleSnapshot.model_validate_json(raw))
         artifacts: dict[str, object] = {}
         if snapshots:
-            csv_name = layout.sessions_csv_object(report.account_id, report_id)
+            csv_name = object_names.sessions_csv_object(report.account_id, report_id)
             self.blobs.put(csv_name, self.sessions_csv(snapshots), "text/csv; charset=utf-8")
             artifacts["csv_object"] = csv_name
         archive = self._invoice_zip(report.account_id, snapshots)
         if archive is not None:
-            zip_name = layout.invoices_zip_object(report.account_id, report_id)
+            zip_name = object_names.invoices_zip_object(report.account_id, report_id)
             self.blobs.put(zip_name, archive, "application/zip")
             artifacts["zip_object"] = zip_name
         outcome = report_life.report_outcome(progress)
@@ -73,7 +73,7 @@ class FinaliseService:
                 used: set[str] = set()
                 for session in snapshot.sessions:
                     for invoice in session.invoices:
-                        data = self.blobs.get(layout.invoice_object(account_id, vin, invoice.content_id))
+                        data = self.blobs.get(object_names.invoice_object(account_id, vin, invoice.content_id))
                         if data is None:
                             continue
                         name = _unique(_safe(invoice.file_name), used)

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from carpulse.domain.snapshot import DataSource, SectionNote
 from carpulse.gcp.ports import BlobStore
-from carpulse.services import layout
+from carpulse.services import object_names
 from carpulse.tesla import schemas_dx as dx
 from carpulse.tesla.schemas import ChargingSession, VehicleSummary
 
@@ -39,13 +39,13 @@ class VinPartition(BaseModel):
 
 def store_seen(blobs: BlobStore, account_id: str, report_id: str, seen: SeenVehicles) -> None:
     """Keep the request-time vehicle list for the report's tasks."""
-    name = layout.request_vehicles_object(account_id, report_id)
+    name = object_names.request_vehicles_object(account_id, report_id)
     blobs.put(name, seen.model_dump_json().encode(), "application/json")
 
 
 def load_seen(blobs: BlobStore, account_id: str, report_id: str) -> SeenVehicles | None:
     """The request-time vehicle list, or None (a report from before it was kept)."""
-    raw = blobs.get(layout.request_vehicles_object(account_id, report_id))
+    raw = blobs.get(object_names.request_vehicles_object(account_id, report_id))
     return SeenVehicles.model_validate_json(raw) if raw is not None else None
 
 

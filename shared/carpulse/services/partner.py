@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from carpulse.config import Settings
 from carpulse.errors import ConfigError
-from carpulse.keys import public_key_pem
+from carpulse.partner_key import public_key_pem
 from carpulse.tesla.auth import AuthDirectory, PartnerTokenProvider
 from carpulse.tesla.client import FleetClient, TokenProvider
 from carpulse.tesla.errors import TeslaError

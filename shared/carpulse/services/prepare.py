@@ -20,7 +20,7 @@ from carpulse.domain.tasks import TaskKind, WorkerTask
 from carpulse.errors import ReconnectRequiredError
 from carpulse.gcp.ports import AccountStore, BlobStore, ReportStore, TaskQueue
 from carpulse.logs import log_fields
-from carpulse.services import layout
+from carpulse.services import object_names
 from carpulse.services.fetch import note_for
 from carpulse.services.normalise import partition_sessions
 from carpulse.services.partition import SeenVehicles, VinPartition, fleet_status_of, load_seen
@@ -87,7 +87,7 @@ class PrepareService:
                 fleet_status_note=status_note,
             )
             self.blobs.put(
-                layout.charging_partition(account.account_id, report_id, vin),
+                object_names.charging_partition(account.account_id, report_id, vin),
                 partition.model_dump_json().encode(),
                 "application/json",
             )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from carpulse.domain.billing import count_calls
 from carpulse.gcp.ports import BlobStore
-from carpulse.services import layout
+from carpulse.services import object_names
 from carpulse.tesla.client import RawExchange
 
 
@@ -44,7 +44,7 @@ class RawRecorder:
         if len(exchanges) == self._flushed:
             return
         records = [_record(x) for x in exchanges]
-        name = layout.raw_batch_object(self.account_id, self.report_id, self.scope, self.batch)
+        name = object_names.raw_batch_object(self.account_id, self.report_id, self.scope, self.batch)
         self.blobs.put(name, json.dumps({"exchanges": records}, ensure_ascii=False).encode(), "application/json")
         self._flushed = len(exchanges)
 

@@ -13,7 +13,7 @@ from carpulse.domain.models import RenditionStatus, VinStatus
 from carpulse.domain.snapshot import VehicleSnapshot
 from carpulse.gcp.ports import BlobStore, ReportStore
 from carpulse.logs import log_fields
-from carpulse.services import layout
+from carpulse.services import object_names
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +44,19 @@ class RenditionService:
             snapshot = VehicleSnapshot.model_validate_json(raw).model_copy(update={"language": language})
             names = (report.account_id, report_id, language, item.vin)
             view = json.dumps(self.render_json(snapshot), ensure_ascii=False, indent=2).encode()
-            self.blobs.put(layout.rendition_json_object(*names), view, "application/json")
+            self.blobs.put(object_names.rendition_json_object(*names), view, "application/json")
             self.blobs.put(
-                layout.rendition_pdf_object(*names), self.seal(report.account_id, snapshot, language), "application/pdf"
+                object_names.rendition_pdf_object(*names),
+                self.seal(report.account_id, snapshot, language),
+                "application/pdf",
             )
             snapshots.append(snapshot)
         if snapshots:
             csv = self.sessions_csv(snapshots, language)
             self.blobs.put(
-                layout.rendition_csv_object(report.account_id, report_id, language), csv, "text/csv; charset=utf-8"
+                object_names.rendition_csv_object(report.account_id, report_id, language),
+                csv,
+                "text/csv; charset=utf-8",
             )
         self.reports.finish_rendition(report_id, language, RenditionStatus.DONE, None)
         log.info("rendition done", extra=log_fields(report=report_id, language=language, vehicles=len(snapshots)))

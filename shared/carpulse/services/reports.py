@@ -37,7 +37,7 @@ from carpulse.errors import (
 )
 from carpulse.gcp.ports import AccountStore, BlobStore, Clock, ReportStore, SessionStore, TaskQueue
 from carpulse.logs import log_fields, mask_vin
-from carpulse.services import layout
+from carpulse.services import object_names
 from carpulse.services.limits import ReportGate
 from carpulse.services.partition import SeenVehicles, store_seen
 from carpulse.tesla.client import VEHICLES_PER_PAGE, FleetClient
@@ -380,7 +380,7 @@ class ReportsService:
         if report.is_open:
             raise ReportInProgressError("the report is still being made; delete it once it has finished")
         revoked = self.revoke_report(account.account_id, report_id) if self.revoke_report else 0
-        deleted = self.blobs.delete_prefix(layout.report_prefix(account.account_id, report_id))
+        deleted = self.blobs.delete_prefix(object_names.report_prefix(account.account_id, report_id))
         self.reports.delete(report_id)
         log.info("report deleted", extra=log_fields(report=report_id, objects=deleted, revoked=revoked))
         return ReportDeletedView(report_id=report_id, deleted=True, deleted_objects=deleted, revoked_pdfs=revoked)
@@ -427,16 +427,16 @@ class ReportsService:
                     RenditionVehicleView(
                         vin=item.vin,
                         download_url=self.blobs.signed_url(
-                            layout.rendition_pdf_object(*names), ttl, download_name=f"{stem}.pdf"
+                            object_names.rendition_pdf_object(*names), ttl, download_name=f"{stem}.pdf"
                         ),
                         json_url=self.blobs.signed_url(
-                            layout.rendition_json_object(*names), ttl, download_name=f"{stem}.json"
+                            object_names.rendition_json_object(*names), ttl, download_name=f"{stem}.json"
                         ),
                     )
                 )
             if report.csv_object:
                 files["sessions_csv"] = self.blobs.signed_url(
-                    layout.rendition_csv_object(report.account_id, report.report_id, language),
+                    object_names.rendition_csv_object(report.account_id, report.report_id, language),
                     ttl,
                     download_name=f"charging-sessions-{report.report_id[:8]}-{language}.csv",
                 )
@@ -505,7 +505,7 @@ class ReportsService:
         """Forget the account: its reports' verifications revoked, then tokens, sessions, report
         documents and stored objects deleted. Returns the deleted object count."""
         revoked = self.revoke_account(account.account_id) if self.revoke_account else 0
-        deleted = self.blobs.delete_prefix(layout.account_prefix(account.account_id))
+        deleted = self.blobs.delete_prefix(object_names.account_prefix(account.account_id))
         reports = self.reports.delete_for_account(account.account_id)
         self.sessions.delete_for_account(account.account_id)
         if self.gate is not None:

@@ -25,7 +25,7 @@ from carpulse.domain.tasks import TaskKind, WorkerTask
 from carpulse.errors import ReconnectRequiredError, RetryLaterError
 from carpulse.gcp.ports import AccountStore, BlobStore, Clock, ReportStore, TaskQueue
 from carpulse.logs import log_fields, mask_vin
-from carpulse.services import layout
+from carpulse.services import object_names
 from carpulse.services.battery_health import with_battery_health
 from carpulse.services.fetch import FetchedVehicle, ModuleFetcher
 from carpulse.services.live_data import LiveData, LivePolicy, WaitForCar, read_live_data, wakes_first
@@ -94,7 +94,7 @@ class VehicleReportService:
         if account is None:
             self.fail(report.report_id, vin, "account_disconnected")
             return
-        stored = self.blobs.get(layout.snapshot_object(account.account_id, report.report_id, vin))
+        stored = self.blobs.get(object_names.snapshot_object(account.account_id, report.report_id, vin))
         if stored is not None:
             # An earlier run fetched everything and died before finishing: no Tesla call again.
             self._finish(account, report, vin, VehicleSnapshot.model_validate_json(stored))
@@ -155,7 +155,7 @@ class VehicleReportService:
             account, report, vin, summary, live, sessions, notes, fetched, account_sources, recorder
         )
         self.blobs.put(
-            layout.snapshot_object(account.account_id, report.report_id, vin),
+            object_names.snapshot_object(account.account_id, report.report_id, vin),
             snapshot.model_dump_json(indent=2).encode(),
             "application/json",
         )
@@ -291,19 +291,19 @@ class VehicleReportService:
     def _store(self, account: Account, report: ReportRequest, vin: str, snapshot: VehicleSnapshot) -> dict[str, str]:
         """JSON view and PDF from the (already stored) snapshot; returns the object names."""
         names = {
-            "snapshot_object": layout.snapshot_object(account.account_id, report.report_id, vin),
-            "pdf_object": layout.pdf_object(account.account_id, report.report_id, vin),
+            "snapshot_object": object_names.snapshot_object(account.account_id, report.report_id, vin),
+            "pdf_object": object_names.pdf_object(account.account_id, report.report_id, vin),
         }
         if self.render_json is not None:
             view = json.dumps(self.render_json(snapshot), ensure_ascii=False, indent=2).encode()
-            names["json_object"] = layout.json_view_object(account.account_id, report.report_id, vin)
+            names["json_object"] = object_names.json_view_object(account.account_id, report.report_id, vin)
             self.blobs.put(names["json_object"], view, "application/json")
         pdf = self.seal(account.account_id, snapshot) if self.seal else self.render_pdf(snapshot)
         self.blobs.put(names["pdf_object"], pdf, "application/pdf")
         return names
 
     def _charging_partition(self, account: Account, report: ReportRequest, vin: str) -> VinPartition:
-        raw = self.blobs.get(layout.charging_partition(account.account_id, report.report_id, vin))
+        raw = self.blobs.get(object_names.charging_partition(account.account_id, report.report_id, vin))
         if raw is None:
             note = SectionNote(section="charging_history", state=SectionState.FAILED, reason="reason.not_prepared")
             return VinPartition(note=note)

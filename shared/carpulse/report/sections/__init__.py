@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from carpulse.report.context import Context
-from carpulse.report.model import SectionView
 from carpulse.report.sections import (
     alerts,
     battery,
@@ -18,6 +17,7 @@ from carpulse.report.sections import (
     sources,
     tyres,
 )
+from carpulse.report.views import SectionView
 
 BUILDERS: tuple[Callable[[Context], SectionView], ...] = (
     identity.build,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from carpulse.domain.snapshot import Section
 from carpulse.report.context import Context
-from carpulse.report.model import SectionView, State
 from carpulse.report.sections.common import absent, group, make_section
+from carpulse.report.views import SectionView, State
 
 _S = Section.BATTERY
 

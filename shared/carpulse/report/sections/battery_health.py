@@ -10,8 +10,10 @@ from collections.abc import Sequence
 
 from carpulse.domain.snapshot import BatteryHealth, BatteryWarranty, DistanceUnit, Section
 from carpulse.report.context import Context, endpoint_key
+from carpulse.report.field_spec import Kind, format_value
 from carpulse.report.formatting import as_utc
-from carpulse.report.model import (
+from carpulse.report.sections.common import make_section, remark
+from carpulse.report.views import (
     Block,
     CellView,
     ColumnView,
@@ -23,8 +25,6 @@ from carpulse.report.model import (
     TextView,
     Tone,
 )
-from carpulse.report.schema import Kind, format_value
-from carpulse.report.sections.common import make_section, remark
 
 _S = Section.BATTERY_HEALTH
 _P = "battery_health"

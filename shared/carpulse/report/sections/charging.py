@@ -6,10 +6,10 @@ from carpulse.domain.snapshot import ChargingSession, InvoiceRef, Section
 from carpulse.report import columns
 from carpulse.report.chart import nice_ticks
 from carpulse.report.context import Context
+from carpulse.report.field_spec import build_table
 from carpulse.report.formatting import finite
-from carpulse.report.model import Bar, Block, ChartView, SectionView, State, Tone
-from carpulse.report.schema import build_table
 from carpulse.report.sections.common import absent, group, make_section, remark
+from carpulse.report.views import Bar, Block, ChartView, SectionView, State, Tone
 
 _S = Section.CHARGING
 # Two years of months still leave each bar wide enough for its label at 6.5 pt.

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 from carpulse.domain.snapshot import Section
 from carpulse.report.context import Context
+from carpulse.report.field_spec import build_group
 from carpulse.report.fields import fields_of
-from carpulse.report.model import Block, FieldGroup, SectionView, State, TextView, Tone
-from carpulse.report.schema import build_group
+from carpulse.report.views import Block, FieldGroup, SectionView, State, TextView, Tone
 
 
 def make_section(

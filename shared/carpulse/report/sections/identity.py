@@ -5,10 +5,10 @@ from __future__ import annotations
 from carpulse.domain.snapshot import Section
 from carpulse.report import columns
 from carpulse.report.context import Context
+from carpulse.report.field_spec import build_table
 from carpulse.report.formatting import MISSING, format_text
-from carpulse.report.model import Block, SectionView, State
-from carpulse.report.schema import build_table
 from carpulse.report.sections.common import group, make_section, remark
+from carpulse.report.views import Block, SectionView, State
 
 _S = Section.IDENTITY
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from carpulse.domain.snapshot import Section, WarrantyKind
 from carpulse.report import columns
 from carpulse.report.context import Context
-from carpulse.report.model import Block, SectionView, State
-from carpulse.report.schema import build_table
+from carpulse.report.field_spec import build_table
 from carpulse.report.sections.common import absent, group, make_section, remark
+from carpulse.report.views import Block, SectionView, State
 
 _S = Section.SERVICE
 _ORDER = {WarrantyKind.ACTIVE: 0, WarrantyKind.UPCOMING: 1, WarrantyKind.EXPIRED: 2}

@@ -9,11 +9,11 @@ from datetime import datetime
 from carpulse.domain.snapshot import DataSource, Section, TeslaBill
 from carpulse.report import columns
 from carpulse.report.context import Context, endpoint_key
+from carpulse.report.field_spec import ColumnSpec, Kind, at, build_table
 from carpulse.report.formatting import as_utc
 from carpulse.report.i18n import humanize
-from carpulse.report.model import Block, MissingItem, Raw, SectionView, State, Tone
-from carpulse.report.schema import ColumnSpec, Kind, at, build_table
 from carpulse.report.sections.common import make_section, remark
+from carpulse.report.views import Block, MissingItem, Raw, SectionView, State, Tone
 
 _S = Section.SOURCES
 

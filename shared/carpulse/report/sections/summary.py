@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 from carpulse.domain.snapshot import Section, WarrantyKind
 from carpulse.report.context import Context, note_section
+from carpulse.report.field_spec import Kind, format_value
 from carpulse.report.formatting import MISSING
-from carpulse.report.model import MissingItem, SectionView, State, Tile
-from carpulse.report.schema import Kind, format_value
 from carpulse.report.sections.sources import section_title
+from carpulse.report.views import MissingItem, SectionView, State, Tile
 
 
 def _tile(ctx: Context, key: str, kind: Kind, value: object, caption: str = "", decimals: int = 0) -> Tile:

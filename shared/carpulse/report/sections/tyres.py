@@ -5,9 +5,9 @@ from __future__ import annotations
 from carpulse.domain.snapshot import Section, TyrePosition
 from carpulse.report import columns
 from carpulse.report.context import Context
-from carpulse.report.model import SectionView, State, TextView, Tone
-from carpulse.report.schema import build_table
+from carpulse.report.field_spec import build_table
 from carpulse.report.sections.common import absent, make_section, remark
+from carpulse.report.views import SectionView, State, TextView, Tone
 
 _S = Section.TYRES
 _ORDER = {p: i for i, p in enumerate(TyrePosition)}

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from carpulse.domain.snapshot import DistanceUnit, Money, Section
 from carpulse.report.formatting import MISSING, finite, format_text
-from carpulse.report.model import CellView, ColumnView, FieldGroup, FieldView, Raw, TableView
+from carpulse.report.views import CellView, ColumnView, FieldGroup, FieldView, Raw, TableView
 
 if TYPE_CHECKING:
     from carpulse.report.context import Context
