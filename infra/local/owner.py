@@ -115,23 +115,24 @@ class ApiClient:
         """Where the reports API lives on the API host."""
         return self.api_url + API_PREFIX
 
-    def _headers(self) -> dict[str, str]:
+    def headers(self) -> dict[str, str]:
+        """The request headers that carry this client's session token."""
         return {"Authorization": f"Bearer {self.session_token}"}
 
     def vehicles(self) -> list[dict[str, Any]]:
         """GET /vehicles."""
-        response = self.http.get(f"{self.base_url}/vehicles", headers=self._headers(), timeout=30)
+        response = self.http.get(f"{self.base_url}/vehicles", headers=self.headers(), timeout=30)
         _expect(response, 200, "list vehicles")
         return list(response.json()["response"])
 
     def request_report(self, vins: list[str], idempotency_key: str | None = None, **options: Any) -> requests.Response:
         """POST /reports (raw response, so callers can check refusals)."""
-        headers = self._headers() | ({"Idempotency-Key": idempotency_key} if idempotency_key else {})
+        headers = self.headers() | ({"Idempotency-Key": idempotency_key} if idempotency_key else {})
         return self.http.post(f"{self.base_url}/reports", json={"vins": vins, **options}, headers=headers, timeout=30)
 
     def status(self, report_id: str) -> dict[str, Any]:
         """GET /reports/{id}."""
-        response = self.http.get(f"{self.base_url}/reports/{report_id}", headers=self._headers(), timeout=30)
+        response = self.http.get(f"{self.base_url}/reports/{report_id}", headers=self.headers(), timeout=30)
         _expect(response, 200, "report status")
         return dict(response.json()["response"])
 

@@ -115,9 +115,9 @@ def test_logout_ends_only_that_session(stack, owner):
 
     one = ApiClient(stack.api_url, owner.connect())
     two = ApiClient(stack.api_url, SimulatedOwner(stack.api_url).connect())
-    response = one.http.delete(f"{one.base_url}/session", headers=one._headers(), timeout=10)
+    response = one.http.delete(f"{one.base_url}/session", headers=one.headers(), timeout=10)
     assert response.status_code == 200
-    assert one.http.get(f"{one.base_url}/vehicles", headers=one._headers(), timeout=10).status_code == 401
+    assert one.http.get(f"{one.base_url}/vehicles", headers=one.headers(), timeout=10).status_code == 401
     assert two.vehicles()
 
 
@@ -145,7 +145,7 @@ def test_post_without_json_content_type_is_406(stack, api):
     ],
 )
 def test_invalid_report_bodies_are_422_with_field_messages(api, body, field):
-    response = api.http.post(f"{api.base_url}/reports", json=body, headers=api._headers(), timeout=10)
+    response = api.http.post(f"{api.base_url}/reports", json=body, headers=api.headers(), timeout=10)
     result = _assert_envelope(response, 422, "invalid_request")
     assert field in result["messages"]
 
@@ -161,7 +161,7 @@ def test_a_lower_case_vin_is_the_same_vehicle(api):
 def test_a_body_past_64_kib_is_413_without_being_read(api):
     body = b'{"vins": ["' + b"A" * (64 * 1024) + b'"]}'
     response = api.http.post(
-        f"{api.base_url}/reports", data=body, headers={**api._headers(), "Content-Type": "application/json"}, timeout=10
+        f"{api.base_url}/reports", data=body, headers={**api.headers(), "Content-Type": "application/json"}, timeout=10
     )
     _assert_envelope(response, 413, "payload_too_large")
 
@@ -170,7 +170,7 @@ def test_malformed_json_is_422(api):
     response = api.http.post(
         f"{api.base_url}/reports",
         data="{not json",
-        headers={**api._headers(), "Content-Type": "application/json"},
+        headers={**api.headers(), "Content-Type": "application/json"},
         timeout=10,
     )
     _assert_envelope(response, 422, "invalid_request")
@@ -185,11 +185,11 @@ def test_missing_or_wrong_session_is_401_with_a_bearer_challenge(stack):
 
 
 def test_unknown_report_and_path(api):
-    response = api.http.get(f"{api.base_url}/reports/{'0' * 32}", headers=api._headers(), timeout=10)
+    response = api.http.get(f"{api.base_url}/reports/{'0' * 32}", headers=api.headers(), timeout=10)
     _assert_envelope(response, 404, "not_found")
-    response = api.http.get(f"{api.base_url}/nowhere", headers=api._headers(), timeout=10)
+    response = api.http.get(f"{api.base_url}/nowhere", headers=api.headers(), timeout=10)
     _assert_envelope(response, 404, "not_found")
-    response = api.http.delete(f"{api.base_url}/vehicles", headers=api._headers(), timeout=10)
+    response = api.http.delete(f"{api.base_url}/vehicles", headers=api.headers(), timeout=10)
     _assert_envelope(response, 405, "method_not_allowed")
     assert response.headers["Allow"] == "GET"
     # Paths outside the table reach the default backend: still our envelope.
@@ -250,10 +250,10 @@ def test_disconnect_deletes_tokens_sessions_and_data(stack, app, owner):
 
     api = ApiClient(stack.api_url, owner.connect())
     account = app.session_service.authenticate(api.session_token)
-    response = api.http.delete(f"{api.base_url}/account", headers=api._headers(), timeout=30)
+    response = api.http.delete(f"{api.base_url}/account", headers=api.headers(), timeout=30)
     assert response.status_code == 200
     assert app.account_store.get(account.account_id) is None
-    _assert_envelope(requests.get(f"{api.base_url}/vehicles", headers=api._headers(), timeout=10), 401, "unauthorized")
+    _assert_envelope(requests.get(f"{api.base_url}/vehicles", headers=api.headers(), timeout=10), 401, "unauthorized")
 
 
 def test_the_api_host_keeps_no_cookies_between_clients(stack):

@@ -235,7 +235,7 @@ def test_a_30_second_token_endpoint_delays_but_loses_nothing(chaos):
     _sim(stack, "POST", "/_sim/faults", json=spec)
     try:
         # The request's ownership check refreshes first, and waits the 30 s out (so may an owner).
-        response = api.http.post(f"{api.base_url}/reports", json={"vins": vins}, headers=api._headers(), timeout=120)
+        response = api.http.post(f"{api.base_url}/reports", json={"vins": vins}, headers=api.headers(), timeout=120)
         assert response.status_code == 202, response.text
         report_id = response.json()["response"]["report_id"]
         status = _assert_final_and_explained(app, api, report_id, time.monotonic() + 180)

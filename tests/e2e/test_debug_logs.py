@@ -83,7 +83,7 @@ def debug_run(tmp_path_factory: pytest.TempPathFactory) -> Scanned:
         stack.wait_idle(60)
         tesla_log = requests.get(stack.urls["tesla"] + "/_sim/requests", timeout=10).json()
         faults = sum(1 for entry in tesla_log if entry.get("fault"))
-        gone = api.http.delete(f"{api.base_url}/account", headers=api._headers(), timeout=60)
+        gone = api.http.delete(f"{api.base_url}/account", headers=api.headers(), timeout=60)
         assert gone.status_code == 200, gone.text
         time.sleep(1)  # the last lines of every process reach its file
         forbidden = {

@@ -35,7 +35,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
 def api(deployed: LocalStack) -> ApiClient:
     """The owner signed in, with no limit state left from earlier tests (a disconnect forgets it)."""
     first = ApiClient(deployed.api_url, SimulatedOwner(deployed.api_url).connect())
-    assert first.http.delete(f"{first.base_url}/account", headers=first._headers(), timeout=60).status_code == 200
+    assert first.http.delete(f"{first.base_url}/account", headers=first.headers(), timeout=60).status_code == 200
     return ApiClient(deployed.api_url, SimulatedOwner(deployed.api_url).connect())
 
 
@@ -45,7 +45,7 @@ def _vehicle_list_calls(stack: LocalStack) -> int:
 
 
 def _post(api: ApiClient, vins: list[str], key: str | None = None, **options) -> requests.Response:
-    headers = {**api._headers(), **({"Idempotency-Key": key} if key else {})}
+    headers = {**api.headers(), **({"Idempotency-Key": key} if key else {})}
     return requests.post(f"{api.base_url}/reports", json={"vins": vins, **options}, headers=headers, timeout=60)
 
 

@@ -41,7 +41,7 @@ def test_disconnect_deletes_two_thousand_objects_and_every_document_and_a_reconn
     keyed = requests.post(
         f"{api.base_url}/reports",
         json={"vins": vins[:1]},
-        headers={**api._headers(), "Idempotency-Key": "before-disconnect"},
+        headers={**api.headers(), "Idempotency-Key": "before-disconnect"},
         timeout=60,
     )
     assert keyed.status_code == 202, keyed.text
@@ -60,7 +60,7 @@ def test_disconnect_deletes_two_thousand_objects_and_every_document_and_a_reconn
     assert len(_names(app, prefix)) == OBJECTS
 
     started = time.monotonic()
-    response = requests.delete(f"{api.base_url}/account", headers=api._headers(), timeout=120)
+    response = requests.delete(f"{api.base_url}/account", headers=api.headers(), timeout=120)
     seconds = time.monotonic() - started
     assert response.status_code == 200, response.text
     assert response.json()["response"]["deleted_objects"] == OBJECTS
@@ -81,14 +81,14 @@ def test_disconnect_deletes_two_thousand_objects_and_every_document_and_a_reconn
 
     again = ApiClient(stack.api_url, SimulatedOwner(stack.api_url).connect())
     assert app.session_service.authenticate(again.session_token).account_id == account_id  # the same account
-    gone = requests.get(f"{again.base_url}/reports/{report_id}", headers=again._headers(), timeout=30)
+    gone = requests.get(f"{again.base_url}/reports/{report_id}", headers=again.headers(), timeout=30)
     assert gone.status_code == 404
     assert requests.get(pdf_url, timeout=30).status_code == 404
     assert _names(app, prefix) == []
     fresh = requests.post(
         f"{again.base_url}/reports",
         json={"vins": vins[:1]},
-        headers={**again._headers(), "Idempotency-Key": "before-disconnect"},
+        headers={**again.headers(), "Idempotency-Key": "before-disconnect"},
         timeout=60,
     )
     assert fresh.status_code == 202  # the old key is gone too: a new report

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.stack
 
 def _rendition(api: ApiClient, report_id: str, body: dict) -> requests.Response:
     url = f"{api.base_url}/reports/{report_id}/renditions"
-    return api.http.post(url, json=body, headers=api._headers(), timeout=30)
+    return api.http.post(url, json=body, headers=api.headers(), timeout=30)
 
 
 def _tesla_log(stack) -> list[dict]:

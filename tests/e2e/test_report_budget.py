@@ -13,7 +13,7 @@ pytestmark = pytest.mark.stack
 
 def test_a_tight_budget_skips_the_specs_and_says_so(stack):
     first = ApiClient(stack.api_url, SimulatedOwner(stack.api_url).connect())
-    gone = first.http.delete(f"{first.base_url}/account", headers=first._headers(), timeout=60)
+    gone = first.http.delete(f"{first.base_url}/account", headers=first.headers(), timeout=60)
     assert gone.status_code == 200  # no cached specs or invoices left from earlier tests
     api = ApiClient(stack.api_url, SimulatedOwner(stack.api_url).connect())
     vins = [v["vin"] for v in api.vehicles()]
@@ -39,7 +39,7 @@ def test_a_budget_is_a_positive_number(stack, api, budget):
     answer = api.http.post(
         f"{api.base_url}/reports",
         json={"vins": [api.vehicles()[0]["vin"]], "budget_usd": budget},
-        headers=api._headers(),
+        headers=api.headers(),
         timeout=30,
     )
     assert answer.status_code == 422, answer.text

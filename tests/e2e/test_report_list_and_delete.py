@@ -16,11 +16,11 @@ pytestmark = pytest.mark.stack
 
 
 def _list(api: ApiClient, **params) -> requests.Response:
-    return api.http.get(f"{api.base_url}/reports", params=params, headers=api._headers(), timeout=30)
+    return api.http.get(f"{api.base_url}/reports", params=params, headers=api.headers(), timeout=30)
 
 
 def _delete(api: ApiClient, report_id: str) -> requests.Response:
-    return api.http.delete(f"{api.base_url}/reports/{report_id}", headers=api._headers(), timeout=60)
+    return api.http.delete(f"{api.base_url}/reports/{report_id}", headers=api.headers(), timeout=60)
 
 
 def _finished_report(api: ApiClient, vin: str) -> dict:
@@ -85,7 +85,7 @@ def test_bad_paging_is_a_422_with_a_field_message(three, params):
 
 def test_a_parameter_given_twice_is_refused(three):
     api, _ = three
-    answer = api.http.get(f"{api.base_url}/reports?page_size=1&page_size=2", headers=api._headers(), timeout=30)
+    answer = api.http.get(f"{api.base_url}/reports?page_size=1&page_size=2", headers=api.headers(), timeout=30)
     assert answer.status_code == 422
     assert answer.json()["messages"] == {"page_size": ["is given more than once"]}
 
@@ -134,7 +134,7 @@ def test_delete_withdraws_the_pdf_removes_every_file_and_survives_paging(stack, 
     after = _list(api, page_size=1, page_token=first["next_page_token"]).json()["response"]
     assert after["reports"][0]["report_id"] == older["report_id"]
     assert (
-        api.http.get(f"{api.base_url}/reports/{doomed['report_id']}", headers=api._headers(), timeout=30).status_code
+        api.http.get(f"{api.base_url}/reports/{doomed['report_id']}", headers=api.headers(), timeout=30).status_code
         == 404
     )
     assert _delete(api, doomed["report_id"]).status_code == 404

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.stack
 
 def _retry(api: ApiClient, report_id: str, vin: str) -> requests.Response:
     url = f"{api.base_url}/reports/{report_id}/vehicles/{vin}/retry"
-    return api.http.post(url, headers=api._headers(), timeout=30)
+    return api.http.post(url, headers=api.headers(), timeout=30)
 
 
 def _sim(stack, method: str, path: str, **kwargs) -> None:

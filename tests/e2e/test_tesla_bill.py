@@ -54,9 +54,9 @@ def test_the_report_bill_is_what_tesla_would_bill(stack, states_kept):
 
 def test_the_month_to_date_sums_the_reports(stack):
     api = ApiClient(stack.api_url, SimulatedOwner(stack.api_url).connect())
-    before = api.http.get(f"{api.base_url}/account/usage", headers=api._headers(), timeout=30).json()["response"]
+    before = api.http.get(f"{api.base_url}/account/usage", headers=api.headers(), timeout=30).json()["response"]
     status = api.wait(api.request_report([api.vehicles()[0]["vin"]]).json()["response"]["report_id"], timeout=180)
-    after = api.http.get(f"{api.base_url}/account/usage", headers=api._headers(), timeout=30)
+    after = api.http.get(f"{api.base_url}/account/usage", headers=api.headers(), timeout=30)
     assert after.status_code == 200, after.text
     usage = after.json()["response"]
     assert usage["reports"] == before["reports"] + 1

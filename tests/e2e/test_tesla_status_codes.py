@@ -141,7 +141,7 @@ def test_login_required_marks_the_account_and_fails_clearly(stack, app, api, own
     assert "connect your Tesla account again" in report["vehicles"][0]["error"]
     account = app.session_service.authenticate(api.session_token)
     assert app.account_store.get(account.account_id).status is AccountStatus.RECONNECT_REQUIRED
-    refused = api.http.get(f"{api.base_url}/vehicles", headers=api._headers(), timeout=10)
+    refused = api.http.get(f"{api.base_url}/vehicles", headers=api.headers(), timeout=10)
     assert refused.status_code == 409
     assert refused.json()["error"] == "reconnect_required"
     owner.connect()  # reconnecting makes the account active again
@@ -168,7 +168,7 @@ def test_wrong_region_421_rediscovers_persists_and_retries(stack, app, api):
 
 def test_unregistered_region_412_is_a_clear_error(stack, app, api):
     _fault(stack, r"/api/1/vehicles$", 412)
-    response = api.http.get(f"{api.base_url}/vehicles", headers=api._headers(), timeout=10)
+    response = api.http.get(f"{api.base_url}/vehicles", headers=api.headers(), timeout=10)
     assert response.status_code == 502
     assert response.json()["error"] == "upstream_error"
     assert "not yet registered with Tesla in your region" in response.json()["error_description"]
