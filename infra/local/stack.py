@@ -317,15 +317,15 @@ class LocalStack:
         )
         tasks.create_queue(
             parent=f"projects/{PROJECT}/locations/{LOCATION}",
-            queue={
-                "name": f"projects/{PROJECT}/locations/{LOCATION}/queues/{QUEUE}",
-                "rate_limits": {"max_concurrent_dispatches": 8},
-                "retry_config": {
-                    "max_attempts": TASK_MAX_ATTEMPTS,
-                    "min_backoff": duration_pb2.Duration(nanos=500_000_000),
-                    "max_backoff": duration_pb2.Duration(seconds=5),
-                },
-            },
+            queue=tasks_v2.Queue(
+                name=f"projects/{PROJECT}/locations/{LOCATION}/queues/{QUEUE}",
+                rate_limits=tasks_v2.RateLimits(max_concurrent_dispatches=8),
+                retry_config=tasks_v2.RetryConfig(
+                    max_attempts=TASK_MAX_ATTEMPTS,
+                    min_backoff=duration_pb2.Duration(nanos=500_000_000),
+                    max_backoff=duration_pb2.Duration(seconds=5),
+                ),
+            ),
         )
 
     def _start_functions(self) -> None:

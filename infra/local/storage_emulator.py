@@ -27,7 +27,7 @@ def _write_index_unless_in_memory(self: Storage) -> None:
         _write_index(self)
 
 
-Storage._write_config_to_file = _write_index_unless_in_memory  # type: ignore[method-assign]
+Storage._write_config_to_file = _write_index_unless_in_memory
 
 if __name__ == "__main__":
     install_record_redaction()

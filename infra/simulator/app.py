@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .auth import CN_BLUEPRINT, CN_PREFIX, auth
 from .billing import path_vin
@@ -154,7 +155,7 @@ def _log_request(response: Response) -> Response:
     return response
 
 
-def _http_error(exc: HTTPException) -> Response:
+def _http_error(exc: HTTPException) -> WerkzeugResponse:
     if request.path.startswith("/fleet/"):
         code = {404: "not_found", 405: "not_allowed"}.get(exc.code or 500, "invalid_request")
         return error(exc.code or 500, code, exc.description or "")

@@ -7,6 +7,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, Response, redirect, request
 from markupsafe import escape
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .guard import base_url, sim_state
 from .replies import json_body
@@ -95,7 +96,7 @@ def authorize_page() -> Response:
 
 
 @auth.post("/authorize")
-def authorize_decision() -> Response:
+def authorize_decision() -> WerkzeugResponse:
     """Apply the consent decision and redirect back to the client with a code or access_denied."""
     params = request.form
     problem = _authorize_problem(params)

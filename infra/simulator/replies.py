@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from flask import Response, current_app
 
@@ -24,6 +24,8 @@ def empty(status: int) -> Response:
 
 def json_body(body: Any, status: int = 200) -> Response:
     """Serialise any JSON value with the app's JSON settings (key order kept, UTF-8)."""
-    response = current_app.json.response(body)
+    # The JSON provider builds `current_app.response_class` (Flask's Response) but its signature
+    # names werkzeug's sans-IO base class.
+    response = cast(Response, current_app.json.response(body))
     response.status_code = status
     return response
