@@ -42,6 +42,7 @@ from carpulse.domain.snapshot import (
     Warranty,
     WarrantyKind,
 )
+from carpulse.services.fetched import FetchedVehicle
 from carpulse.services.normalise import summarise  # the totals exactly as the worker computes them
 
 EU_VIN = "LRW3E7EK4RC123456"
@@ -337,6 +338,8 @@ def us_owner(**changes: Any) -> VehicleSnapshot:
         )
     ]
     base = full_eu()
+    specs = base.identity.specs
+    assert specs is not None  # full_eu carries Tesla's specs
     snapshot = base.model_copy(
         update={
             "report_id": "rpt-us-0001",
@@ -358,7 +361,7 @@ def us_owner(**changes: Any) -> VehicleSnapshot:
                         plant="Fremont, California, USA",
                         check_digit_valid=True,
                     ),
-                    "specs": base.identity.specs.model_copy(
+                    "specs": specs.model_copy(
                         update={"original_price": Money(currency="USD", amount=47990), "country_of_origin": "US"}
                     ),
                 }
@@ -429,7 +432,7 @@ _LIVE = ("battery", "tyres", "security", "climate", "odometer_mi", "data_as_of",
 
 def _dropped(snapshot: VehicleSnapshot, part: str) -> dict[str, Any]:
     s = snapshot
-    return {
+    changes: dict[str, Callable[[], dict[str, Any]]] = {
         "vehicle_data": lambda: dict.fromkeys(_LIVE, None),
         "charging_history": lambda: {"charging": None, "sessions": ()},
         "recent_alerts": lambda: {"alerts": None},
@@ -447,7 +450,8 @@ def _dropped(snapshot: VehicleSnapshot, part: str) -> dict[str, Any]:
             if s.security
             else None
         },
-    }[part]()
+    }
+    return changes[part]()
 
 
 def without(snapshot: VehicleSnapshot, part: str, *, failed: bool = False) -> VehicleSnapshot:
@@ -495,13 +499,11 @@ def fixture_snapshot(path: Path, language: str = "en") -> VehicleSnapshot:
     raw = json.loads(path.read_text(encoding="utf-8"))
     raw = raw.get("response", raw)
     snapshot = build_snapshot(
+        FetchedVehicle(data=VehicleData.model_validate(raw), sessions=[]),
         report_id=f"rpt-{path.stem[:40]}",
         generated_at=GENERATED,
         region="eu",
         vin=str(raw.get("vin") or "UNKNOWN"),
-        summary=None,
-        data=VehicleData.model_validate(raw),
-        sessions=[],
         language=language,
     )
     return snapshot

@@ -13,9 +13,10 @@ import pytest
 from carpulse.domain.snapshot import Battery, Identity, VehicleSnapshot, VinFacts
 from carpulse.report.build import build_report
 from carpulse.report.json_view import render_vehicle_json
-from carpulse.report.views import FieldGroup, SectionView, TableView
+from carpulse.report.views import ChartView, FieldGroup, SectionView, TableView
 from carpulse.services.battery_health import METHOD_VERSION, STANDING_DISTORTIONS, assess, with_battery_health
 from carpulse.services.battery_reference import KM_PER_MILE, REFERENCE_RANGES, Standard, capacity_floor
+from carpulse.services.fetched import FetchedVehicle
 from carpulse.services.normalise import build_snapshot
 from carpulse.tesla import schemas_dx as dx
 from carpulse.tesla.schemas import VehicleData
@@ -33,9 +34,21 @@ def _fields(section: SectionView) -> dict[str, object]:
     return {f.key: f.raw for b in section.blocks if isinstance(b, FieldGroup) for f in b.fields}
 
 
+def _eu_battery() -> Battery:
+    """The battery reading of the full EU sample."""
+    battery = full_eu().battery
+    assert battery is not None
+    return battery
+
+
 def test_estimate_is_range_at_100_of_usable_level_against_tesla_specs_range() -> None:
     snapshot = full_eu()
     battery, specs = snapshot.battery, snapshot.identity.specs
+    assert battery is not None
+    assert specs is not None
+    assert battery.rated_range_mi is not None
+    assert battery.usable_level_percent is not None
+    assert specs.range_km is not None
     health = assess(snapshot)
     at_100 = round(battery.rated_range_mi / battery.usable_level_percent * 100, 1)
     reference = round(specs.range_km / KM_PER_MILE, 1)
@@ -44,6 +57,7 @@ def test_estimate_is_range_at_100_of_usable_level_against_tesla_specs_range() ->
     assert health.reference_range_mi == reference
     assert health.reference_standard == "specs"
     assert health.estimate_percent == round(at_100 / reference * 100, 1)
+    assert health.estimate_percent is not None
     assert health.estimate_band_points == round(0.5 / battery.usable_level_percent * health.estimate_percent, 1)
     assert (health.tesla_soh_percent, health.tesla_soh_as_of) == (96.0, specs.state_of_health_as_of)
 
@@ -93,7 +107,7 @@ def test_unknown_model_or_market_gets_a_reason_not_a_guess() -> None:
 
 
 def test_a_reading_far_above_new_is_refused_as_a_reference_mismatch() -> None:
-    battery = full_eu().battery.model_copy(update={"rated_range_mi": 330.0, "usable_level_percent": 76})
+    battery = _eu_battery().model_copy(update={"rated_range_mi": 330.0, "usable_level_percent": 76})
     assert assess(full_eu(battery=battery)).missing_reason == "battery_health.reason.implausible"
 
 
@@ -109,7 +123,7 @@ def test_a_reading_far_above_new_is_refused_as_a_reference_mismatch() -> None:
 )
 def test_distortions_are_named_when_the_reading_shows_them(battery_change: dict, expected: str) -> None:
     warm = {"module_temp_min_c": 20.0, "level_percent": 76, "usable_level_percent": 76, "charging_state": "Complete"}
-    battery = full_eu().battery.model_copy(update={**warm, **battery_change})
+    battery = _eu_battery().model_copy(update={**warm, **battery_change})
     health = assess(full_eu(battery=battery))
     assert f"battery_health.distortion.{expected}" in health.distortions
     assert health.distortions[-len(STANDING_DISTORTIONS) :] == STANDING_DISTORTIONS
@@ -117,7 +131,7 @@ def test_distortions_are_named_when_the_reading_shows_them(battery_change: dict,
 
 def test_battery_warranty_time_distance_and_capacity_floor() -> None:
     warranty = assess(full_eu()).warranty
-    source = next(w for w in full_eu().warranties if "Battery" in (w.name or ""))
+    source = next(w for w in full_eu().warranties or () if "Battery" in (w.name or ""))
     assert warranty is not None
     assert (warranty.remaining_days, warranty.remaining_distance) == (source.remaining_days, source.remaining_distance)
     assert warranty.capacity_floor_percent == 70.0
@@ -178,16 +192,14 @@ def _scenario_snapshots() -> list[tuple[str, VehicleSnapshot]]:
 
             online = entry.get("state") == "online"
             raw = load("vehicle_data") if online else None
-            snapshot = build_snapshot(
-                report_id=f"rpt-{root.name}",
-                generated_at=GENERATED,
-                region=region,
-                vin=entry["vin"],
-                summary=None,
+            fetched = FetchedVehicle(
                 data=VehicleData.model_validate(raw) if raw else None,
                 sessions=[],
                 specs=dx.VehicleSpecs.model_validate(load("specs")) if load("specs") else None,
                 warranty=dx.WarrantyDetails.model_validate(load("warranty")) if load("warranty") else None,
+            )
+            snapshot = build_snapshot(
+                fetched, report_id=f"rpt-{root.name}", generated_at=GENERATED, region=region, vin=entry["vin"]
             )
             found.append((f"{root.name}-{entry['vin'][-4:]}", with_battery_health(snapshot)))
     return found
@@ -201,6 +213,7 @@ def test_every_scenario_vehicle_shows_method_version_and_inputs(name: str, snaps
     groups = {b.key for b in section.blocks if isinstance(b, FieldGroup)}
     assert "battery_health:inputs" in groups
     health = snapshot.battery_health
+    assert health is not None
     if health.estimate_percent is None:
         assert health.missing_reason, "no number must come with a reason"
         assert section.notices
@@ -212,7 +225,7 @@ def test_every_scenario_vehicle_shows_method_version_and_inputs(name: str, snaps
 
 @pytest.mark.parametrize("language", ["en", "de", "fi"])
 def test_every_text_of_the_section_comes_from_the_catalog(language: str) -> None:
-    cold = full_eu().battery.model_copy(update={"charging_state": "Charging", "module_temp_min_c": 2.0})
+    cold = _eu_battery().model_copy(update={"charging_state": "Charging", "module_temp_min_c": 2.0})
     for snapshot in (full_eu(battery=cold), us_owner(), full_eu(battery=None), full_eu(warranties=None)):
         section = _section(with_battery_health(snapshot.model_copy(update={"language": language})))
         texts = [section.title, *(n.text for n in section.notices)]
@@ -222,6 +235,8 @@ def test_every_text_of_the_section_comes_from_the_catalog(language: str) -> None
             elif isinstance(block, TableView):
                 texts += [block.title or "", *(c.label for c in block.columns)]
                 texts += [cell.value for row in block.rows for cell in row]
+            elif isinstance(block, ChartView):
+                texts += [block.title, block.caption or ""]
             else:
                 texts.append(block.text)
         leaked = [t for t in texts if t.startswith(("battery_health.", "field.", "group.", "col.", "text."))]

@@ -1,6 +1,7 @@
 """OAuth login: state is single-use, short-lived and browser-bound; a refused login stores nothing."""
 
 from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
@@ -10,7 +11,8 @@ from carpulse.errors import ConsentDeniedError, InvalidLoginCodeError, InvalidRe
 from carpulse.services.connect import ConnectService
 from carpulse.services.sessions import SessionService
 from carpulse.services.tokens import TokenVault
-from carpulse.tesla.auth import AuthDirectory, TokenResponse
+from carpulse.tesla.auth import AuthDirectory, TeslaAuthClient, TokenResponse
+from carpulse.tesla.client import FleetClient
 from carpulse.tesla.errors import TeslaBadRequestError
 from tests.fakes import FakeAccounts, FakeClock, FakeLoginCodes, FakeSessions, FakeStates
 
@@ -35,31 +37,42 @@ class FakeFleet:
         return SimpleNamespace(region="eu", fleet_api_base_url="https://fleet-eu.example")
 
 
+class ObservedConnect(ConnectService):
+    """The service under test, with the fakes the tests look into."""
+
+    clock_: FakeClock
+    sessions: FakeSessions
+    session_service: SessionService
+    realms: dict[str, FakeAuth]
+
+
 def _service(settings):
     clock = FakeClock()
     accounts = FakeAccounts()
-    sessions = SessionService(
+    sessions = FakeSessions()
+    session_service = SessionService(
         codes=FakeLoginCodes(),
-        sessions=FakeSessions(),
+        sessions=sessions,
         accounts=accounts,
         clock=clock,
         code_ttl_seconds=60,
         session_ttl_seconds=3600,
     )
     realms = {"global": FakeAuth("auth.example"), "cn": FakeAuth("auth.example.cn")}
-    svc = ConnectService(
+    # The fakes have just the methods of TeslaAuthClient and FleetClient that the service calls.
+    svc = ObservedConnect(
         settings=settings,
         states=FakeStates(),
         accounts=accounts,
-        auth=AuthDirectory(lambda realm: realms[realm]),
+        auth=AuthDirectory(lambda realm: cast(TeslaAuthClient, realms[realm])),
         vault=TokenVault(TokenCipher(new_encryption_key())),
-        fleet_for=lambda base, tokens: FakeFleet(),
-        issue_login_code=sessions.issue_login_code,
+        fleet_for=lambda base, tokens: cast(FleetClient, FakeFleet()),
+        issue_login_code=session_service.issue_login_code,
         clock=clock,
     )
     svc.clock_ = clock
-    svc.sessions = sessions.sessions
-    svc.session_service = sessions
+    svc.sessions = sessions
+    svc.session_service = session_service
     svc.realms = realms
     return svc
 
@@ -67,9 +80,7 @@ def _service(settings):
 @pytest.fixture
 def service():
     regions = {"eu": "https://fleet-eu.example", "na": "https://fleet-na.example", "cn": "https://fleet-cn.example"}
-    svc = _service(Settings(tesla_region_base_urls=regions))
-    svc.auth_ = svc.realms["global"]
-    return svc
+    return _service(Settings(tesla_region_base_urls=regions))
 
 
 def test_successful_login_stores_encrypted_tokens_and_hands_out_a_one_time_code(service):
@@ -125,7 +136,7 @@ def test_replayed_state_is_refused_and_stores_nothing_more(service):
     [("unknown", "whatever"), (None, None)],
 )
 def test_unknown_state_is_refused(service, state, nonce):
-    with pytest.raises((InvalidStateError, Exception)) as caught:
+    with pytest.raises((InvalidStateError, InvalidRequestError)) as caught:
         service.complete_login(code="good", state=state, binding_nonce=nonce)
     assert caught.value.error in ("invalid_state", "invalid_request")
     assert not service.accounts.items

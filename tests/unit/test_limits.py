@@ -4,6 +4,7 @@ per client; the statuses and headers they answer with."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
 import pytest
 
@@ -22,6 +23,7 @@ from carpulse.errors import (
 from carpulse.http.errors import error_body, extra_headers_of, status_for
 from carpulse.services.limits import ClientLimiter, ReportGate
 from carpulse.services.reports import ReportCreate, ReportsService
+from carpulse.tesla.client import FleetClient
 from carpulse.tesla.schemas import VehicleSummary
 from tests.fakes import FakeAccounts, FakeBlobs, FakeClock, FakeQueue, FakeReports, FakeSessions
 from tests.limits_fakes import FakeLimitStore
@@ -71,7 +73,7 @@ class World:
             self.reports,
             self.blobs,
             self.queue,
-            lambda account, observer=None: self.fleet,
+            lambda account: cast(FleetClient, self.fleet),  # the fake has the one method the API calls
             self.clock,
             gate=self.gate,
         )
@@ -251,6 +253,7 @@ def test_login_starts_are_limited_per_client():
     limiter.admit("initiate", "203.0.113.9")  # another client has its own window
     with pytest.raises(LimitExceededError) as refused:
         limiter.admit("initiate", "198.51.100.7")
+    assert refused.value.retry_after is not None
     assert 0 < refused.value.retry_after <= 60
 
 
@@ -264,5 +267,6 @@ def test_a_report_and_its_vin_documents_carry_the_expiry_the_ttl_policies_read()
     world = World()
     view = world.request(vins=(VIN_A, VIN_B))
     report = world.reports.get(view.report_id)
+    assert report is not None
     assert report.expires_at == report.created_at + timedelta(days=Settings().report_retention_days)
     assert {p.expires_at for p in world.reports.progress(view.report_id)} == {report.expires_at}

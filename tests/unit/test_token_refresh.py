@@ -3,6 +3,7 @@
 import threading
 import time
 from datetime import timedelta
+from typing import cast
 
 import pytest
 
@@ -11,7 +12,7 @@ from carpulse.domain.models import Account, AccountStatus
 from carpulse.errors import ReconnectRequiredError
 from carpulse.services.refresh_due import RefreshDueService
 from carpulse.services.tokens import AccountTokenProvider, TokenRefresher, TokenVault
-from carpulse.tesla.auth import AuthDirectory, TokenResponse
+from carpulse.tesla.auth import AuthDirectory, TeslaAuthClient, TokenResponse
 from carpulse.tesla.errors import LoginRequiredError, TeslaServerError
 from tests.fakes import FakeAccounts, FakeClock
 
@@ -52,7 +53,7 @@ def _setup(expires_in=30):
         updated_at=clock(),
     )
     auth = SingleUseAuth("refresh-1")
-    directory = AuthDirectory(lambda realm: auth)
+    directory = AuthDirectory(lambda realm: cast(TeslaAuthClient, auth))  # the fake has refresh(), all that is called
     refresher = TokenRefresher(accounts, directory, vault, clock, sleep=lambda s: time.sleep(0.01))
     return clock, vault, accounts, auth, refresher
 
@@ -112,10 +113,16 @@ def test_an_unknown_refresh_outcome_keeps_the_lease_so_nobody_reuses_the_old_tok
     clock, vault, accounts, _auth, _refresher = _setup()
     lossy = RotatesThenLosesTheAnswer("refresh-1")
     refresher = TokenRefresher(
-        accounts, AuthDirectory(lambda realm: lossy), vault, clock, wait_for_other_seconds=0, sleep=lambda s: None
+        accounts,
+        AuthDirectory(lambda realm: cast(TeslaAuthClient, lossy)),
+        vault,
+        clock,
+        wait_for_other_seconds=0,
+        sleep=lambda s: None,
     )
     with pytest.raises(RetryLaterError) as caught:
         refresher.refresh("a1")
+    assert caught.value.retry_after is not None
     assert caught.value.retry_after >= 60
     held = accounts.get("a1")
     assert held.refresh_lease_until > clock()  # still held: the call may have rotated at Tesla
@@ -135,7 +142,9 @@ def test_a_refusal_that_did_not_rotate_frees_the_lease_at_once():
         def refresh(self, token):
             raise TeslaNotSentError("Tesla auth unreachable: ConnectionError")
 
-    refresher = TokenRefresher(accounts, AuthDirectory(lambda realm: Unreachable()), vault, clock, sleep=lambda s: None)
+    refresher = TokenRefresher(
+        accounts, AuthDirectory(lambda realm: cast(TeslaAuthClient, Unreachable())), vault, clock, sleep=lambda s: None
+    )
     with pytest.raises(RetryLaterError):
         refresher.refresh("a1")
     assert accounts.get("a1").refresh_lease_until is None
