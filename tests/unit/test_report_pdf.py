@@ -7,8 +7,10 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 from functools import cache
+from typing import Any
 
 import pytest
+from fpdf import FPDF
 from pypdf import PdfReader
 
 from carpulse.domain.snapshot import (
@@ -17,6 +19,7 @@ from carpulse.domain.snapshot import (
     DataSource,
     Identity,
     Money,
+    Section,
     SectionNote,
     SectionState,
     ServiceStatus,
@@ -24,10 +27,13 @@ from carpulse.domain.snapshot import (
     VehicleSnapshot,
 )
 from carpulse.report import fonts
+from carpulse.report.context import Context
 from carpulse.report.i18n import LANGUAGES, Catalog
 from carpulse.report.localfmt import Formatter
 from carpulse.report.pdf import render_vehicle_pdf
+from carpulse.report.sections.common import make_section
 from carpulse.report.units import display_units
+from carpulse.report.views import State, TextView, Tone
 from tests.report_samples import (
     ENDPOINTS,
     EU_VIN,
@@ -82,14 +88,28 @@ def test_pdf_metadata_and_determinism() -> None:
 
 
 def test_the_font_cache_changes_nothing_in_the_output() -> None:
-    snapshot = full_eu(language="fi")
+    snapshot = full_eu(language="fi", sessions=(session(1, site="東京駅 八重洲"),))  # a fallback font too
     fast = render_vehicle_pdf(snapshot)
-    fonts._state["fast"] = False
-    try:
+    with fonts.uncached_fonts():
         slow = render_vehicle_pdf(snapshot)
-    finally:
-        fonts._state["fast"] = True
     assert fast == slow
+
+
+def test_uncached_fonts_parses_each_font_and_only_inside_the_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    fonts.install_fonts(FPDF(), fallbacks=["DroidFallback"])  # fills the cache
+    parsed: list[str] = []
+    add_font = FPDF.add_font
+
+    def spy(pdf: FPDF, family: str, *args: Any, **kwargs: Any) -> None:
+        parsed.append(family)
+        add_font(pdf, family, *args, **kwargs)
+
+    monkeypatch.setattr(FPDF, "add_font", spy)
+    with fonts.uncached_fonts():
+        fonts.install_fonts(FPDF(), fallbacks=["DroidFallback"])
+    assert parsed == [fonts.FAMILY, fonts.FAMILY, "DroidFallback"]
+    fonts.install_fonts(FPDF(), fallbacks=["DroidFallback"])
+    assert len(parsed) == 3
 
 
 def test_concurrent_renders_give_the_same_bytes_as_a_lone_render() -> None:
@@ -330,3 +350,14 @@ def test_a_note_on_a_part_names_the_part_and_repeats_are_said_once() -> None:
     text = text_of(render_vehicle_pdf(snapshot))
     assert "Spezifikationen (Partner): Tesla liefert dies nur mit einem Partner-Token" in text
     assert text.count("Tesla hat nicht rechtzeitig geantwortet.") == 3  # notice, summary line, appendix
+
+
+def test_a_section_says_each_notice_once_the_first_time_in_order() -> None:
+    ctx = Context.create(full_eu())
+    late, down, late_again = (
+        TextView("service.late", "Tesla did not answer in time."),
+        TextView("service.down", "Tesla is down."),
+        TextView("warranty.late", "Tesla did not answer in time.", Tone.WARNING),
+    )
+    shown = make_section(ctx, Section.SERVICE, State.FAILED, notices=[late, down, late_again]).notices
+    assert shown == [late, down]

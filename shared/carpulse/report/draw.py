@@ -135,8 +135,8 @@ def _breakable(value: str) -> str:
 
 def _estimated_height(view: TableView) -> float:
     line = view.font_size * 0.47
-    rows = [view.columns and max(c.label.count("\n") + 1 for c in view.columns)]
-    rows += [max(cell.value.count("\n") + 1 for cell in cells) for cells in view.rows]
+    heading = max(c.label.count("\n") + 1 for c in view.columns) if view.columns else 0
+    rows = [heading, *(max(cell.value.count("\n") + 1 for cell in cells) for cells in view.rows)]
     return sum(n * line + 2.2 for n in rows if n)
 
 
@@ -212,7 +212,7 @@ def section(pdf: ReportPDF, view: SectionView) -> None:
     if not view.new_page:
         keep_space(pdf, _lead_height(pdf, view) + 5)
     section_title(pdf, view)
-    for item in view.notices:
-        notice(pdf, item)
+    for note in view.notices:
+        notice(pdf, note)
     for item in view.blocks:
         block(pdf, item)

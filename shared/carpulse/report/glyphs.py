@@ -143,7 +143,7 @@ def draw_line(pdf: FPDF, x: float, baseline: float, line: str, bold: bool, size:
     """Draw one line from x on the baseline, font by font."""
     style = "B" if bold else ""
     line = visual(line)
-    installed = getattr(pdf, "fallbacks", ())
+    installed: tuple[str, ...] = getattr(pdf, "fallbacks", ())  # a ReportPDF's; a plain FPDF has none
     if not installed or _PLAIN.fullmatch(line):
         pdf.text(x, baseline, line)
         return
@@ -151,6 +151,6 @@ def draw_line(pdf: FPDF, x: float, baseline: float, line: str, bold: bool, size:
         usable = family if family in installed else fonts.FAMILY
         pdf.set_font(usable, style if usable == fonts.FAMILY else "", size)
         pdf.text(x, baseline, text)
-        font = pdf.current_font
+        font = fonts.truetype(pdf.current_font)
         x += sum(font.cw[ord(c)] for c in text) * size / 1000 / pdf.k
     pdf.set_font(fonts.FAMILY, style, size)

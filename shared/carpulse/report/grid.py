@@ -61,10 +61,11 @@ class _Measure:
 
     def __init__(self, pdf: FPDF, bold: bool, size: float) -> None:
         pdf.set_font(FAMILY, "B" if bold else "", size)
-        font = pdf.current_font
+        font = fonts.truetype(pdf.current_font)
         self._cw = font.cw  # glyph widths in 1/1000 em
         self._cmap = font.cmap
-        self._fallbacks = {f: pdf.fonts[f.lower()].cw for f in getattr(pdf, "fallbacks", ()) if f.lower() in pdf.fonts}
+        installed: tuple[str, ...] = getattr(pdf, "fallbacks", ())  # a ReportPDF's; a plain FPDF has none
+        self._fallbacks = {f: fonts.truetype(pdf.fonts[f.lower()]).cw for f in installed if f.lower() in pdf.fonts}
         self._scale = size / 1000 / pdf.k
 
     def __call__(self, text: str) -> float:

@@ -7,7 +7,7 @@ only lays it out: a summary page, then one section after another, then the sourc
 from __future__ import annotations
 
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import MethodReturnValue, XPos, YPos
 
 from carpulse.domain.snapshot import VehicleSnapshot
 from carpulse.report import draw, glyphs
@@ -116,6 +116,15 @@ def _meta_line(pdf: ReportPDF, view: ReportView) -> None:
     pdf.ln(2)
 
 
+def _wrapped(pdf: ReportPDF, width: float, height: float, text: str) -> list[str]:
+    """The lines multi_cell would draw text in, without drawing it."""
+    lines = pdf.multi_cell(width, height, text, dry_run=True, output=MethodReturnValue.LINES)
+    # fpdf2 types the result as whatever any `output` could ask for; LINES alone gives a list.
+    if not isinstance(lines, list):
+        raise TypeError(f"fpdf2's multi_cell gave {type(lines).__name__} for output=LINES")
+    return lines
+
+
 def _tile(pdf: ReportPDF, tile: Tile, x: float, y: float, w: float, h: float) -> None:
     with pdf.local_context(fill_color=_TILE_FILL, draw_color=LINE, line_width=0.2):
         pdf.rect(x, y, w, h, style="DF", round_corners=True, corner_radius=1.8)
@@ -137,7 +146,7 @@ def _tile(pdf: ReportPDF, tile: Tile, x: float, y: float, w: float, h: float) ->
         pdf.set_font(FAMILY, "", 6.8)
         pdf.set_text_color(*MUTED)
         pdf.set_xy(x + 3, y + 16.5)
-        lines = pdf.multi_cell(w - 5, 3.2, tile.caption, dry_run=True, output="LINES")
+        lines = _wrapped(pdf, w - 5, 3.2, tile.caption)
         caption = "\n".join([*lines[:1], pdf.fit(" ".join(lines[1:]), w - 5)] if len(lines) > 1 else lines)
         pdf.multi_cell(w - 5, 3.2, caption, align="L")
     pdf.set_text_color(0, 0, 0)

@@ -57,7 +57,8 @@ class PortSigner(Signer):
     def __init__(self, key: SigningKey, certificate: x509.Certificate, chain: list[x509.Certificate]) -> None:
         super().__init__(
             signing_cert=_asn1(certificate),
-            cert_registry=SimpleCertificateStore.from_certs([_asn1(c) for c in chain]),
+            # pyhanko_certvalidator leaves from_certs (and the store's constructor) unannotated.
+            cert_registry=SimpleCertificateStore.from_certs([_asn1(c) for c in chain]),  # type: ignore[no-untyped-call]
             signature_mechanism=algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"}),
             embed_roots=True,
         )
@@ -108,12 +109,15 @@ class PadesSigner:
         )
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
         pdf_signer = signers.PdfSigner(meta, signer=self._signer, timestamper=self._timestamper)
-        return pdf_signer.sign_pdf(writer).getvalue()
+        signed = io.BytesIO()  # given rather than returned: pyHanko's sign_pdf is unannotated
+        pdf_signer.sign_pdf(writer, output=signed)
+        return signed.getvalue()
 
 
 def timestamper_for(tsa_url: str, timeout: float = 10.0) -> TimeStamper | None:
     """An RFC 3161 client for the configured timestamp authority (None: B-B signatures)."""
-    return RequestsHTTPTimeStamper(tsa_url, timeout=timeout) if tsa_url else None
+    # pyHanko leaves RequestsHTTPTimeStamper's constructor unannotated.
+    return RequestsHTTPTimeStamper(tsa_url, timeout=timeout) if tsa_url else None  # type: ignore[no-untyped-call]
 
 
 @dataclass(frozen=True, slots=True)

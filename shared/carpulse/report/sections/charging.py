@@ -23,7 +23,7 @@ def _continuous(months: list[tuple[str, float]]) -> list[tuple[str, float]]:
         first, last = (tuple(int(p) for p in key.split("-")) for key in (min(values), max(values)))
     except ValueError:
         return months  # not "YYYY-MM" keys: show them as they came
-    out = []
+    out: list[tuple[str, float]] = []
     year, month = first
     while (year, month) <= last and len(out) < 1200:
         key = f"{year:04d}-{month:02d}"

@@ -38,8 +38,10 @@ def make_section(
 
 def _unique(notices: Sequence[TextView]) -> list[TextView]:
     # Two modules failing the same way (service data and warranty: 500) need saying once.
-    seen: set[str] = set()
-    return [n for n in notices if not (n.text in seen or seen.add(n.text))]
+    first: dict[str, TextView] = {}
+    for notice in notices:
+        first.setdefault(notice.text, notice)
+    return list(first.values())
 
 
 def absent(ctx: Context, key: Section, what: str | None = None) -> SectionView:

@@ -7,7 +7,7 @@ from carpulse.report import columns
 from carpulse.report.context import Context
 from carpulse.report.field_spec import build_table
 from carpulse.report.sections.common import absent, make_section, remark
-from carpulse.report.views import SectionView, State, TextView, Tone
+from carpulse.report.views import Block, SectionView, State, TextView, Tone
 
 _S = Section.TYRES
 _ORDER = {p: i for i, p in enumerate(TyrePosition)}
@@ -29,5 +29,5 @@ def build(ctx: Context) -> SectionView:
             notices.append(
                 TextView(f"tyres.{warning}", ctx.cat.text(f"text.tyres.{warning}", position=where), Tone.WARNING)
             )
-    blocks = [build_table(ctx, "tyres", columns.TYRES, rows), remark(ctx, "text.tyres.basis")]
+    blocks: list[Block | None] = [build_table(ctx, "tyres", columns.TYRES, rows), remark(ctx, "text.tyres.basis")]
     return make_section(ctx, _S, State.OK, blocks, notices)
