@@ -19,6 +19,7 @@ from typing import Any
 from carpulse.domain.snapshot import DataSource, Section, SectionNote, SectionState, VehicleSnapshot
 from carpulse.report.i18n import LANGUAGES
 from carpulse.report.pdf import render_vehicle_pdf
+from carpulse.services.fetched import FetchedVehicle
 from carpulse.services.normalise import build_snapshot
 from carpulse.tesla import schemas_dx as dx
 from carpulse.tesla.schemas import ChargingSession, VehicleData, VehicleSummary
@@ -91,19 +92,17 @@ def scenario_snapshots(
             for name in _ENDPOINTS
             if name != "vehicle_data" or data is not None
         ]
-        out[vehicle["display_name"]] = build_snapshot(
-            report_id=f"bench-{vin[-6:]}",
-            generated_at=GENERATED,
-            region=region,
-            vin=vin,
+        fetched = FetchedVehicle(
             summary=VehicleSummary.model_validate(vehicle),
             data=data,
             sessions=sessions,
             notes=notes,
-            language=language,
             sources=sources,
             stored_invoices=frozenset(i.contentId for s in sessions for i in s.invoices if i.contentId),
             **modules,
+        )
+        out[vehicle["display_name"]] = build_snapshot(
+            fetched, report_id=f"bench-{vin[-6:]}", generated_at=GENERATED, region=region, vin=vin, language=language
         )
     return out
 

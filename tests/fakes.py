@@ -6,28 +6,28 @@ Every adapter these stand in for is also tested against its emulator (tests/inte
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TypeVar
 
-from carpulse.domain import billing, paging, refresh_lease, report_life
+from carpulse.domain import billing, paging, refresh_lease
 from carpulse.domain.models import (
     Account,
     AccountStatus,
     LoginCode,
     OAuthState,
-    Rendition,
-    RenditionStatus,
     ReportRequest,
-    ReportStatus,
     Session,
     VinProgress,
-    VinStatus,
 )
 from carpulse.domain.paging import ReportCursor
-from carpulse.domain.refresh_lease import RotationWrite
 from carpulse.domain.tasks import WorkerTask
-from carpulse.gcp.ports import ReportStore, RunStart
+from carpulse.domain.transitions import Transition, applied
+from carpulse.gcp.ports import BlobStore, LoginCodeStore, OAuthStateStore, SessionStore, TaskQueue
+from carpulse.gcp.store_transitions import AccountTransitions, ReportTransitions
+
+R = TypeVar("R")
 
 
 @dataclass
@@ -42,7 +42,7 @@ class FakeClock:
 
 
 @dataclass
-class FakeStates:
+class FakeStates(OAuthStateStore):
     items: dict[str, OAuthState] = field(default_factory=dict)
 
     def put(self, state_hash: str, state: OAuthState) -> None:
@@ -53,7 +53,7 @@ class FakeStates:
 
 
 @dataclass
-class FakeLoginCodes:
+class FakeLoginCodes(LoginCodeStore):
     items: dict[str, LoginCode] = field(default_factory=dict)
 
     def put(self, code_hash: str, code: LoginCode) -> None:
@@ -64,7 +64,7 @@ class FakeLoginCodes:
 
 
 @dataclass
-class FakeAccounts:
+class FakeAccounts(AccountTransitions):
     items: dict[str, Account] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -72,49 +72,21 @@ class FakeAccounts:
         return self.items.get(account_id)
 
     def save_connected(self, account: Account) -> Account:
-        old = self.items.get(account.account_id)
-        if old:
-            account = account.model_copy(
-                update={"created_at": old.created_at, "token_generation": old.token_generation + 1}
-            )
-        self.items[account.account_id] = account
-        return account
+        stored = refresh_lease.reconnected(self.items.get(account.account_id), account)
+        self.items[account.account_id] = stored
+        return stored
 
-    def acquire_refresh_lease(
-        self, account_id: str, now: datetime, lease_seconds: float, lease_id: str
-    ) -> Account | None:
+    def _change_account(self, name: str, account_id: str, rule: Callable[[Account | None], Transition[R]]) -> R:
         with self.lock:
             account = self.items.get(account_id)
-            if account is None or not refresh_lease.lease_free(account, now):
-                return None
-            until = refresh_lease.lease_until(now, lease_seconds)
-            account = account.model_copy(update={"refresh_lease_until": until, "refresh_lease_id": lease_id})
-            self.items[account_id] = account
-            return account
-
-    def release_refresh_lease(self, account_id: str, lease_id: str) -> None:
-        with self.lock:
-            account = self.items.get(account_id)
-            if account is not None and account.refresh_lease_id == lease_id:
-                self.items[account_id] = account.model_copy(
-                    update={"refresh_lease_until": None, "refresh_lease_id": None}
-                )
-
-    def store_rotated_tokens(
-        self, account_id: str, lease_id: str, expected_generation: int, changes: dict[str, object]
-    ) -> RotationWrite:
-        with self.lock:
-            account = self.items.get(account_id)
-            outcome = refresh_lease.rotation_write(account, lease_id, expected_generation)
-            if account is not None and outcome in ("written", "rescued"):
-                update = {**_typed(changes), "token_generation": expected_generation + 1}
-                update.update({"refresh_lease_until": None, "refresh_lease_id": None})
-                self.items[account_id] = account.model_copy(update=update)
-            return outcome
+            result, changes = rule(account)
+            if account is not None and changes is not None:
+                self.items[account_id] = applied(account, changes, datetime.now(UTC))
+            return result
 
     def update(self, account_id: str, changes: dict[str, object]) -> None:
         with self.lock:
-            self.items[account_id] = self.items[account_id].model_copy(update=_typed(changes))
+            self.items[account_id] = applied(self.items[account_id], changes, datetime.now(UTC))
 
     def expiring_before(self, moment: datetime) -> list[Account]:
         return [a for a in self.items.values() if a.status is AccountStatus.ACTIVE and a.token_expires_at < moment]
@@ -123,15 +95,8 @@ class FakeAccounts:
         self.items.pop(account_id, None)
 
 
-def _typed(changes: dict[str, object]) -> dict[str, Any]:
-    out = dict(changes)
-    if isinstance(out.get("status"), str):
-        out["status"] = AccountStatus(out["status"])
-    return out
-
-
 @dataclass
-class FakeSessions:
+class FakeSessions(SessionStore):
     items: dict[str, Session] = field(default_factory=dict)
 
     def put(self, token_hash: str, session: Session) -> None:
@@ -149,12 +114,28 @@ class FakeSessions:
 
 
 @dataclass
-class FakeReports(ReportStore):
-    """The report store in memory; every rule comes from carpulse.domain.report_life."""
+class FakeReports(ReportTransitions):
+    """The report store in memory: its transitions are ReportTransitions', as the Firestore store's."""
 
     items: dict[str, ReportRequest] = field(default_factory=dict)
     vins: dict[str, dict[str, VinProgress]] = field(default_factory=dict)
-    clock: Any = field(default=lambda: datetime.now(UTC))
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    def _change_vin(
+        self, name: str, report_id: str, vin: str, rule: Callable[[VinProgress | None], Transition[R]]
+    ) -> R:
+        item = self.vin(report_id, vin)
+        result, changes = rule(item)
+        if item is not None and changes is not None:
+            self.vins[report_id][vin] = applied(item, changes, self.clock())
+        return result
+
+    def _change_report(self, name: str, report_id: str, rule: Callable[[ReportRequest | None], Transition[R]]) -> R:
+        report = self.items.get(report_id)
+        result, changes = rule(report)
+        if report is not None and changes is not None:
+            self.items[report_id] = applied(report, changes, self.clock())
+        return result
 
     def create(self, report: ReportRequest, progress: list[VinProgress]) -> None:
         self.items[report.report_id] = report
@@ -169,53 +150,6 @@ class FakeReports(ReportStore):
     def vin(self, report_id: str, vin: str) -> VinProgress | None:
         return self.vins.get(report_id, {}).get(vin)
 
-    def set_status(
-        self, report_id: str, status: ReportStatus, error: str | None = None, error_code: str | None = None
-    ) -> None:
-        report = self.items.get(report_id)
-        if report is None or not report.is_open:
-            return
-        update: dict[str, object] = {"status": status, "updated_at": self.clock()}
-        if error is not None:
-            update["error"] = error
-        if error_code is not None:
-            update["error_code"] = error_code
-        self.items[report_id] = report.model_copy(update=update)
-
-    def start_run(self, report_id: str, vin: str, run_id: str, now: datetime, lease_seconds: float) -> RunStart:
-        item = self.vin(report_id, vin)
-        if item is None:
-            return "unknown"
-        if not report_life.may_finish(item.status):
-            return "finished"
-        if not report_life.run_lease_free(item, now):
-            return "busy"
-        self._patch(
-            report_id,
-            vin,
-            {
-                "run_id": run_id,
-                "run_lease_until": report_life.lease_until(now, lease_seconds),
-                "attempts": item.attempts + 1,
-                "wait_until": None,
-            },
-        )
-        return "started"
-
-    def end_run(self, report_id: str, vin: str, run_id: str, changes: dict[str, object]) -> None:
-        item = self.vin(report_id, vin)
-        if item is None or item.status.is_terminal:
-            return
-        update = dict(changes)
-        if item.run_id == run_id:
-            update.update({"run_id": None, "run_lease_until": None})
-        self._patch(report_id, vin, update)
-
-    def update_vin(self, report_id: str, vin: str, changes: dict[str, object]) -> None:
-        item = self.vin(report_id, vin)
-        if item is not None and not item.status.is_terminal:
-            self._patch(report_id, vin, changes)
-
     def add_tesla_requests(self, report_id: str, vin: str, count: int, calls: dict[str, int] | None = None) -> None:
         item = self.vins[report_id][vin]
         update = {
@@ -228,35 +162,20 @@ class FakeReports(ReportStore):
         report = self.items[report_id]
         self.items[report_id] = report.model_copy(update={"tesla_calls": billing.add_calls(report.tesla_calls, calls)})
 
-    def finish_vin(self, report_id: str, vin: str, status: VinStatus, changes: dict[str, object]) -> bool:
-        item = self.vin(report_id, vin)
-        if item is None or not report_life.may_finish(item.status):
-            return False
-        self._patch(
-            report_id, vin, {**changes, "status": status, "run_id": None, "run_lease_until": None, "wait_until": None}
-        )
-        return True
-
     def unfinished_vins(self, report_id: str) -> int:
         return sum(1 for p in self.progress(report_id) if not p.status.is_terminal)
-
-    def close(self, report_id: str, outcome: ReportStatus, changes: dict[str, object]) -> ReportRequest | None:
-        report = self.items.get(report_id)
-        if report is None or not report.is_open:
-            return None
-        closed = report.model_copy(update={**changes, "status": outcome, "outcome": outcome})
-        self.items[report_id] = closed
-        return closed
 
     def open_reports(self) -> list[ReportRequest]:
         return [r for r in self.items.values() if r.is_open]
 
     def count_sweep(self, report_id: str, vin: str | None = None) -> None:
+        now = self.clock()
         if vin is None:
             report = self.items[report_id]
-            self.items[report_id] = report.model_copy(update={"sweeps": report.sweeps + 1, "updated_at": self.clock()})
+            self.items[report_id] = applied(report, {"sweeps": report.sweeps + 1, "updated_at": now}, now)
         else:
-            self._patch(report_id, vin, {"sweeps": self.vins[report_id][vin].sweeps + 1})
+            item = self.vins[report_id][vin]
+            self.vins[report_id][vin] = applied(item, {"sweeps": item.sweeps + 1, "updated_at": now}, now)
 
     def delete_for_account(self, account_id: str) -> int:
         ids = [k for k, r in self.items.items() if r.account_id == account_id]
@@ -271,50 +190,13 @@ class FakeReports(ReportStore):
             mine = [r for r in mine if paging.comes_after(r, after)]
         return sorted(mine, key=paging.order_key, reverse=True)[:limit]
 
-    def reopen_for_retry(self, report_id: str, vin: str) -> int | str:
-        report = self.items.get(report_id)
-        if report is None:
-            return "not_found"
-        refusal = report_life.retry_refusal(report, self.vin(report_id, vin))
-        if refusal is not None:
-            return refusal
-        self.items[report_id] = ReportRequest.model_validate({**report.model_dump(), **report_life.reopened(report)})
-        self._patch(report_id, vin, dict(report_life.RETRIED_VIN))
-        return report.retries + 1
-
-    def add_rendition(self, report_id: str, language: str, now: datetime) -> tuple[Rendition, bool] | None:
-        report = self.items.get(report_id)
-        if report is None:
-            return None
-        rendition, new = report_life.rendition_to_queue(report, language, now)
-        if new:
-            self.items[report_id] = report.model_copy(update={"renditions": {**report.renditions, language: rendition}})
-        return rendition, new
-
-    def finish_rendition(self, report_id: str, language: str, status: RenditionStatus, error_code: str | None) -> None:
-        report = self.items.get(report_id)
-        if report is None or language not in report.renditions:
-            return
-        done = report.renditions[language].model_copy(
-            update={"status": status, "completed_at": self.clock(), "error_code": error_code}
-        )
-        self.items[report_id] = report.model_copy(update={"renditions": {**report.renditions, language: done}})
-
     def delete(self, report_id: str) -> bool:
         found = self.items.pop(report_id, None)
         return self.vins.pop(report_id, None) is not None or found is not None
 
-    def _patch(self, report_id: str, vin: str, changes: dict[str, object]) -> None:
-        update = dict(changes)
-        if "status" in update:
-            update["status"] = VinStatus(update["status"])
-        update["updated_at"] = self.clock()
-        item = self.vins[report_id][vin]
-        self.vins[report_id][vin] = VinProgress.model_validate({**item.model_dump(), **update})
-
 
 @dataclass
-class FakeBlobs:
+class FakeBlobs(BlobStore):
     items: dict[str, tuple[bytes, str]] = field(default_factory=dict)
 
     def put(self, name: str, data: bytes, content_type: str) -> None:
@@ -338,7 +220,7 @@ class FakeBlobs:
 
 
 @dataclass
-class FakeQueue:
+class FakeQueue(TaskQueue):
     tasks: dict[str, tuple[WorkerTask, float]] = field(default_factory=dict)
     fail: bool = False
 

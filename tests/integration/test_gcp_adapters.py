@@ -106,8 +106,8 @@ def test_report_vin_finishes_exactly_once_and_the_count_says_when_all_are_done(a
     assert app.report_store.get(report_id) == report_doc_before  # VINs never write the report document
     outcome = report_life.report_outcome(app.report_store.progress(report_id))
     assert outcome is ReportStatus.PARTIAL  # one VIN is missing its live data
-    assert app.report_store.close(report_id, outcome, {"csv_object": "x.csv"}).status is ReportStatus.PARTIAL
-    assert app.report_store.close(report_id, outcome, {"csv_object": "again.csv"}) is None  # only once
+    assert app.report_store.close(report_id, outcome, {"csv_object": "x.csv"}) is True
+    assert app.report_store.close(report_id, outcome, {"csv_object": "again.csv"}) is False  # only once
     final = app.report_store.get(report_id)
     assert (final.status, final.csv_object) == (ReportStatus.PARTIAL, "x.csv")
     assert final.completed_at is not None

@@ -28,6 +28,7 @@ from carpulse.domain.snapshot import VehicleSnapshot
 from carpulse.report.csv_export import sessions_csv
 from carpulse.report.json_view import render_vehicle_json
 from carpulse.report.pdf import render_vehicle_pdf
+from carpulse.services.fetched import FetchedVehicle
 from carpulse.services.finalise import FinaliseService
 from carpulse.services.normalise import build_snapshot, partition_sessions
 from carpulse.services.object_names import invoice_object
@@ -209,7 +210,9 @@ def _numbers(node: Any) -> Iterator[float]:
 
 
 def _snapshot(vin: str, **parts: Any) -> VehicleSnapshot:
-    return build_snapshot(report_id="rpt-property", generated_at=GENERATED, region="na", vin=vin, summary=None, **parts)
+    return build_snapshot(
+        FetchedVehicle(**parts), report_id="rpt-property", generated_at=GENERATED, region="na", vin=vin
+    )
 
 
 @SETTINGS

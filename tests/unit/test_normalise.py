@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from carpulse.domain.snapshot import DistanceUnit
+from carpulse.services.fetched import FetchedVehicle
 from carpulse.services.normalise import build_snapshot, model_name, partition_sessions
 from carpulse.tesla.schemas import ChargingHistoryPage, ChargingSession, VehicleData
 
@@ -35,13 +36,11 @@ def test_partition_by_vin():
 def test_snapshot_keeps_only_its_vin_and_totals_per_currency():
     sessions = [_session(1, VIN_A), _session(2, VIN_A, "NOK", 200.0, 40.0), _session(3, VIN_B, total=99.0)]
     snap = build_snapshot(
+        FetchedVehicle(sessions=sessions),
         report_id="r1",
         generated_at=datetime(2026, 11, 21, tzinfo=UTC),
         region="eu",
         vin=VIN_A,
-        summary=None,
-        data=None,
-        sessions=sessions,
     )
     assert {s.vin for s in snap.sessions} == {VIN_A}
     assert snap.charging.session_count == 2
@@ -63,7 +62,7 @@ def test_units_and_identity_from_vehicle_data():
         }
     )
     snap = build_snapshot(
-        report_id="r", generated_at=datetime.now(UTC), region="eu", vin=VIN_A, summary=None, data=data, sessions=[]
+        FetchedVehicle(data=data, sessions=[]), report_id="r", generated_at=datetime.now(UTC), region="eu", vin=VIN_A
     )
     assert snap.identity.model == "Model 3"
     assert snap.identity.trim == "74D"
@@ -75,7 +74,7 @@ def test_units_and_identity_from_vehicle_data():
 
 def test_region_default_unit_without_gui_settings():
     snap = build_snapshot(
-        report_id="r", generated_at=datetime.now(UTC), region="na", vin=VIN_A, summary=None, data=None, sessions=[]
+        FetchedVehicle(sessions=[]), report_id="r", generated_at=datetime.now(UTC), region="na", vin=VIN_A
     )
     assert snap.distance_unit is DistanceUnit.MI
     assert snap.battery is None
@@ -89,14 +88,11 @@ def test_model_names():
 
 def _snap(sessions, **kw):
     return build_snapshot(
+        FetchedVehicle(sessions=sessions, **kw),
         report_id="r1",
         generated_at=datetime(2026, 3, 14, tzinfo=UTC),
         region="eu",
         vin=VIN_A,
-        summary=None,
-        data=kw.pop("data", None),
-        sessions=sessions,
-        **kw,
     )
 
 

@@ -7,11 +7,17 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from carpulse.domain.report_life import MissingSection
-
 
 class _Record(BaseModel):
     model_config = ConfigDict(extra="ignore")
+
+
+class MissingSection(BaseModel):
+    """A section a finished VIN's report could not fill, and why (a reason code)."""
+
+    section: str
+    reason_code: str
+    detail: dict[str, str] = {}
 
 
 class AccountStatus(StrEnum):

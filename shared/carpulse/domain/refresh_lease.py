@@ -6,16 +6,16 @@ refresh whose outcome is unknown (timeout, dropped connection, 5xx) keeps the le
 deadline, so nobody reuses the old token while the first call may still be rotating it; and the
 rotated pair is written fenced to the lease — but never thrown away while it is the newest grant.
 
-The Firestore store and the in-memory fake both apply these functions.
+The Firestore store and the in-memory fake both apply these functions (domain/transitions.py).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-if TYPE_CHECKING:
-    from carpulse.domain.models import Account
+from carpulse.domain.models import Account
+from carpulse.domain.transitions import Changes, Transition
 
 RotationWrite = Literal["written", "rescued", "superseded", "gone"]
 
@@ -44,3 +44,37 @@ def rotation_write(account: Account | None, lease_id: str, expected_generation: 
     if account.token_generation != expected_generation:
         return "superseded"
     return "written" if account.refresh_lease_id == lease_id else "rescued"
+
+
+def take_lease(account: Account | None, now: datetime, seconds: float, lease_id: str) -> Transition[Account | None]:
+    """The account with our lease on it, or None when there is no account or a live lease."""
+    if account is None or not lease_free(account, now):
+        return None, None
+    taken: Changes = {"refresh_lease_until": lease_until(now, seconds), "refresh_lease_id": lease_id}
+    return account.model_copy(update=taken), taken
+
+
+def release_lease(account: Account | None, lease_id: str) -> Transition[None]:
+    """Let go of the lease, if it is still ours."""
+    if account is None or account.refresh_lease_id != lease_id:
+        return None, None
+    return None, {"refresh_lease_until": None, "refresh_lease_id": None}
+
+
+def store_rotated(
+    account: Account | None, lease_id: str, expected_generation: int, changes: Changes
+) -> Transition[RotationWrite]:
+    """Rotated tokens written as rotation_write decides, freeing the lease and bumping the generation."""
+    outcome = rotation_write(account, lease_id, expected_generation)
+    if outcome not in ("written", "rescued"):
+        return outcome, None
+    update: Changes = {**changes, "token_generation": expected_generation + 1}
+    update.update({"refresh_lease_until": None, "refresh_lease_id": None})
+    return outcome, update
+
+
+def reconnected(stored: Account | None, account: Account) -> Account:
+    """The account saved by a (re)connect: a new grant, so a new generation; first connection kept."""
+    if stored is None:
+        return account
+    return account.model_copy(update={"created_at": stored.created_at, "token_generation": stored.token_generation + 1})

@@ -5,8 +5,9 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 from google.api_core.exceptions import Aborted, Conflict, FailedPrecondition, NotFound
@@ -20,8 +21,6 @@ from carpulse.domain.models import (
     AccountStatus,
     LoginCode,
     OAuthState,
-    Rendition,
-    RenditionStatus,
     ReportRequest,
     ReportStatus,
     Session,
@@ -29,8 +28,8 @@ from carpulse.domain.models import (
     VinStatus,
 )
 from carpulse.domain.paging import ReportCursor
-from carpulse.domain.refresh_lease import RotationWrite
-from carpulse.gcp.ports import RunStart
+from carpulse.domain.transitions import Transition, stamped
+from carpulse.gcp.store_transitions import AccountTransitions, ReportTransitions
 
 OAUTH_STATES = "oauth_states"
 LOGIN_CODES = "login_codes"
@@ -41,26 +40,31 @@ VEHICLES = "vehicles"
 # Every VIN task of a report updates the report document: under a 50-VIN fan-out the default of 5
 # attempts can run out, and a failed finish would redo the VIN's Tesla calls on the task's retry.
 MAX_TRANSACTION_ATTEMPTS = 25
-_TERMINAL_REPORT = {ReportStatus.COMPLETE, ReportStatus.PARTIAL, ReportStatus.FAILED}
 # A guarded write retries only when another write changed the document between our read and our
 # commit; with one run per VIN that is an increment or a late duplicate, so a few rounds suffice.
 _GUARDED_ROUNDS = 40
 _LOST_RACE = (FailedPrecondition, Conflict, Aborted, NotFound)
 R = TypeVar("R")
+Snapshot = DocumentSnapshot[firestore.DocumentReference]
 
 
 def _doc(model: BaseModel) -> dict[str, Any]:
     """Model → Firestore fields (tuples become arrays, enums their values)."""
-    return _plain(model.model_dump(mode="python"))
+    return _fields(model.model_dump(mode="python"))
 
 
-def _plain(value: Any) -> Any:
+def _fields(values: Mapping[str, object]) -> dict[str, Any]:
+    """Field values as Firestore takes them."""
+    return {key: _plain(value) for key, value in values.items()}
+
+
+def _plain(value: object) -> object:
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
-    if hasattr(value, "value") and isinstance(value, str):
-        return str(value.value)
+    if isinstance(value, StrEnum):
+        return value.value
     return value
 
 
@@ -70,7 +74,7 @@ DELETE = "delete"  # what a decision returns to delete the document it read
 def guarded_write(
     db: firestore.Client,
     ref: firestore.DocumentReference,
-    decide: Callable[[DocumentSnapshot], tuple[R, dict[str, Any] | str | None]],
+    decide: Callable[[Snapshot], tuple[R, dict[str, Any] | str | None]],
     on_read: Callable[[], object] | None = None,
 ) -> R:
     """Read one document, decide (result, changes | DELETE | None for no write), and write only if
@@ -88,10 +92,10 @@ def guarded_write(
             return result
         option = db.write_option(last_update_time=snap.update_time)
         try:
-            if write == DELETE:
+            if isinstance(write, str):  # DELETE
                 ref.delete(option=option)
             else:
-                ref.update(_plain(write), option=option)
+                ref.update(_fields(stamped(write, firestore.SERVER_TIMESTAMP)), option=option)
         except _LOST_RACE:
             time.sleep(random.uniform(0, 0.02 * (round_ + 1)))  # let the other writer's commit settle
             continue
@@ -119,7 +123,7 @@ class _SingleUseStore(Generic[T]):
     def consume(self, key_hash: str) -> T | None:
         """Read and delete; None if unknown or already consumed."""
 
-        def take(snap: DocumentSnapshot) -> tuple[T | None, str | None]:
+        def take(snap: Snapshot) -> tuple[T | None, str | None]:
             if not snap.exists:
                 return None, None
             return self.model.model_validate(snap.to_dict()), DELETE
@@ -141,8 +145,8 @@ class FirestoreLoginCodeStore(_SingleUseStore[LoginCode]):
     model = LoginCode
 
 
-class FirestoreAccountStore:
-    """Accounts in `accounts/{account_id}`."""
+class FirestoreAccountStore(AccountTransitions):
+    """Accounts in `accounts/{account_id}`; the refresh lease's transitions are AccountTransitions'."""
 
     def __init__(self, db: firestore.Client) -> None:
         self._db = db
@@ -162,66 +166,24 @@ class FirestoreAccountStore:
         @firestore.transactional
         def save(tx: firestore.Transaction) -> Account:
             snap = ref.get(transaction=tx)
-            stored = account
-            if snap.exists:
-                old = snap.to_dict() or {}
-                stored = account.model_copy(
-                    update={
-                        "created_at": old.get("created_at", account.created_at),
-                        "token_generation": int(old.get("token_generation", 0)) + 1,
-                    }
-                )
+            stored = refresh_lease.reconnected(Account.model_validate(snap.to_dict()) if snap.exists else None, account)
             tx.set(ref, _doc(stored))
             return stored
 
-        return save(self._db.transaction(max_attempts=MAX_TRANSACTION_ATTEMPTS))
+        saved: Account = save(self._db.transaction(max_attempts=MAX_TRANSACTION_ATTEMPTS))
+        return saved
 
-    def acquire_refresh_lease(
-        self, account_id: str, now: datetime, lease_seconds: float, lease_id: str
-    ) -> Account | None:
-        """Take the refresh lease unless another refresher holds a live one."""
+    def _change_account(self, name: str, account_id: str, rule: Callable[[Account | None], Transition[R]]) -> R:
+        """A rule over the account document, written only if unchanged since the read."""
 
-        def lease(snap: DocumentSnapshot) -> tuple[Account | None, dict[str, Any] | None]:
-            if not snap.exists:
-                return None, None
-            account = Account.model_validate(snap.to_dict())
-            if not refresh_lease.lease_free(account, now):
-                return None, None
-            until = refresh_lease.lease_until(now, lease_seconds)
-            taken = {"refresh_lease_until": until, "refresh_lease_id": lease_id}
-            return account.model_copy(update=taken), taken
+        def decide(snap: Snapshot) -> Transition[R]:
+            return rule(Account.model_validate(snap.to_dict()) if snap.exists else None)
 
-        return guarded_write(self._db, self._ref(account_id), lease)
-
-    def release_refresh_lease(self, account_id: str, lease_id: str) -> None:
-        """Let go of the lease, if it is still ours."""
-
-        def release(snap: DocumentSnapshot) -> tuple[None, dict[str, Any] | None]:
-            if snap.exists and (snap.to_dict() or {}).get("refresh_lease_id") == lease_id:
-                return None, {"refresh_lease_until": None, "refresh_lease_id": None}
-            return None, None
-
-        guarded_write(self._db, self._ref(account_id), release)
-
-    def store_rotated_tokens(
-        self, account_id: str, lease_id: str, expected_generation: int, changes: dict[str, object]
-    ) -> RotationWrite:
-        """Write rotated tokens fenced to our lease; see domain.refresh_lease.rotation_write."""
-
-        def swap(snap: DocumentSnapshot) -> tuple[RotationWrite, dict[str, Any] | None]:
-            account = Account.model_validate(snap.to_dict()) if snap.exists else None
-            outcome = refresh_lease.rotation_write(account, lease_id, expected_generation)
-            if outcome not in ("written", "rescued"):
-                return outcome, None
-            update = {**changes, "token_generation": expected_generation + 1}
-            update.update({"refresh_lease_until": None, "refresh_lease_id": None})
-            return outcome, update
-
-        return guarded_write(self._db, self._ref(account_id), swap)
+        return guarded_write(self._db, self._ref(account_id), decide)
 
     def update(self, account_id: str, changes: dict[str, object]) -> None:
         """Patch fields of an account."""
-        self._ref(account_id).update(_plain(changes))
+        self._ref(account_id).update(_fields(changes))
 
     def expiring_before(self, moment: datetime) -> list[Account]:
         """Active accounts whose access token expires before `moment`."""
@@ -263,7 +225,7 @@ class FirestoreSessionStore:
             snap.reference.delete()
 
 
-class FirestoreReportStore:
+class FirestoreReportStore(ReportTransitions):
     """Reports in `reports/{id}`, per-VIN progress in `reports/{id}/vehicles/{vin}`.
 
     A transition reads one document, decides with the domain's rules and writes it back on the
@@ -283,16 +245,31 @@ class FirestoreReportStore:
         self,
         name: str,
         ref: firestore.DocumentReference,
-        decide: Callable[[DocumentSnapshot], tuple[R, dict[str, Any] | None]],
+        decide: Callable[[Snapshot], tuple[R, dict[str, Any] | None]],
     ) -> R:
         """Read, decide (result, changes or None for no write), write only if still unchanged."""
         return guarded_write(self._db, ref, decide, lambda: self.transaction_runs.update([name]))
+
+    def _change_vin(
+        self, name: str, report_id: str, vin: str, rule: Callable[[VinProgress | None], Transition[R]]
+    ) -> R:
+        def decide(snap: Snapshot) -> Transition[R]:
+            return rule(VinProgress.model_validate(snap.to_dict()) if snap.exists else None)
+
+        return self._guarded(name, self._vin_ref(report_id, vin), decide)
+
+    def _change_report(self, name: str, report_id: str, rule: Callable[[ReportRequest | None], Transition[R]]) -> R:
+        def decide(snap: Snapshot) -> Transition[R]:
+            return rule(ReportRequest.model_validate(snap.to_dict()) if snap.exists else None)
+
+        return self._guarded(name, self._ref(report_id), decide)
 
     def _ref(self, report_id: str) -> firestore.DocumentReference:
         return self._db.collection(REPORTS).document(report_id)
 
     def _vin_ref(self, report_id: str, vin: str) -> firestore.DocumentReference:
-        return self._ref(report_id).collection(VEHICLES).document(vin)
+        ref: firestore.DocumentReference = self._ref(report_id).collection(VEHICLES).document(vin)
+        return ref
 
     def create(self, report: ReportRequest, progress: list[VinProgress]) -> None:
         """Report and VIN documents in one batch: all or nothing."""
@@ -318,70 +295,6 @@ class FirestoreReportStore:
         snap = self._vin_ref(report_id, vin).get()
         return VinProgress.model_validate(snap.to_dict()) if snap.exists else None
 
-    def set_status(
-        self, report_id: str, status: ReportStatus, error: str | None = None, error_code: str | None = None
-    ) -> None:
-        """Move an open report to a status unless it already closed (late duplicate deliveries)."""
-
-        def move(snap: DocumentSnapshot) -> tuple[None, dict[str, Any] | None]:
-            if not snap.exists or not ReportRequest.model_validate(snap.to_dict()).is_open:
-                return None, None
-            changes: dict[str, Any] = {"status": status.value, "updated_at": firestore.SERVER_TIMESTAMP}
-            if error is not None:
-                changes["error"] = error
-            if error_code is not None:
-                changes["error_code"] = error_code
-            if status in _TERMINAL_REPORT:
-                changes["completed_at"] = firestore.SERVER_TIMESTAMP
-                changes["outcome"] = status.value
-            return None, changes
-
-        self._guarded("set_status", self._ref(report_id), move)
-
-    def start_run(self, report_id: str, vin: str, run_id: str, now: datetime, lease_seconds: float) -> RunStart:
-        """Take the VIN's run lease with a guarded write on the VIN document alone."""
-
-        def take(snap: DocumentSnapshot) -> tuple[RunStart, dict[str, Any] | None]:
-            if not snap.exists:
-                return "unknown", None
-            current = VinProgress.model_validate(snap.to_dict())
-            if not report_life.may_finish(current.status):
-                return "finished", None
-            if not report_life.run_lease_free(current, now):
-                return "busy", None
-            return "started", {
-                "run_id": run_id,
-                "run_lease_until": report_life.lease_until(now, lease_seconds),
-                "attempts": current.attempts + 1,
-                "wait_until": None,
-                "updated_at": firestore.SERVER_TIMESTAMP,
-            }
-
-        return self._guarded("start_run", self._vin_ref(report_id, vin), take)
-
-    def end_run(self, report_id: str, vin: str, run_id: str, changes: dict[str, object]) -> None:
-        """Release the lease if it is still ours; patch the VIN unless it already finished."""
-
-        def release(snap: DocumentSnapshot) -> tuple[None, dict[str, Any] | None]:
-            if not snap.exists or VinStatus(snap.get("status")).is_terminal:
-                return None, None
-            update: dict[str, Any] = {**changes, "updated_at": firestore.SERVER_TIMESTAMP}
-            if (snap.to_dict() or {}).get("run_id") == run_id:
-                update.update({"run_id": None, "run_lease_until": None})
-            return None, update
-
-        self._guarded("end_run", self._vin_ref(report_id, vin), release)
-
-    def update_vin(self, report_id: str, vin: str, changes: dict[str, object]) -> None:
-        """Patch a VIN's progress unless it is already finished."""
-
-        def patch(snap: DocumentSnapshot) -> tuple[None, dict[str, Any] | None]:
-            if not snap.exists or VinStatus(snap.get("status")).is_terminal:
-                return None, None
-            return None, {**changes, "updated_at": firestore.SERVER_TIMESTAMP}
-
-        self._guarded("update_vin", self._vin_ref(report_id, vin), patch)
-
     def add_tesla_requests(self, report_id: str, vin: str, count: int, calls: dict[str, int] | None = None) -> None:
         """Atomic increments: exact whichever run (or retry) made the calls."""
         changes: dict[str, Any] = {f"tesla_calls.{k}": firestore.Increment(v) for k, v in (calls or {}).items() if v}
@@ -396,23 +309,6 @@ class FirestoreReportStore:
         if changes:
             self._ref(report_id).update(changes)
 
-    def finish_vin(self, report_id: str, vin: str, status: VinStatus, changes: dict[str, object]) -> bool:
-        """Open → finished, once, with a guarded write on the VIN document alone."""
-
-        def finish(snap: DocumentSnapshot) -> tuple[bool, dict[str, Any] | None]:
-            if not snap.exists or not report_life.may_finish(VinStatus(snap.get("status"))):
-                return False, None
-            return True, {
-                **changes,
-                "status": status.value,
-                "run_id": None,
-                "run_lease_until": None,
-                "wait_until": None,
-                "updated_at": firestore.SERVER_TIMESTAMP,
-            }
-
-        return self._guarded("finish_vin", self._vin_ref(report_id, vin), finish)
-
     def unfinished_vins(self, report_id: str) -> int:
         """A count aggregation over the VIN documents (reads no document)."""
         open_statuses = [s.value for s in VinStatus if not s.is_terminal]
@@ -424,29 +320,9 @@ class FirestoreReportStore:
         )
         return int(query.get()[0][0].value)
 
-    def close(self, report_id: str, outcome: ReportStatus, changes: dict[str, object]) -> ReportRequest | None:
-        """Open → outcome, once."""
-
-        def close(snap: DocumentSnapshot) -> tuple[ReportRequest | None, dict[str, Any] | None]:
-            if not snap.exists:
-                return None, None
-            report = ReportRequest.model_validate(snap.to_dict())
-            if not report.is_open:
-                return None, None
-            update = {
-                **changes,
-                "status": outcome.value,
-                "outcome": outcome.value,
-                "completed_at": firestore.SERVER_TIMESTAMP,
-                "updated_at": firestore.SERVER_TIMESTAMP,
-            }
-            return report.model_copy(update={"status": outcome, "outcome": outcome}), update
-
-        return self._guarded("close", self._ref(report_id), close)
-
     def open_reports(self) -> list[ReportRequest]:
         """Reports in an open status (a single-field index on status serves the query)."""
-        statuses = [s.value for s in ReportStatus if s not in _TERMINAL_REPORT]
+        statuses = [s.value for s in ReportStatus if s not in report_life.TERMINAL_REPORT_STATUSES]
         query = self._db.collection(REPORTS).where(filter=firestore.FieldFilter("status", "in", statuses))
         return [ReportRequest.model_validate(snap.to_dict()) for snap in query.stream()]
 
@@ -476,45 +352,6 @@ class FirestoreReportStore:
         if after is not None:
             query = query.start_after({"created_at": after.created_at, "report_id": after.report_id})
         return [ReportRequest.model_validate(snap.to_dict()) for snap in query.limit(limit).stream()]
-
-    def reopen_for_retry(self, report_id: str, vin: str) -> int | str:
-        """The report document first (a concurrent second retry then finds it open and is refused),
-        then the VIN's, each written only if unchanged since read."""
-        item = self.vin(report_id, vin)
-
-        def reopen(snap: DocumentSnapshot) -> tuple[int | str, dict[str, Any] | None]:
-            if not snap.exists:
-                return "not_found", None
-            report = ReportRequest.model_validate(snap.to_dict())
-            refusal = report_life.retry_refusal(report, item)
-            if refusal is not None:
-                return refusal, None
-            changes = report_life.reopened(report)
-            return report.retries + 1, {**changes, "updated_at": firestore.SERVER_TIMESTAMP}
-
-        outcome = self._guarded("reopen", self._ref(report_id), reopen)
-        if isinstance(outcome, int):
-            self._vin_ref(report_id, vin).update({**report_life.RETRIED_VIN, "updated_at": firestore.SERVER_TIMESTAMP})
-        return outcome
-
-    def add_rendition(self, report_id: str, language: str, now: datetime) -> tuple[Rendition, bool] | None:
-        """Added as one field of the report document, if unchanged since the read."""
-
-        def add(snap: DocumentSnapshot) -> tuple[tuple[Rendition, bool] | None, dict[str, Any] | None]:
-            if not snap.exists:
-                return None, None
-            rendition, new = report_life.rendition_to_queue(ReportRequest.model_validate(snap.to_dict()), language, now)
-            return (rendition, new), ({f"renditions.{language}": _doc(rendition)} if new else None)
-
-        return self._guarded("add_rendition", self._ref(report_id), add)
-
-    def finish_rendition(self, report_id: str, language: str, status: RenditionStatus, error_code: str | None) -> None:
-        """One field update: only this rendition changes."""
-        changes = {"status": status.value, "completed_at": firestore.SERVER_TIMESTAMP, "error_code": error_code}
-        try:
-            self._ref(report_id).update({f"renditions.{language}.{k}": v for k, v in changes.items()})
-        except NotFound:
-            return  # the report was deleted meanwhile
 
     def delete(self, report_id: str) -> bool:
         """The report's VIN documents, then the report document (so a repeat finishes the job)."""

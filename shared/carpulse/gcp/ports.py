@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Protocol
 
 from pydantic import BaseModel
 
@@ -23,6 +23,7 @@ from carpulse.domain.models import (
 )
 from carpulse.domain.paging import ReportCursor
 from carpulse.domain.refresh_lease import RotationWrite
+from carpulse.domain.report_life import RunStart
 from carpulse.domain.tasks import WorkerTask
 from carpulse.domain.verification import RevocationReason, VerificationRecord
 
@@ -112,12 +113,9 @@ class SessionStore(Protocol):
         ...
 
 
-RunStart = Literal["started", "busy", "finished", "unknown"]
-
-
 class ReportStore(Protocol):
     """Report requests and their per-VIN progress. The rules (who may finish, what the outcome is)
-    are in carpulse.domain.report_life; a store only applies them atomically."""
+    are in carpulse.domain.report_life; a store only applies them atomically (gcp/store_transitions.py)."""
 
     def create(self, report: ReportRequest, progress: list[VinProgress]) -> None:
         """Create a report and its VIN progress documents in one atomic write."""
@@ -171,8 +169,8 @@ class ReportStore(Protocol):
         """How many VINs of a report are still open (a count, not a read of every VIN)."""
         ...
 
-    def close(self, report_id: str, outcome: ReportStatus, changes: dict[str, object]) -> ReportRequest | None:
-        """Close an open report with its outcome, once; None if it was already closed."""
+    def close(self, report_id: str, outcome: ReportStatus, changes: dict[str, object]) -> bool:
+        """Close an open report with its outcome, once; False if it was already closed."""
         ...
 
     def open_reports(self) -> list[ReportRequest]:

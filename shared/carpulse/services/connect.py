@@ -17,8 +17,9 @@ from carpulse.gcp.ports import AccountStore, Clock, OAuthStateStore
 from carpulse.logs import log_fields
 from carpulse.services.tokens import TokenVault
 from carpulse.tesla.auth import AuthDirectory, TokenResponse, jwt_claims
-from carpulse.tesla.client import FleetClient, TokenProvider
+from carpulse.tesla.client import TokenProvider
 from carpulse.tesla.errors import TeslaBadRequestError, TeslaError
+from carpulse.tesla.ports import FleetApi
 from carpulse.tesla.regions import CN_REALM, GLOBAL_REALM
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ class ConnectService:
     accounts: AccountStore
     auth: AuthDirectory
     vault: TokenVault
-    fleet_for: Callable[[str, TokenProvider], FleetClient]
+    fleet_for: Callable[[str, TokenProvider], FleetApi]
     issue_login_code: Callable[[str], str]
     clock: Clock
 

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from carpulse.domain import billing
 from carpulse.domain.snapshot import Section, SectionNote, SectionState
@@ -25,9 +25,9 @@ from carpulse.gcp.ports import BlobStore, Clock
 from carpulse.logs import log_fields, mask_vin
 from carpulse.services import normalise_sections as sections
 from carpulse.services import object_names
+from carpulse.services.fetched import FetchedVehicle
 from carpulse.tesla import schemas
 from carpulse.tesla import schemas_dx as dx
-from carpulse.tesla.client import FleetClient
 from carpulse.tesla.errors import (
     RateLimitedError,
     ScopeOrTokenError,
@@ -35,6 +35,7 @@ from carpulse.tesla.errors import (
     VehicleError,
 )
 from carpulse.tesla.fanout import run_all
+from carpulse.tesla.ports import FleetApi
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
@@ -43,22 +44,6 @@ CACHE_OBJECT = "modules.json"
 # A module failing so ends the task (it is deferred). A module's 404 is that section's alone: only
 # vehicle_data's 404 (services/live_data.py) says the car left the account.
 _FATAL = (RateLimitedError,)
-
-
-class FetchedVehicle(BaseModel):
-    """Everything fetched for one VIN (None = not available; see notes)."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    service: dx.ServiceData | None = None
-    alerts: dx.RecentAlerts | None = None
-    release_notes: dx.ReleaseNotes | None = None
-    warranty: dx.WarrantyDetails | None = None
-    options: dx.VehicleOptions | None = None
-    specs: dx.VehicleSpecs | None = None
-    fleet_status: dx.FleetStatus | None = None
-    stored_invoices: frozenset[str] = frozenset()
-    notes: list[SectionNote] = []
 
 
 class CachedModule(BaseModel):
@@ -123,8 +108,8 @@ class _Module:
 class ModuleFetcher:
     """Fetches the optional modules of one VIN, side by side."""
 
-    fleet: FleetClient
-    partner_fleet: Callable[[], FleetClient] | None  # a client with a partner token, for specs
+    fleet: FleetApi
+    partner_fleet: Callable[[], FleetApi] | None  # a client with a partner token, for specs
     blobs: BlobStore
     account_id: str
     clock: Clock

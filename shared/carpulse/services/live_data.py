@@ -12,8 +12,8 @@ from typing import Literal
 
 from carpulse.domain.snapshot import SectionNote, SectionState
 from carpulse.services.fetch import note_for
-from carpulse.tesla.client import FleetClient
 from carpulse.tesla.errors import TeslaError, TeslaNotFoundError, VehicleOfflineError
+from carpulse.tesla.ports import FleetApi
 from carpulse.tesla.schemas import VehicleData, VehicleSummary
 
 
@@ -58,7 +58,7 @@ def wakes_first(summary: VehicleSummary, policy: LivePolicy) -> bool:
     return sleeping and policy.allow_wake and policy.wait_round < policy.max_wait_rounds
 
 
-def read_live_data(fleet: FleetClient, vin: str, summary: VehicleSummary, policy: LivePolicy) -> LiveData | WaitForCar:
+def read_live_data(fleet: FleetApi, vin: str, summary: VehicleSummary, policy: LivePolicy) -> LiveData | WaitForCar:
     """vehicle_data when the car is online; otherwise wake (if allowed), wait, or explain."""
     rounds_left = policy.wait_round < policy.max_wait_rounds
     if summary.state == "online":

@@ -12,17 +12,15 @@ from carpulse.domain.snapshot import (
     ChargingFee,
     ChargingSession,
     ChargingSummary,
-    DataSource,
     Identity,
     InvoiceRef,
     Money,
-    SectionNote,
     VehicleSnapshot,
 )
 from carpulse.domain.vin import decode_vin, model_from_vin
 from carpulse.services import normalise_sections as sections
+from carpulse.services.fetched import FetchedVehicle
 from carpulse.tesla import schemas
-from carpulse.tesla import schemas_dx as dx
 from carpulse.tesla.lenient import epoch_datetime
 
 _MODEL_NAMES = {
@@ -202,30 +200,19 @@ def _start_key(session: ChargingSession) -> datetime:
 
 
 def build_snapshot(
+    fetched: FetchedVehicle,
     *,
     report_id: str,
-    generated_at: datetime,
-    region: str | None,
     vin: str,
-    summary: schemas.VehicleSummary | None,
-    data: schemas.VehicleData | None,
-    sessions: Iterable[schemas.ChargingSession] | None,
-    notes: Iterable[SectionNote] = (),
+    region: str | None,
+    generated_at: datetime,
     language: str = "en",
-    service: dx.ServiceData | None = None,
-    alerts: dx.RecentAlerts | None = None,
-    release_notes: dx.ReleaseNotes | None = None,
-    warranty: dx.WarrantyDetails | None = None,
-    options: dx.VehicleOptions | None = None,
-    specs: dx.VehicleSpecs | None = None,
-    fleet_status: dx.FleetStatus | None = None,
-    sources: Iterable[DataSource] = (),
-    stored_invoices: frozenset[str] = frozenset(),
 ) -> VehicleSnapshot:
-    """One VIN's snapshot. Sessions of other VINs are dropped here, whatever the caller passed.
-
-    `sessions=None` means the charging history was unavailable (not: no sessions).
-    """
+    """One VIN's snapshot from what was fetched for it. Sessions of other VINs are dropped here,
+    whatever was fetched."""
+    summary, data, sessions, stored_invoices = fetched.summary, fetched.data, fetched.sessions, fetched.stored_invoices
+    alerts, options, release_notes, specs = fetched.alerts, fetched.options, fetched.release_notes, fetched.specs
+    warranty, fleet_status = fetched.warranty, fetched.fleet_status
     given = None if sessions is None else list(sessions)
     own = None if given is None else [_session(vin, s, stored_invoices) for s in given if (s.vin or "").upper() == vin]
     config = data.vehicle_config if data else None
@@ -258,8 +245,14 @@ def build_snapshot(
         ),
     )
     software = sections.software_of(state, release_notes, fleet_status, vin)
-    modules = {"alerts": alerts, "options": options, "release_notes": release_notes, "warranty": warranty}
-    modules |= {"fleet_status": fleet_status, "specs": specs}
+    modules: dict[str, BaseModel | None] = {
+        "alerts": alerts,
+        "options": options,
+        "release_notes": release_notes,
+        "warranty": warranty,
+        "fleet_status": fleet_status,
+        "specs": specs,
+    }
     return VehicleSnapshot(
         report_id=report_id,
         generated_at=generated_at,
@@ -276,13 +269,13 @@ def build_snapshot(
         charging=summarise(own) if own is not None else None,
         sessions=tuple(sorted(own or [], key=_start_key)),
         alerts=sections.alerts_of(alerts),
-        service=sections.service_of(service, summary),
+        service=sections.service_of(fetched.service, summary),
         warranties=sections.warranties_of(warranty, generated_at, odometer),
         software=software,
         tyres=sections.tyres_of(state),
         security=sections.security_of(state, fleet_status, vin),
         climate=sections.climate_of(data.climate_state if data else None),
-        notes=tuple(notes),
-        sources=tuple(sources),
+        notes=tuple(fetched.notes),
+        sources=tuple(fetched.sources),
         unreadable=unreadable_counts(vin, given, modules, sections.dropped_items(alerts, options, release_notes)),
     )

@@ -26,9 +26,10 @@ from carpulse.services.normalise import partition_sessions
 from carpulse.services.partition import SeenVehicles, VinPartition, fleet_status_of, load_seen
 from carpulse.services.raw import RawRecorder
 from carpulse.tesla import schemas_dx as dx
-from carpulse.tesla.client import FleetClient, RawExchange
+from carpulse.tesla.client import RawExchange
 from carpulse.tesla.errors import RateLimitedError, ScopeOrTokenError, TeslaError
 from carpulse.tesla.fanout import run_all, run_pair
+from carpulse.tesla.ports import FleetApi
 from carpulse.tesla.schemas import ChargingSession
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ class PrepareService:
     reports: ReportStore
     blobs: BlobStore
     queue: TaskQueue
-    fleet_for_account: Callable[[Account, Callable[[RawExchange], None] | None], FleetClient]
+    fleet_for_account: Callable[[Account, Callable[[RawExchange], None] | None], FleetApi]
 
     def run(self, report_id: str) -> None:
         """Run (or re-run: every step is idempotent) the preparation of a report."""
@@ -102,7 +103,7 @@ class PrepareService:
         )
 
     @staticmethod
-    def _fleet_status(fleet: FleetClient, vins: Sequence[str]) -> tuple[dx.FleetStatus | None, SectionNote | None]:
+    def _fleet_status(fleet: FleetApi, vins: Sequence[str]) -> tuple[dx.FleetStatus | None, SectionNote | None]:
         """One call for every VIN of the report; a failure is a note on each VIN's security section."""
         try:
             return fleet.fleet_status(vins), None
@@ -115,7 +116,7 @@ class PrepareService:
 
     @staticmethod
     def _charging_history(
-        fleet: FleetClient, vins: Sequence[str] | None
+        fleet: FleetApi, vins: Sequence[str] | None
     ) -> tuple[list[ChargingSession], SectionNote | None]:
         """All pages (of the given VINs only, or of the account); a refusal is a note, not a failure."""
         try:

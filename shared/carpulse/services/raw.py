@@ -21,7 +21,7 @@ from carpulse.tesla.client import RawExchange
 
 @dataclass
 class RawRecorder:
-    """Observer for FleetClient: collects each exchange; `flush` stores them under raw/."""
+    """Observer for the Fleet client: collects each exchange; `flush` stores them under raw/."""
 
     blobs: BlobStore
     account_id: str

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from carpulse.config import Settings
 from carpulse.gcp.ports import AccountStore, Clock
 from carpulse.logs import log_fields
-from carpulse.tesla.client import FleetClient, TokenProvider
+from carpulse.tesla.client import TokenProvider
 from carpulse.tesla.errors import TeslaError, WrongRegionError
+from carpulse.tesla.ports import FleetApi
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ class RegionRediscovery:
     tokens: TokenProvider
     settings: Settings
     accounts: AccountStore
-    fleet: Callable[[str, TokenProvider], FleetClient]
+    fleet: Callable[[str, TokenProvider], FleetApi]
     clock: Clock
 
     def __call__(self, error: WrongRegionError) -> str:

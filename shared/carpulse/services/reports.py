@@ -40,8 +40,9 @@ from carpulse.logs import log_fields, mask_vin
 from carpulse.services import object_names
 from carpulse.services.limits import ReportGate
 from carpulse.services.partition import SeenVehicles, store_seen
-from carpulse.tesla.client import VEHICLES_PER_PAGE, FleetClient
+from carpulse.tesla.client import VEHICLES_PER_PAGE
 from carpulse.tesla.errors import PartnerNotRegisteredError, TeslaError
+from carpulse.tesla.ports import FleetApi
 from carpulse.tesla.schemas import VehicleSummary
 
 log = logging.getLogger(__name__)
@@ -247,7 +248,7 @@ class ReportsService:
     reports: ReportStore
     blobs: BlobStore
     queue: TaskQueue
-    fleet_for_account: Callable[[Account], FleetClient]
+    fleet_for_account: Callable[[Account], FleetApi]
     clock: Clock
     revoke_account: Callable[[str], int] | None = None  # verification records of the account's reports
     revoke_report: Callable[[str, str], int] | None = None  # (account_id, report_id): one report's records
@@ -260,18 +261,18 @@ class ReportsService:
         from carpulse.services.fetch import cached_trim
         from carpulse.tesla.fanout import run_all
 
-        vehicles = [v for v in self._tesla_vehicles(account) if v.vin]
-        trims = run_all([partial(cached_trim, self.blobs, account.account_id, v.vin) for v in vehicles])
+        vehicles = [(v.vin, v) for v in self._tesla_vehicles(account) if v.vin]
+        trims = run_all([partial(cached_trim, self.blobs, account.account_id, vin) for vin, _ in vehicles])
         return [
             VehicleView(
-                vin=v.vin,
+                vin=vin,
                 display_name=v.display_name,
                 state=v.state,
-                model=model_from_vin(v.vin),
-                model_year=model_year(v.vin),
+                model=model_from_vin(vin),
+                model_year=model_year(vin),
                 trim=trim,
             )
-            for v, trim in zip(vehicles, trims, strict=True)
+            for (vin, v), trim in zip(vehicles, trims, strict=True)
         ]
 
     def _tesla_vehicles(self, account: Account) -> list[VehicleSummary]:

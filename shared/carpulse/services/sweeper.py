@@ -127,6 +127,6 @@ class Sweeper:
                 )
                 summary.closed_vins += 1
         outcome = report_life.report_outcome(self.reports.progress(report.report_id))
-        if self.reports.close(report.report_id, outcome, {"error": text, "error_code": "timed_out"}) is not None:
+        if self.reports.close(report.report_id, outcome, {"error": text, "error_code": "timed_out"}):
             summary.closed_reports += 1
             log.warning("stalled report closed", extra=log_fields(report=report.report_id, outcome=outcome))

@@ -27,17 +27,19 @@ from carpulse.gcp.ports import AccountStore, BlobStore, Clock, ReportStore, Task
 from carpulse.logs import log_fields, mask_vin
 from carpulse.services import object_names
 from carpulse.services.battery_health import with_battery_health
-from carpulse.services.fetch import FetchedVehicle, ModuleFetcher
+from carpulse.services.fetch import ModuleFetcher
+from carpulse.services.fetched import FetchedVehicle
 from carpulse.services.live_data import LiveData, LivePolicy, WaitForCar, read_live_data, wakes_first
 from carpulse.services.normalise import build_snapshot
 from carpulse.services.partition import VinPartition
 from carpulse.services.raw import RawRecorder
-from carpulse.tesla.client import FleetClient, RawExchange
+from carpulse.tesla.client import RawExchange
 from carpulse.tesla.errors import TeslaNotFoundError
+from carpulse.tesla.ports import FleetApi
 from carpulse.tesla.schemas import ChargingSession, VehicleSummary
 
 log = logging.getLogger(__name__)
-FleetFactory = Callable[[Account, Callable[[RawExchange], None] | None], FleetClient]
+FleetFactory = Callable[[Account, Callable[[RawExchange], None] | None], FleetApi]
 
 
 class RunInFlightError(RetryLaterError):
@@ -201,7 +203,7 @@ class VehicleReportService:
             return 1.0
         return max(1.0, (current.run_lease_until - self.clock()).total_seconds())
 
-    def _summary(self, fleet: FleetClient, part: VinPartition, task: WorkerTask, vin: str) -> VehicleSummary:
+    def _summary(self, fleet: FleetApi, part: VinPartition, task: WorkerTask, vin: str) -> VehicleSummary:
         """The state Tesla listed at request time while it is fresh, else GET /vehicles/{vin}.
 
         A later round (after a wake or an unreachable car) always asks again: the state changed."""
@@ -239,7 +241,7 @@ class VehicleReportService:
         )
         self.queue.enqueue(task.model_copy(update={"wait_round": task.wait_round + 1}), delay_seconds=wait.seconds)
 
-    def _partner(self, account: Account, recorder: RawRecorder) -> Callable[[], FleetClient] | None:
+    def _partner(self, account: Account, recorder: RawRecorder) -> Callable[[], FleetApi] | None:
         if self.partner_fleet_for_account is None:
             return None
         factory = self.partner_fleet_for_account
@@ -262,25 +264,22 @@ class VehicleReportService:
             DataSource(endpoint=x.endpoint, status=x.status, fetched_at=x.received_at, region=account.region)
             for x in recorder.exchanges
         ]
+        vehicle = fetched.model_copy(
+            update={
+                "summary": summary,
+                "data": live.data,
+                "sessions": sessions,
+                "notes": notes + fetched.notes,
+                "sources": sources,
+            }
+        )
         snapshot = build_snapshot(
+            vehicle,
             report_id=report.report_id,
-            generated_at=self.clock(),
-            region=account.region,
             vin=vin,
-            summary=summary,
-            data=live.data,
-            sessions=sessions,
-            notes=notes + fetched.notes,
+            region=account.region,
+            generated_at=self.clock(),
             language=report.options.language,
-            service=fetched.service,
-            alerts=fetched.alerts,
-            release_notes=fetched.release_notes,
-            warranty=fetched.warranty,
-            options=fetched.options,
-            specs=fetched.specs,
-            fleet_status=fetched.fleet_status,
-            sources=sources,
-            stored_invoices=fetched.stored_invoices,
         )
         # Every call of this vehicle is made by now: its bill so far (earlier runs and this one).
         earlier = self.reports.vin(report.report_id, vin)

@@ -8,6 +8,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 import requests
@@ -16,6 +17,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from carpulse.tesla.errors import TeslaServerError, UnexpectedResponseError, error_for
 from carpulse.tesla.regions import realm_of
+
+if TYPE_CHECKING:
+    from carpulse.tesla.ports import TeslaAuth
 
 
 class TokenResponse(BaseModel):
@@ -169,19 +173,19 @@ def _never_sent(exc: requests.RequestException) -> bool:
 class AuthDirectory:
     """Tesla's auth clients by realm (auth.tesla.com, auth.tesla.cn), each built on first use."""
 
-    def __init__(self, build: Callable[[str], TeslaAuthClient]) -> None:
+    def __init__(self, build: Callable[[str], TeslaAuth]) -> None:
         self._build = build
-        self._clients: dict[str, TeslaAuthClient] = {}
+        self._clients: dict[str, TeslaAuth] = {}
         self._lock = threading.Lock()
 
-    def for_realm(self, realm: str) -> TeslaAuthClient:
+    def for_realm(self, realm: str) -> TeslaAuth:
         """The client of one realm."""
         with self._lock:
             if realm not in self._clients:
                 self._clients[realm] = self._build(realm)
             return self._clients[realm]
 
-    def for_region(self, region: str) -> TeslaAuthClient:
+    def for_region(self, region: str) -> TeslaAuth:
         """The client whose tokens a Fleet API region accepts."""
         return self.for_realm(realm_of(region))
 
@@ -189,7 +193,7 @@ class AuthDirectory:
 class PartnerTokenProvider:
     """TokenProvider with a partner (client_credentials) token for one region's audience."""
 
-    def __init__(self, auth: TeslaAuthClient, audience: str) -> None:
+    def __init__(self, auth: TeslaAuth, audience: str) -> None:
         self._auth = auth
         self._audience = audience
 
