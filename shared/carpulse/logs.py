@@ -22,7 +22,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 _VIN_CHARS = "A-HJ-NPR-Z0-9"  # a VIN is 17 characters without I, O, Q
 # A VIN stands alone: no letter or digit on either side, except a percent-escape before it (a
@@ -156,7 +156,13 @@ class RequestContext:
 _request: ContextVar[RequestContext | None] = ContextVar("carpulse_log_request", default=None)
 
 
-def request_context(headers: Mapping[str, str], project: str) -> RequestContext:
+class HeaderLookup(Protocol):
+    """Headers as `request_context` reads them: a mapping, or Werkzeug's Headers (not a Mapping)."""
+
+    def get(self, key: str, default: str, /) -> str: ...
+
+
+def request_context(headers: HeaderLookup, project: str) -> RequestContext:
     """The trace (`X-Cloud-Trace-Context`, else W3C `traceparent`) and execution id of a request;
     malformed or all-zero values are left out rather than trusted."""
     trace_id = span_id = None
@@ -261,6 +267,14 @@ def configure_logging(level: int | str = logging.INFO) -> None:
     logging.captureWarnings(True)  # warnings go through the JSON handler, not raw to stderr
     threading.excepthook = _log_thread_exception
     _configured = True
+
+
+def reset_logging() -> None:
+    """Make the next configure_logging call configure again (tests: a new handler on their stdout)."""
+    # Only the once-per-process guard: restoring the handlers, levels and hooks configure_logging
+    # replaced is up to the test, which knows what they were before.
+    global _configured
+    _configured = False
 
 
 def _send_flask_logs_to_root() -> None:

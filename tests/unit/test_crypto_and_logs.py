@@ -27,8 +27,9 @@ def test_wrong_key_is_a_config_error():
         TokenCipher("c2hvcnQ=")  # 5 bytes
 
 
-def test_hash_is_stable_and_not_the_input():
-    assert sha256_hex("abc") == sha256_hex("abc") != "abc"
+def test_hash_is_the_sha256_hex_digest():
+    # FIPS 180-2's test vector for "abc".
+    assert sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
 
 def test_public_key_is_p256_pem():
@@ -54,7 +55,7 @@ def test_json_log_lines_are_redacted(capsys):
 
     root = logging.getLogger()
     saved = root.handlers[:]
-    logs._configured = False
+    logs.reset_logging()
     try:
         logs.configure_logging()
         logging.getLogger("t").info(
@@ -62,7 +63,7 @@ def test_json_log_lines_are_redacted(capsys):
         )
     finally:
         root.handlers[:] = saved
-        logs._configured = False
+        logs.reset_logging()
     captured = capsys.readouterr().out
     assert '"severity": "INFO"' in captured
     assert "5YJ3E1EA7KF000001" not in captured

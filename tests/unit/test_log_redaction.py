@@ -7,7 +7,8 @@ import json
 import logging
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import flask
 import pytest
@@ -23,15 +24,15 @@ JWT = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhYmMifQ.c2lnbmF0dXJlLXN0Y
 
 
 @pytest.fixture
-def json_logs(capsys: pytest.CaptureFixture[str]) -> Iterator[callable]:
+def json_logs(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[[], list[dict[str, Any]]]]:
     """configure_logging as a function does it, undone afterwards; yields a reader of the JSON lines."""
     root = logging.getLogger()
     saved = (root.handlers[:], root.level, logging.getLogRecordFactory(), threading.excepthook)
     quiet = {name: logging.getLogger(name).level for name in logs.QUIET_LIBRARIES}
-    logs._configured = False
+    logs.reset_logging()
     capsys.readouterr()
 
-    def lines() -> list[dict]:
+    def lines() -> list[dict[str, Any]]:
         return [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
 
     try:
@@ -44,7 +45,7 @@ def json_logs(capsys: pytest.CaptureFixture[str]) -> Iterator[callable]:
         logging.captureWarnings(False)
         for name, was in quiet.items():
             logging.getLogger(name).setLevel(was)
-        logs._configured = False
+        logs.reset_logging()
 
 
 @pytest.mark.parametrize(
@@ -103,6 +104,7 @@ def test_non_string_fields_are_redacted_inside_out():
     text = json.dumps(out)
     assert VIN.casefold() not in text.casefold()
     assert "opaque-without-shape" not in text
+    assert isinstance(out, dict)
     assert out["nested"]["count"] == 3
     assert out["nested"]["ok"] is True
     assert out["nested"]["none"] is None
