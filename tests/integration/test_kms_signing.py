@@ -1,20 +1,26 @@
 """The KMS signing key through the real google-cloud-kms client (REST) against the local KMS
 stand-in: a report signed with a KMS key validates with pyHanko against our CA, rotation keeps
-older reports valid, and checksums are checked."""
+older reports valid, checksums are checked, and the stand-in's command line makes the keys it is given."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
-import requests
 from google.api_core.client_options import ClientOptions
+from google.api_core.exceptions import BadRequest
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import kms
 
 from carpulse.bootstrap import Container
 from carpulse.config import settings_from_env
+from carpulse.errors import ConfigError
 from carpulse.gcp.kms_signing import KmsSigningKey
 from carpulse.report.pdf import render_vehicle_pdf
 from carpulse.signing import certs
@@ -24,8 +30,8 @@ from infra.local.secrets_emulator import SecretsEmulator
 from tests.report_samples import full_eu
 
 pytestmark = pytest.mark.timeout(60)
-RING = "projects/carpulse-test/locations/europe-west1/keyRings/carpulse"
-KEY = f"{RING}/cryptoKeys/report-signing"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+KEY = "projects/carpulse-test/locations/europe-west1/keyRings/carpulse/cryptoKeys/report-signing"
 
 
 @pytest.fixture(scope="module")
@@ -48,23 +54,10 @@ def authority() -> certs.Authority:
     return certs.new_authority()
 
 
-def _version(client: kms.KeyManagementServiceClient) -> str:
-    return client.create_crypto_key_version(request={"parent": KEY, "crypto_key_version": {}}).name
-
-
-@pytest.fixture(scope="module", autouse=True)
-def key(client: kms.KeyManagementServiceClient) -> None:
-    client.create_key_ring(
-        request={"parent": RING.rsplit("/keyRings", 1)[0], "key_ring_id": "carpulse", "key_ring": {}}
-    )
-    client.create_crypto_key(
-        request={
-            "parent": RING,
-            "crypto_key_id": "report-signing",
-            "crypto_key": {"purpose": "ASYMMETRIC_SIGN", "version_template": {"algorithm": "EC_SIGN_P256_SHA256"}},
-            "skip_initial_version_creation": True,
-        }
-    )
+@pytest.fixture(scope="module")
+def new_version(emulator: KmsEmulator) -> Callable[[], str]:
+    """A new version of the report-signing key, made in the stand-in as gcloud makes it in the cloud."""
+    return lambda: emulator.add_version(KEY)
 
 
 def _signer(client, authority, version: str) -> PadesSigner:
@@ -73,18 +66,18 @@ def _signer(client, authority, version: str) -> PadesSigner:
     return PadesSigner(key, certificate, [authority.certificate])
 
 
-def test_a_report_signed_in_kms_validates_against_our_ca(client, authority, emulator) -> None:
-    before = requests.get(f"{emulator.url}/_emulator/stats", timeout=5).json()["sign_calls"]
-    signed = _signer(client, authority, _version(client)).sign(render_vehicle_pdf(full_eu()))
+def test_a_report_signed_in_kms_validates_against_our_ca(client, authority, emulator, new_version) -> None:
+    before = emulator.sign_calls
+    signed = _signer(client, authority, new_version()).sign(render_vehicle_pdf(full_eu()))
     check = check_pdf(signed, [authority.certificate])
     assert check.genuine
-    assert "report signing" in check.signed_by
-    assert requests.get(f"{emulator.url}/_emulator/stats", timeout=5).json()["sign_calls"] == before + 1
+    assert "report signing" in (check.signed_by or "")
+    assert emulator.sign_calls == before + 1
 
 
-def test_rotating_the_key_keeps_older_reports_valid(client, authority) -> None:
-    old = _signer(client, authority, _version(client)).sign(render_vehicle_pdf(full_eu()))
-    new_signer = _signer(client, authority, _version(client))
+def test_rotating_the_key_keeps_older_reports_valid(client, authority, new_version) -> None:
+    old = _signer(client, authority, new_version()).sign(render_vehicle_pdf(full_eu()))
+    new_signer = _signer(client, authority, new_version())
     new = new_signer.sign(render_vehicle_pdf(full_eu()))
     old_check, new_check = check_pdf(old, [authority.certificate]), check_pdf(new, [authority.certificate])
     assert old_check.genuine
@@ -92,15 +85,22 @@ def test_rotating_the_key_keeps_older_reports_valid(client, authority) -> None:
     assert old_check.key_id != new_check.key_id == new_signer.key_id
 
 
-def test_a_digest_with_a_wrong_checksum_is_refused_by_kms(client) -> None:
-    from google.api_core.exceptions import BadRequest
-
+def test_a_digest_with_a_wrong_checksum_is_refused_by_kms(client, new_version) -> None:
     with pytest.raises(BadRequest):
-        client.asymmetric_sign(request={"name": _version(client), "digest": {"sha256": b"\0" * 32}, "digest_crc32c": 1})
+        client.asymmetric_sign(request={"name": new_version(), "digest": {"sha256": b"\0" * 32}, "digest_crc32c": 1})
 
 
-def test_the_container_signs_through_kms_when_the_secret_names_a_key_version(client, authority, emulator) -> None:
-    version = _version(client)
+def test_an_unknown_key_version_is_a_config_error(client) -> None:
+    with pytest.raises(ConfigError, match="not usable"):
+        KmsSigningKey(client, f"{KEY}/cryptoKeyVersions/99").public_key_pem()
+    with pytest.raises(ConfigError, match="not usable for signing"):
+        KmsSigningKey(client, f"{KEY}/cryptoKeyVersions/99").sign_digest(b"\0" * 32)
+
+
+def test_the_container_signs_through_kms_when_the_secret_names_a_key_version(
+    client, authority, emulator, new_version
+) -> None:
+    version = new_version()
     certificate = certs.issue_signing_certificate(authority, KmsSigningKey(client, version).public_key_pem(), "c")
     secrets = SecretsEmulator(
         seed={
@@ -120,3 +120,32 @@ def test_the_container_signs_through_kms_when_the_secret_names_a_key_version(cli
         assert check_pdf(signer.sign(render_vehicle_pdf(full_eu())), [authority.certificate]).genuine
     finally:
         secrets.stop()
+
+
+def test_cli_makes_the_keys_it_is_given_and_exits_on_sigterm() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "infra.local.kms_emulator", "--port", "0", "--key", KEY],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("kms emulator ready on http://127.0.0.1:")
+        cli_client = kms.KeyManagementServiceClient(
+            transport="rest",
+            client_options=ClientOptions(api_endpoint=line.split()[-1]),
+            credentials=AnonymousCredentials(),
+        )
+        key = KmsSigningKey(cli_client, f"{KEY}/cryptoKeyVersions/1")
+        assert key.public_key_pem().startswith("-----BEGIN PUBLIC KEY-----")
+        assert key.sign_digest(b"\1" * 32)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=5) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

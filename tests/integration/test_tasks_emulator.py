@@ -1,4 +1,8 @@
-"""Cloud Tasks emulator, driven through the real google-cloud-tasks REST client against a local target app."""
+"""Cloud Tasks emulator, driven through the real google-cloud-tasks REST client against a local target app.
+
+The emulator answers the two calls made through the client (create_queue by the local stack,
+create_task by the product) and dispatches the tasks as Cloud Tasks would; the /_emulator/ routes
+are what the stack, the benches and the e2e tests read."""
 
 from __future__ import annotations
 
@@ -17,15 +21,17 @@ import pytest
 import requests
 from flask import Flask, request
 from google.api_core.client_options import ClientOptions
-from google.api_core.exceptions import Conflict, NotFound
+from google.api_core.exceptions import Conflict, MethodNotImplemented, NotFound
 from google.auth import jwt
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import tasks_v2
-from google.protobuf import duration_pb2, timestamp_pb2
 
+from carpulse.domain.tasks import TaskKind, WorkerTask
+from carpulse.gcp.cloud_tasks import CloudTasksQueue
 from infra.local._http_server import ThreadedHttpServer
 from infra.local.identity import LocalIdentity
-from infra.local.tasks_emulator import TasksEmulator, _Queue
+from infra.local.tasks_dispatch import Queue
+from infra.local.tasks_emulator import TasksEmulator
 
 pytestmark = pytest.mark.timeout(20)
 
@@ -110,7 +116,7 @@ def target() -> Iterator[Target]:
 
 @pytest.fixture
 def emulator() -> Iterator[TasksEmulator]:
-    em = TasksEmulator(id_tokens=IDENTITY.mint, min_backoff=0.02, max_backoff=0.1)
+    em = TasksEmulator(id_tokens=IDENTITY.mint)
     em.start()
     yield em
     em.stop()
@@ -128,59 +134,91 @@ def client(emulator: TasksEmulator) -> tasks_v2.CloudTasksClient:
     return make_client(emulator)
 
 
+def control(em: TasksEmulator, what: str) -> Any:
+    """GET /_emulator/<what>: the emulator-control routes the stack and the benches read."""
+    response = requests.get(f"{em.url}/_emulator/{what}", timeout=5)
+    response.raise_for_status()
+    return response.json()
+
+
 def make_queue(client: tasks_v2.CloudTasksClient, qid: str, concurrency: int = 0, max_attempts: int = 0) -> str:
-    """Create a queue with fast backoff; 0 means "emulator default" as in proto3."""
+    """Create a queue with fast backoff, as the local stack creates its own; 0 means "emulator default" as in proto3."""
     queue = tasks_v2.Queue(
         name=f"{LOCATION}/queues/{qid}",
         rate_limits=tasks_v2.RateLimits(max_concurrent_dispatches=concurrency),
         retry_config=tasks_v2.RetryConfig(
             max_attempts=max_attempts,
-            min_backoff=duration_pb2.Duration(nanos=20_000_000),
-            max_backoff=duration_pb2.Duration(nanos=100_000_000),
+            min_backoff=dt.timedelta(milliseconds=20),
+            max_backoff=dt.timedelta(milliseconds=100),
         ),
     )
     return client.create_queue(parent=LOCATION, queue=queue).name
 
 
-def http_task(
-    url: str,
-    name: str = "",
-    oidc: bool = False,
-    schedule: float | None = None,
-    method: tasks_v2.HttpMethod = tasks_v2.HttpMethod.POST,
-    body: bytes = b"",
-    headers: dict[str, str] | None = None,
-) -> tasks_v2.Task:
-    """Build an HTTP task, optionally OIDC-authenticated and/or scheduled at epoch `schedule`."""
-    req = tasks_v2.HttpRequest(url=url, http_method=method, body=body, headers=headers or {})
+def http_task(url: str, name: str, oidc: bool = False, schedule: float | None = None) -> tasks_v2.Task:
+    """Build a named POST task, optionally OIDC-authenticated and/or scheduled at epoch `schedule`."""
+    req = tasks_v2.HttpRequest(url=url, http_method=tasks_v2.HttpMethod.POST)
     if oidc:
         req.oidc_token = tasks_v2.OidcToken(service_account_email=TASKS_ACCOUNT)
     task = tasks_v2.Task(name=name, http_request=req)
     if schedule is not None:
-        ts = timestamp_pb2.Timestamp()
-        ts.FromDatetime(dt.datetime.fromtimestamp(schedule, tz=dt.UTC))
-        task.schedule_time = ts
+        task.schedule_time = dt.datetime.fromtimestamp(schedule, tz=dt.UTC)  # proto-plus makes it a Timestamp
     return task
 
 
-def submit(client: tasks_v2.CloudTasksClient, queue: str, url: str, task_id: str = "", **kwargs: Any) -> tasks_v2.Task:
-    """Create an HTTP task in `queue`, named `task_id` if given."""
-    name = f"{queue}/tasks/{task_id}" if task_id else ""
-    return client.create_task(parent=queue, task=http_task(url, name, **kwargs))
+def submit(client: tasks_v2.CloudTasksClient, queue: str, url: str, task_id: str, **kwargs: Any) -> tasks_v2.Task:
+    """Create an HTTP task named `task_id` in `queue`."""
+    return client.create_task(parent=queue, task=http_task(url, f"{queue}/tasks/{task_id}", **kwargs))
 
 
-def test_create_get_list_queue(client: tasks_v2.CloudTasksClient) -> None:
-    name = make_queue(client, "reports", concurrency=4, max_attempts=7)
-    got = client.get_queue(name=name)
-    assert got.rate_limits.max_concurrent_dispatches == 4
-    assert got.retry_config.max_attempts == 7
-    assert got.retry_config.min_backoff == dt.timedelta(milliseconds=20)
-    assert [q.name for q in client.list_queues(parent=LOCATION)] == [name]
+def test_create_queue_answers_its_config_and_refuses_a_duplicate(client: tasks_v2.CloudTasksClient) -> None:
+    queue = tasks_v2.Queue(
+        name=f"{LOCATION}/queues/reports",
+        rate_limits=tasks_v2.RateLimits(max_concurrent_dispatches=4),
+        retry_config=tasks_v2.RetryConfig(max_attempts=7, min_backoff=dt.timedelta(milliseconds=500)),
+    )
+    created = client.create_queue(parent=LOCATION, queue=queue)
+    assert created.name == queue.name
+    assert created.rate_limits.max_concurrent_dispatches == 4
+    assert created.retry_config.max_attempts == 7
+    assert created.retry_config.min_backoff == dt.timedelta(milliseconds=500)
+    assert created.retry_config.max_doublings == 16  # the emulator's default when not given
     with pytest.raises(Conflict):
-        make_queue(client, "reports")
-    client.delete_queue(name=name)
-    with pytest.raises(NotFound):
-        client.get_queue(name=name)
+        client.create_queue(parent=LOCATION, queue=queue)
+
+
+def test_the_products_enqueue_names_its_tasks_and_a_repeat_is_a_no_op(
+    emulator: TasksEmulator, client: tasks_v2.CloudTasksClient, target: Target
+) -> None:
+    """CloudTasksQueue as the functions use it: deterministic name, OIDC token for the worker's URL, a delay."""
+    make_queue(client, "report-work")
+    worker_url = target.url("worker/")
+    queue = CloudTasksQueue(
+        client,
+        project="test-proj",
+        location="europe-west1",
+        queue="report-work",
+        worker_url=worker_url,
+        service_account=TASKS_ACCOUNT,
+    )
+    task = WorkerTask(kind=TaskKind.PREPARE, report_id="r1")
+    before = time.time()
+    assert queue.enqueue(task, delay_seconds=0.3) is True
+    assert queue.enqueue(task) is False  # ALREADY_EXISTS: the work is queued already
+    assert emulator.wait_idle(3)
+    (hit,) = target.for_task(task.task_id())
+    h = hit["headers"]
+    assert (hit["method"], WorkerTask.model_validate_json(hit["body"])) == ("POST", task)
+    assert (h["content-type"], h["user-agent"]) == ("application/json", "Google-Cloud-Tasks")
+    assert (h["x-cloudtasks-queuename"], h["x-cloudtasks-taskretrycount"], h["x-cloudtasks-taskexecutioncount"]) == (
+        "report-work",
+        "0",
+        "0",
+    )
+    assert hit["at"] >= float(h["x-cloudtasks-tasketa"]) >= before + 0.3
+    scheme, _, token = h["authorization"].partition(" ")
+    claims = jwt.decode(token, certs=IDENTITY.certs(), audience=worker_url)
+    assert (scheme, claims["email"]) == ("Bearer", TASKS_ACCOUNT)
 
 
 def test_duplicate_task_name_conflicts(client: tasks_v2.CloudTasksClient, target: Target) -> None:
@@ -188,40 +226,30 @@ def test_duplicate_task_name_conflicts(client: tasks_v2.CloudTasksClient, target
     task = http_task(target.url("ok"), name=f"{queue}/tasks/fetch-car-1", schedule=time.time() + 60)
     created = client.create_task(parent=queue, task=task)
     assert created.name == f"{queue}/tasks/fetch-car-1"
+    assert created.http_request.url == target.url("ok")
     with pytest.raises(Conflict):
         client.create_task(parent=queue, task=task)
 
 
-def test_name_remembered_after_completion_until_reset(
+def test_a_name_stays_taken_after_its_task_ran(
     emulator: TasksEmulator, client: tasks_v2.CloudTasksClient, target: Target
 ) -> None:
     queue = make_queue(client, "remember")
     task = http_task(target.url("ok"), name=f"{queue}/tasks/once")
     client.create_task(parent=queue, task=task)
     assert emulator.wait_idle(3)
-    assert len(target.for_task("once")) == 1
-    with pytest.raises(NotFound):
-        client.get_task(name=task.name)  # finished tasks are gone...
     with pytest.raises(Conflict):
-        client.create_task(parent=queue, task=task)  # ...but their names stay taken
-    assert requests.post(f"{emulator.url}/_emulator/reset").status_code == 200
-    client.create_task(parent=queue, task=task)  # auto-creates the queue again
+        client.create_task(parent=queue, task=task)
     assert emulator.wait_idle(3)
-    assert len(target.for_task("once")) == 2
+    assert len(target.for_task("once")) == 1
 
 
-def test_task_without_name_gets_generated_id(client: tasks_v2.CloudTasksClient, target: Target) -> None:
+def test_an_unknown_queue_or_an_unnamed_task_is_refused(client: tasks_v2.CloudTasksClient, target: Target) -> None:
+    with pytest.raises(NotFound):
+        submit(client, f"{LOCATION}/queues/missing", target.url("ok"), "t1")
     queue = make_queue(client, "anon")
-    a = submit(client, queue, target.url("ok"), schedule=time.time() + 60)
-    b = submit(client, queue, target.url("ok"), schedule=time.time() + 60)
-    assert a.name.startswith(f"{queue}/tasks/")
-    assert b.name.startswith(f"{queue}/tasks/")
-    assert a.name != b.name
-    assert {t.name for t in client.list_tasks(parent=queue)} == {a.name, b.name}
-    client.delete_task(name=a.name)
-    assert [t.name for t in client.list_tasks(parent=queue)] == [b.name]
-    client.purge_queue(name=queue)
-    assert list(client.list_tasks(parent=queue)) == []
+    with pytest.raises(MethodNotImplemented):  # the product names every task; the emulator needs it
+        client.create_task(parent=queue, task=http_task(target.url("ok"), name=""))
 
 
 def test_tasks_dispatch_concurrently(
@@ -229,11 +257,11 @@ def test_tasks_dispatch_concurrently(
 ) -> None:
     target.gate_size = 6
     queue = make_queue(client, "wide")
-    for _ in range(6):
-        client.create_task(parent=queue, task=http_task(target.url("gate")))
+    for i in range(6):
+        submit(client, queue, target.url("gate"), f"g{i}")
     assert emulator.wait_idle(5)
     assert target.max_in_flight >= 4
-    assert requests.get(f"{emulator.url}/_emulator/stats").json()["wide"]["succeeded"] == 6
+    assert control(emulator, "stats")["wide"]["succeeded"] == 6
 
 
 def test_max_concurrent_dispatches_is_a_ceiling(
@@ -241,8 +269,8 @@ def test_max_concurrent_dispatches_is_a_ceiling(
 ) -> None:
     target.gate_size = 4  # never reached with 2 slots, so each /gate call holds its slot for the full timeout
     queue = make_queue(client, "narrow", concurrency=2)
-    for _ in range(4):
-        client.create_task(parent=queue, task=http_task(target.url("gate")))
+    for i in range(4):
+        submit(client, queue, target.url("gate"), f"g{i}")
     assert emulator.wait_idle(5)
     assert target.max_in_flight == 2
 
@@ -254,8 +282,9 @@ def test_retries_until_success(emulator: TasksEmulator, client: tasks_v2.CloudTa
     hits = target.for_task("f1")
     assert [h["headers"]["x-cloudtasks-taskretrycount"] for h in hits] == ["0", "1", "2"]
     assert [h["headers"]["x-cloudtasks-taskexecutioncount"] for h in hits] == ["0", "1", "2"]
+    assert [h["headers"].get("x-cloudtasks-taskpreviousresponse") for h in hits] == [None, "500", "500"]
     assert [a["status"] for a in emulator.attempts()] == [500, 500, 200]
-    stats = requests.get(f"{emulator.url}/_emulator/stats").json()["retry"]
+    stats = control(emulator, "stats")["retry"]
     assert stats == {"pending": 0, "running": 0, "succeeded": 1, "failed": 0, "attempts": 3}
 
 
@@ -263,51 +292,23 @@ def test_gives_up_after_max_attempts(
     emulator: TasksEmulator, client: tasks_v2.CloudTasksClient, target: Target
 ) -> None:
     queue = make_queue(client, "doomed", max_attempts=3)
-    task = http_task(target.url("fail"), name=f"{queue}/tasks/never")
-    client.create_task(parent=queue, task=task)
+    submit(client, queue, target.url("fail"), "never")
     assert emulator.wait_idle(3)
     assert len(target.for_task("never")) == 3
-    stats = requests.get(f"{emulator.url}/_emulator/stats").json()["doomed"]
-    assert (stats["failed"], stats["succeeded"], stats["attempts"]) == (1, 0, 3)
-    log = requests.get(f"{emulator.url}/_emulator/attempts").json()
+    stats = control(emulator, "stats")["doomed"]
+    assert (stats["pending"], stats["failed"], stats["succeeded"], stats["attempts"]) == (0, 1, 0, 3)
+    log = control(emulator, "attempts")
     assert [(a["task"], a["attempt"], a["status"]) for a in log] == [("never", i, 500) for i in (1, 2, 3)]
-    with pytest.raises(NotFound):
-        client.get_task(name=task.name)
+    assert all(a["duration_ms"] >= 0 and a["started_at"] > 0 for a in log)
 
 
 def test_connection_errors_are_retried(emulator: TasksEmulator, client: tasks_v2.CloudTasksClient) -> None:
     queue = make_queue(client, "unreachable", max_attempts=2)
-    client.create_task(parent=queue, task=http_task("http://127.0.0.1:9/nothing-listens-here"))
+    submit(client, queue, "http://127.0.0.1:9/nothing-listens-here", "lost")
     assert emulator.wait_idle(3)
     attempts = emulator.attempts()
     assert [a["status"] for a in attempts] == [None, None]
     assert all(a["error"] for a in attempts)
-
-
-def test_dispatch_sends_request_and_cloud_tasks_headers(
-    emulator: TasksEmulator, client: tasks_v2.CloudTasksClient, target: Target
-) -> None:
-    queue = make_queue(client, "headers")
-    task = http_task(
-        target.url("ok"),
-        name=f"{queue}/tasks/h1",
-        method=tasks_v2.HttpMethod.PUT,
-        body=b'{"vin": "5YJ3"}',
-        headers={"Content-Type": "application/json", "X-Trace": "abc"},
-    )
-    before = time.time()
-    client.create_task(parent=queue, task=task)
-    assert emulator.wait_idle(3)
-    (hit,) = target.for_task("h1")
-    h = hit["headers"]
-    assert (hit["method"], hit["body"]) == ("PUT", b'{"vin": "5YJ3"}')
-    assert h["x-trace"] == "abc"
-    assert h["x-cloudtasks-queuename"] == "headers"
-    assert h["x-cloudtasks-taskretrycount"] == "0"
-    assert h["x-cloudtasks-taskexecutioncount"] == "0"
-    assert before - 1 <= float(h["x-cloudtasks-tasketa"]) <= hit["at"]
-    assert h["user-agent"] == "Google-Cloud-Tasks"
-    assert "authorization" not in h  # no oidcToken on the task
 
 
 def test_an_oidc_token_task_carries_a_signed_id_token_for_its_account_and_url(
@@ -328,8 +329,8 @@ def test_oidc_token_without_an_identity_sends_no_auth(target: Target) -> None:
     em = TasksEmulator()
     em.start()
     try:
-        queue = f"{LOCATION}/queues/nobearer"
-        make_client(em).create_task(parent=queue, task=http_task(target.url("ok"), oidc=True))
+        client = make_client(em)
+        submit(client, make_queue(client, "nobearer"), target.url("ok"), "t1", oidc=True)
         assert em.wait_idle(3)
         with target.lock:
             assert len(target.hits) == 1
@@ -347,8 +348,9 @@ def test_schedule_time_delays_dispatch(
     submit(client, queue, target.url("ok"), "now")
     wait_until(lambda: len(target.for_task("now")) == 1, what="immediate task")
     assert target.for_task("late") == []
-    assert requests.get(f"{emulator.url}/_emulator/idle").json() == {"idle": False}
+    assert control(emulator, "idle") == {"idle": False}
     assert emulator.wait_idle(3)
+    assert control(emulator, "idle") == {"idle": True}
     with target.lock:
         assert [h["task"] for h in target.hits] == ["now", "late"]
     late = target.for_task("late")[0]
@@ -356,31 +358,22 @@ def test_schedule_time_delays_dispatch(
     assert late["at"] >= eta
 
 
-def test_reset_and_admin_endpoints(emulator: TasksEmulator, client: tasks_v2.CloudTasksClient, target: Target) -> None:
-    assert requests.get(f"{emulator.url}/_emulator/health").text == "ok"
+def test_control_routes_before_any_dispatch(
+    emulator: TasksEmulator, client: tasks_v2.CloudTasksClient, target: Target
+) -> None:
+    assert requests.get(f"{emulator.url}/_emulator/health", timeout=5).text == "ok"
+    assert control(emulator, "idle") == {"idle": True}
     queue = make_queue(client, "parked")
-    client.create_task(parent=queue, task=http_task(target.url("ok"), schedule=time.time() + 60))
-    assert requests.get(f"{emulator.url}/_emulator/stats").json()["parked"]["pending"] == 1
-    assert requests.get(f"{emulator.url}/_emulator/idle").json() == {"idle": False}
-    assert requests.post(f"{emulator.url}/_emulator/reset").json() == {}
-    assert requests.get(f"{emulator.url}/_emulator/stats").json() == {}
-    assert requests.get(f"{emulator.url}/_emulator/attempts").json() == []
-    assert requests.get(f"{emulator.url}/_emulator/idle").json() == {"idle": True}
-    assert list(client.list_queues(parent=LOCATION)) == []
-
-
-def test_unknown_queue_without_auto_create_is_not_found(target: Target) -> None:
-    em = TasksEmulator(auto_create_queues=False)
-    em.start()
-    try:
-        with pytest.raises(NotFound):
-            make_client(em).create_task(parent=f"{LOCATION}/queues/missing", task=http_task(target.url("ok")))
-    finally:
-        em.stop()
+    submit(client, queue, target.url("ok"), "p1", schedule=time.time() + 60)
+    assert control(emulator, "stats") == {
+        "parked": {"pending": 1, "running": 0, "succeeded": 0, "failed": 0, "attempts": 0}
+    }
+    assert control(emulator, "idle") == {"idle": False}
+    assert control(emulator, "attempts") == []
 
 
 def test_backoff_doubles_then_grows_linearly_then_caps() -> None:
-    q = _Queue(name="q", max_concurrent=1, max_attempts=10, min_backoff=10, max_backoff=300, max_doublings=3)
+    q = Queue(name="q", max_concurrent=1, max_attempts=10, min_backoff=10, max_backoff=300, max_doublings=3)
     assert [q.backoff(n) for n in range(1, 9)] == [10, 20, 40, 80, 160, 240, 300, 300]
 
 
