@@ -218,7 +218,8 @@ def settings_from_env(environ: Mapping[str, str]) -> Settings:
         else:
             values[name] = raw
     try:
-        return Settings(**values)
+        # Still environment text: pydantic converts and checks it as one mapping, field by field.
+        return Settings.model_validate(values)
     except ValidationError as exc:
         # Each problem by variable and rule; the value is left out (it may be something secret).
         problems = "; ".join(

@@ -15,6 +15,7 @@ from carpulse.tesla.errors import (
     VehicleOfflineError,
     WrongRegionError,
 )
+from carpulse.tesla.transport import RawExchange
 
 
 def _response(status: int, body=None, headers=None) -> requests.Response:
@@ -129,7 +130,7 @@ def test_server_errors_and_timeouts_are_retried_with_a_bound():
 
 
 def test_short_retry_after_is_waited_long_one_is_raised():
-    slept = []
+    slept: list[float] = []
     http = ScriptedHttp(_response(429, headers={"Retry-After": "2"}), _response(200, {"response": {"vin": "V"}}))
     client = FleetClient("https://f", Tokens(), http, sleep=slept.append)
     assert client.vehicle("V").vin == "V"
@@ -176,7 +177,7 @@ def test_charging_history_stops_on_a_server_that_repeats_itself():
 
 
 def test_every_response_is_observed_raw():
-    seen = []
+    seen: list[RawExchange] = []
     http = ScriptedHttp(_response(503), _response(200, {"response": {"vin": "V"}}))
     client = FleetClient("https://f", Tokens(), http, sleep=lambda s: None, observer=seen.append)
     client.vehicle("V")

@@ -4,8 +4,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import google.auth
+import google.auth.transport.requests
 
-from carpulse.gcp import storage_blobs
 from carpulse.gcp.storage_blobs import GcsBlobStore
 
 
@@ -74,8 +74,13 @@ class Credentials:
 def test_signing_credentials_are_refreshed_only_when_their_token_expired(monkeypatch):
     credentials = Credentials()
     defaults = []
-    monkeypatch.setattr(google.auth, "default", lambda: defaults.append(1) or (credentials, "p"))
-    monkeypatch.setattr(storage_blobs.google.auth.transport.requests, "Request", lambda: None)
+
+    def default():
+        defaults.append(1)
+        return credentials, "p"
+
+    monkeypatch.setattr(google.auth, "default", default)
+    monkeypatch.setattr(google.auth.transport.requests, "Request", lambda: None)
     store = GcsBlobStore(Client([]), "b")
     urls = [store.signed_url(f"o{n}", 3600) for n in range(5)]
     assert credentials.refreshes == 1

@@ -54,6 +54,8 @@ def test_quirky_values_become_none():
             "drive_state": "not an object",
         }
     )
+    assert data.charge_state is not None
+    assert data.vehicle_state is not None
     assert data.charge_state.battery_level is None
     assert data.charge_state.charging_state is None
     assert data.charge_state.battery_range == 243.5
@@ -72,6 +74,7 @@ def test_charging_history_tolerates_missing_lists_and_dates():
 @pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e999", 1e300, float("nan"), "12abc", [], {}])
 def test_numbers_no_field_can_have_become_none(value):
     state = VehicleData.model_validate({"charge_state": {"battery_level": value, "battery_range": value}})
+    assert state.charge_state is not None
     assert state.charge_state.battery_level is None
     assert state.charge_state.battery_range is None
 
@@ -86,6 +89,9 @@ def test_impossible_values_become_none_and_big_ids_stay_exact():
         }
     )
     assert data.id == 3745000000000101
+    assert data.charge_state is not None
+    assert data.vehicle_state is not None
+    assert data.climate_state is not None
     assert data.charge_state.battery_level is None
     assert data.charge_state.charge_limit_soc is None
     assert data.charge_state.energy_remaining is None

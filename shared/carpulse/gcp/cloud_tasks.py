@@ -6,7 +6,6 @@ import datetime as dt
 
 from google.api_core.exceptions import Conflict
 from google.cloud import tasks_v2
-from google.protobuf import timestamp_pb2
 
 from carpulse.domain.tasks import WorkerTask
 
@@ -31,21 +30,22 @@ class CloudTasksQueue:
 
     def enqueue(self, task: WorkerTask, delay_seconds: float = 0) -> bool:
         """Create the task; a name that already exists means the work is already queued."""
-        http_request: dict[str, object] = {
-            "http_method": tasks_v2.HttpMethod.POST,
-            "url": self._worker_url,
-            "headers": {"Content-Type": "application/json"},
-            "body": task.model_dump_json().encode(),
-            # Cloud Tasks signs an ID token for this identity and audience; the worker accepts only that.
-            "oidc_token": {"service_account_email": self._service_account, "audience": self._worker_url},
-        }
-        body: dict[str, object] = {"name": f"{self._parent}/tasks/{task.task_id()}", "http_request": http_request}
+        cloud_task = tasks_v2.Task(
+            name=f"{self._parent}/tasks/{task.task_id()}",
+            http_request=tasks_v2.HttpRequest(
+                http_method=tasks_v2.HttpMethod.POST,
+                url=self._worker_url,
+                headers={"Content-Type": "application/json"},
+                body=task.model_dump_json().encode(),
+                # Cloud Tasks signs an ID token for this identity and audience; the worker accepts only that.
+                oidc_token=tasks_v2.OidcToken(service_account_email=self._service_account, audience=self._worker_url),
+            ),
+        )
         if delay_seconds > 0:
-            when = timestamp_pb2.Timestamp()
-            when.FromDatetime(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=delay_seconds))
-            body["schedule_time"] = when
+            # proto-plus stores an aware datetime as the Timestamp field.
+            cloud_task.schedule_time = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=delay_seconds)
         try:
-            self._client.create_task(parent=self._parent, task=body)
+            self._client.create_task(parent=self._parent, task=cloud_task)
         except Conflict:
             return False
         return True

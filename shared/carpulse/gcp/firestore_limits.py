@@ -20,6 +20,7 @@ import math
 import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeAlias
 
 from google.api_core.exceptions import AlreadyExists, Conflict, FailedPrecondition, NotFound
 from google.cloud import firestore
@@ -37,6 +38,7 @@ _BATCH = 400  # below Firestore's 500 writes per batch
 _LOST_RACE = (AlreadyExists, Conflict, FailedPrecondition, NotFound)
 _ROUNDS = 3  # reads of a pool before a request that kept losing races for free slots gives up
 _CHUNK = 10  # slots read at once
+_Snapshot: TypeAlias = DocumentSnapshot[firestore.DocumentReference]
 
 
 class FirestoreLimitStore:
@@ -154,7 +156,7 @@ class FirestoreLimitStore:
                 break  # every slot is held: no race to retry
         return rules.refusal(kind, slots, holder.at, limits)
 
-    def _claim_slot(self, ref: firestore.DocumentReference, snap: DocumentSnapshot | None, holder: Slot) -> bool:
+    def _claim_slot(self, ref: firestore.DocumentReference, snap: _Snapshot | None, holder: Slot) -> bool:
         try:
             if snap is None or not snap.exists:
                 ref.create(holder.model_dump())
@@ -182,7 +184,7 @@ class FirestoreLimitStore:
                 ref.delete(option=self._db.write_option(last_update_time=snap.update_time))
 
 
-def _slot(snap: DocumentSnapshot) -> Slot:
+def _slot(snap: _Snapshot) -> Slot:
     return Slot.model_validate(snap.to_dict())
 
 

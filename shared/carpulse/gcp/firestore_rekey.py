@@ -46,4 +46,5 @@ class FirestoreTokenRekeyStore:
             tx.update(ref, {name: getattr(replacement, name) for name in _FIELDS})
             return True
 
-        return swap(self._db.transaction(max_attempts=_MAX_ATTEMPTS))
+        swapped: bool = swap(self._db.transaction(max_attempts=_MAX_ATTEMPTS))  # transactional() returns Any
+        return swapped

@@ -17,11 +17,11 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from google.auth import exceptions as auth_errors
 from google.auth import jwt
-from google.auth.transport import Request
+from google.auth.transport import Response
 
 from carpulse.errors import ConfigError, NotAuthenticatedError, RetryLaterError
 from carpulse.logs import log_fields
@@ -34,6 +34,24 @@ MAX_TOKEN_CHARS = 8192
 _MAX_AGE = re.compile(r"max-age=(\d+)")
 
 Claims = Mapping[str, Any]
+
+
+class HttpGet(Protocol):
+    """What fetching the certificates needs of an HTTP transport (a google.auth.transport.Request)."""
+
+    def __call__(self, url: str, *, method: str, timeout: float) -> Response: ...
+
+
+class _JwtDecode(Protocol):
+    def __call__(
+        self, token: str, *, certs: Mapping[str, str], audience: str, clock_skew_in_seconds: int
+    ) -> Claims: ...
+
+
+# google-auth leaves jwt's functions unannotated; these are their documented signatures.
+_decode_header: Callable[[str], Mapping[str, object]] = jwt.decode_header
+_decode: _JwtDecode = jwt.decode
+
 # Checked after the signature, expiry and audience (google.auth.jwt.decode): first failing row wins.
 CLAIM_CHECKS: tuple[tuple[str, Callable[[Claims, IdTokenVerifier], bool]], ...] = (
     ("issuer not accepted", lambda claims, v: claims.get("iss") in v.issuers),
@@ -61,7 +79,7 @@ class CertsCache:
     def __init__(
         self,
         url: str,
-        http: Request,
+        http: HttpGet,
         *,
         default_ttl: float = 300.0,
         refetch_seconds: float = 30.0,
@@ -125,7 +143,7 @@ class IdTokenVerifier:
         if len(token) > MAX_TOKEN_CHARS:
             raise self._refused("token too long")
         try:
-            header = jwt.decode_header(token)
+            header = _decode_header(token)
         except (ValueError, auth_errors.GoogleAuthError) as exc:
             raise self._refused("not a JWT") from exc
         if header.get("alg") not in ALGORITHMS:
@@ -134,7 +152,7 @@ class IdTokenVerifier:
         if not isinstance(key_id, str):
             raise self._refused("no key id")
         try:
-            return jwt.decode(
+            return _decode(
                 token, certs=self.certs.get(key_id), audience=self.audience, clock_skew_in_seconds=self.skew_seconds
             )
         except (ValueError, auth_errors.GoogleAuthError) as exc:

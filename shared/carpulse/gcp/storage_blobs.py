@@ -3,16 +3,64 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from functools import cached_property
+from typing import Protocol
 
 import google.auth
 import google.auth.transport.requests
 from google.api_core.exceptions import NotFound
 from google.auth.credentials import Credentials
-from google.cloud import storage
+from google.auth.transport import Request
 
 BATCH_DELETE = 100  # objects per batch request (Cloud Storage takes up to 100 calls in one batch)
+
+
+# google-cloud-storage has no type information: what this adapter uses of its Client, Bucket and
+# Blob, declared here (a storage.Client is a StorageClient).
+class StorageBlob(Protocol):
+    """The calls made on a google.cloud.storage Blob."""
+
+    @property
+    def name(self) -> str: ...
+
+    def upload_from_string(self, data: bytes, /, *, content_type: str) -> object: ...
+
+    def download_as_bytes(self) -> bytes: ...
+
+    def generate_signed_url(self, **options: object) -> str: ...
+
+
+class StorageBucket(Protocol):
+    """The calls made on a google.cloud.storage Bucket."""
+
+    def blob(self, blob_name: str, /) -> StorageBlob: ...
+
+    def delete_blob(self, blob_name: str, /) -> object: ...
+
+
+class StorageClient(Protocol):
+    """The calls made on a google.cloud.storage Client."""
+
+    def bucket(self, bucket_name: str, /) -> StorageBucket: ...
+
+    def list_blobs(self, bucket: StorageBucket, /, *, prefix: str) -> Iterable[StorageBlob]: ...
+
+    def batch(self, *, raise_exception: bool) -> AbstractContextManager[object]: ...
+
+
+class SigningCredentials(Protocol):
+    """What signing a URL reads of the function's credentials (google-auth leaves refresh untyped)."""
+
+    @property
+    def valid(self) -> bool: ...
+
+    @property
+    def token(self) -> str | None: ...
+
+    def refresh(self, request: Request, /) -> None: ...
 
 
 class GcsBlobStore:
@@ -21,7 +69,7 @@ class GcsBlobStore:
 
     def __init__(
         self,
-        client: storage.Client,
+        client: StorageClient,
         bucket: str,
         *,
         signing_service_account: str = "",
@@ -31,7 +79,7 @@ class GcsBlobStore:
         self._bucket = client.bucket(bucket)
         self._signing_sa = signing_service_account
         self._emulator_host = emulator_host
-        self._signing: Credentials | None = None
+        self._signing: SigningCredentials | None = None
         self._signing_lock = threading.Lock()
 
     def put(self, name: str, data: bytes, content_type: str) -> None:
@@ -64,7 +112,7 @@ class GcsBlobStore:
             kwargs["access_token"] = credentials.token
         return blob.generate_signed_url(**kwargs)
 
-    def _signing_credentials(self) -> Credentials:
+    def _signing_credentials(self) -> SigningCredentials:
         """The function's credentials, refreshed only when their token is about to expire (a status
         poll signs a URL per VIN: one token fetch per hour, not one per URL)."""
         with self._signing_lock:
@@ -101,7 +149,9 @@ class GcsBlobStore:
         pem = key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         ).decode()
-        return service_account.Credentials.from_service_account_info(
+        # google-auth leaves the factory unannotated; this is its documented signature.
+        from_info: Callable[[Mapping[str, str]], Credentials] = service_account.Credentials.from_service_account_info
+        return from_info(
             {
                 "type": "service_account",
                 "client_email": "local-signer@carpulse-local.iam.gserviceaccount.com",

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
 import flask
+import werkzeug.utils
 from pydantic import BaseModel, ValidationError
 
 from carpulse.config import Settings, get_settings
@@ -62,7 +63,12 @@ def error_response(exc: CarPulseError) -> flask.Response:
 
 def fragment_redirect(base_url: str, params: dict[str, str]) -> flask.Response:
     """302 to `base_url#k=v&…`: a fragment never reaches a server, its logs or a Referer."""
-    response = flask.redirect(f"{base_url.split('#', 1)[0]}#{urlencode(params)}", code=302)
+    # Werkzeug's redirect with Flask's class: flask.redirect gives Werkzeug's own outside an app
+    # context, and either way is typed as the base class.
+    response = werkzeug.utils.redirect(
+        f"{base_url.split('#', 1)[0]}#{urlencode(params)}", code=302, Response=flask.Response
+    )
+    assert isinstance(response, flask.Response)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

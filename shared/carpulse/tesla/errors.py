@@ -237,8 +237,9 @@ def _body_of(raw: bytes) -> dict[str, object]:
 def error_for(status: int, raw_body: bytes, headers: Mapping[str, str]) -> TeslaError:
     """The typed exception for a non-2xx Fleet API response."""
     body = _body_of(raw_body)
-    key = body.get("error") if isinstance(body.get("error"), str) else None
-    description = body.get("error_description") if isinstance(body.get("error_description"), str) else None
+    raw_key, raw_description = body.get("error"), body.get("error_description")
+    key = raw_key if isinstance(raw_key, str) else None
+    description = raw_description if isinstance(raw_description, str) else None
     for rule in _RULES:
         if rule.status == status and (rule.tesla_error is None or rule.tesla_error == key):
             exc_type = rule.exc

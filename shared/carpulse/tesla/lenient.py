@@ -163,13 +163,13 @@ def lenient_list(value: Any) -> list[Any]:
 def readable_elements(kind: Elements, items: list[Any]) -> tuple[list[Any], int]:
     """The elements a list field can use, and how many it could not."""
     if kind is Elements.TEXTS:
-        kept = [x for x in items if isinstance(x, str) and x.strip()]
-    elif kind is Elements.PLACEHOLDERS:
-        kept = [x if isinstance(x, dict) else {"unreadable": {"self": 1}} for x in items]
-        return kept, sum(1 for x in items if not isinstance(x, dict))
-    else:
-        kept = [x for x in items if isinstance(x, dict)]
-    return kept, len(items) - len(kept)
+        texts = [x for x in items if isinstance(x, str) and x.strip()]
+        return texts, len(items) - len(texts)
+    if kind is Elements.PLACEHOLDERS:
+        placeholders = [x if isinstance(x, dict) else {"unreadable": {"self": 1}} for x in items]
+        return placeholders, sum(1 for x in items if not isinstance(x, dict))
+    objects = [x for x in items if isinstance(x, dict)]
+    return objects, len(items) - len(objects)
 
 
 T = TypeVar("T")

@@ -135,7 +135,8 @@ class FleetStatus(TeslaModel):
         info = {k: v for k, v in raw.items() if isinstance(v, dict)}
         if len(info) == len(raw):
             return data
-        previous = data.get("unreadable") if isinstance(data.get("unreadable"), dict) else {}
+        counted = data.get("unreadable")
+        previous = counted if isinstance(counted, dict) else {}
         unreadable = {**previous, "vehicle_info": len(raw) - len(info)}
         return {**data, "vehicle_info": info, "unreadable": unreadable}
 

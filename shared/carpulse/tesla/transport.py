@@ -63,6 +63,23 @@ class TokenProvider(Protocol):
         ...
 
 
+class HttpSession(Protocol):
+    """The one call the transport makes on its HTTP session (a requests.Session)."""
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        headers: Mapping[str, str],
+        timeout: float,
+    ) -> requests.Response:
+        """Send one request; connection failures raise requests.RequestException."""
+        ...
+
+
 @dataclass(frozen=True)
 class RawExchange:
     """One Tesla response as received, kept so reports can be re-rendered without Tesla."""
@@ -160,7 +177,7 @@ class FleetTransport:
 
     base_url: str
     tokens: TokenProvider
-    http: requests.Session
+    http: HttpSession
     timeout: float = 20.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     observer: Callable[[RawExchange], None] | None = None
