@@ -180,7 +180,7 @@ def grant_steps(env: Environment, scopes: tuple[Scope, ...]) -> list[Step]:
     return steps
 
 
-def secret_policy(env: Environment, secret: SecretSpec) -> dict[str, object]:
+def secret_policy(env: Environment, secret: SecretSpec) -> dict[str, list[dict[str, object]]]:
     """The whole IAM policy of one secret: its accessors are exactly the functions naming it."""
     members = sorted(f"serviceAccount:{env.function_account(row)}" for row in env.specs if secret.name in row.secrets)
     return {"bindings": [{"role": ACCESSOR, "members": members}] if members else []}

@@ -99,7 +99,7 @@ def lifecycle_rule(kind: ObjectKind) -> dict[str, object]:
     }
 
 
-def lifecycle_document() -> dict[str, object]:
+def lifecycle_document() -> dict[str, list[dict[str, object]]]:
     """The bucket's whole lifecycle configuration (`--lifecycle-file`)."""
     return {"rule": [lifecycle_rule(kind) for kind in OBJECT_KINDS if kind.days is not None]}
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.deploy.bundle import FUNCTIONS, build_bundle
+from infra.deploy.bundle import build_bundle
+from infra.functions import FUNCTIONS
 
 pytestmark = pytest.mark.bundle
 

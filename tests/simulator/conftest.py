@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -127,8 +127,10 @@ def user(client: FlaskClient) -> dict[str, str]:
     return bearer(login(client)["access_token"])
 
 
-def write_scenario(root: Path, vehicles: list[dict[str, Any]] | None = None, **files: Any) -> Path:
-    """Write a small scenario; `files` maps relative paths to JSON values."""
+def write_scenario(
+    root: Path, files: Mapping[str, object] | None = None, *, vehicles: list[dict[str, Any]] | None = None
+) -> Path:
+    """Write a small scenario; `files` maps relative paths to JSON values (a string is written as it is)."""
     vehicles = vehicles or [
         {"vin": "5YJ3E1EA8KF000001", "display_name": "Bare", "state": "online", "id": 11, "vehicle_id": 21}
     ]
@@ -138,7 +140,7 @@ def write_scenario(root: Path, vehicles: list[dict[str, Any]] | None = None, **f
     }
     root.mkdir(parents=True, exist_ok=True)
     (root / "scenario.json").write_text(json.dumps(scenario), encoding="utf-8")
-    for relative, value in files.items():
+    for relative, value in (files or {}).items():
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(value if isinstance(value, str) else json.dumps(value), encoding="utf-8")

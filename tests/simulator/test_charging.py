@@ -125,7 +125,7 @@ def invoice_scenario(tmp_path: Path) -> Path:
         "fees": [],
         "invoices": [{"fileName": "x.pdf", "contentId": "abc-1", "invoiceType": "IMMEDIATE"}],
     }
-    return write_scenario(tmp_path / "s", **{"charging_history.json": [session], "invoices/abc-1.pdf": "%PDF-1.4 own"})
+    return write_scenario(tmp_path / "s", {"charging_history.json": [session], "invoices/abc-1.pdf": "%PDF-1.4 own"})
 
 
 def test_scenario_invoice_file_is_served(invoice_scenario: Path) -> None:

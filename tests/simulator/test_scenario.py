@@ -50,12 +50,12 @@ def test_missing_scenario_json(tmp_path: Path) -> None:
 
 
 def test_invalid_json_names_the_file(tmp_path: Path) -> None:
-    root = write_scenario(tmp_path / "s", **{f"vehicles/{VIN}/warranty.json": "{not json"})
+    root = write_scenario(tmp_path / "s", {f"vehicles/{VIN}/warranty.json": "{not json"})
     _expect_error(root, f"{VIN}/warranty.json")
 
 
 def test_schema_error_names_the_file(tmp_path: Path) -> None:
-    root = write_scenario(tmp_path / "s", **{f"vehicles/{VIN}/options.json": {"codes": [{"code": "$X"}]}})
+    root = write_scenario(tmp_path / "s", {f"vehicles/{VIN}/options.json": {"codes": [{"code": "$X"}]}})
     message = _expect_error(root, f"{VIN}/options.json")
     assert "displayName" in message
 
@@ -68,35 +68,35 @@ def test_bad_scenario_json_names_the_file(tmp_path: Path) -> None:
 
 
 def test_unknown_file_and_unknown_vin_folder(tmp_path: Path) -> None:
-    root = write_scenario(tmp_path / "a", **{f"vehicles/{VIN}/vehicle_dta.json": {}})
+    root = write_scenario(tmp_path / "a", {f"vehicles/{VIN}/vehicle_dta.json": {}})
     _expect_error(root, "vehicle_dta.json")
-    root = write_scenario(tmp_path / "b", **{"vehicles/5YJ3E1EA0KF000002/warranty.json": {}})
+    root = write_scenario(tmp_path / "b", {"vehicles/5YJ3E1EA0KF000002/warranty.json": {}})
     _expect_error(root, "5YJ3E1EA0KF000002")
 
 
 def test_vin_mismatch_in_vehicle_data(tmp_path: Path) -> None:
-    root = write_scenario(tmp_path / "s", **{f"vehicles/{VIN}/vehicle_data.json": {"vin": V_MODEL3}})
+    root = write_scenario(tmp_path / "s", {f"vehicles/{VIN}/vehicle_data.json": {"vin": V_MODEL3}})
     _expect_error(root, "vehicle_data.json")
 
 
 def test_release_notes_must_pick_one_shape(tmp_path: Path) -> None:
     both = {"response": {"release_notes": []}, "release_notes": []}
-    root = write_scenario(tmp_path / "s", **{f"vehicles/{VIN}/release_notes.json": both})
+    root = write_scenario(tmp_path / "s", {f"vehicles/{VIN}/release_notes.json": both})
     _expect_error(root, "release_notes.json")
 
 
 def test_charging_history_errors_name_the_file(tmp_path: Path) -> None:
     session = {"sessionId": 1, "vin": VIN, "siteLocationName": "x", "chargeStartDateTime": "2026-01-01T10:00:00"}
-    root = write_scenario(tmp_path / "a", **{"charging_history.json": [session]})
+    root = write_scenario(tmp_path / "a", {"charging_history.json": [session]})
     _expect_error(root, "charging_history.json")  # naive time: no UTC offset
     session["chargeStartDateTime"] = "2026-01-01T10:00:00+02:00"
-    root = write_scenario(tmp_path / "b", **{"charging_history.json": [session, session]})
+    root = write_scenario(tmp_path / "b", {"charging_history.json": [session, session]})
     message = _expect_error(root, "charging_history.json")
     assert "unique" in message
 
 
 def test_non_pdf_invoice_is_rejected(tmp_path: Path) -> None:
-    root = write_scenario(tmp_path / "s", **{"invoices/abc.pdf": "not a pdf"})
+    root = write_scenario(tmp_path / "s", {"invoices/abc.pdf": "not a pdf"})
     _expect_error(root, "abc.pdf")
 
 

@@ -12,7 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from infra.simulator import DEFAULT_SCENARIO, SimulatorConfig, create_app, load_scenario
-from infra.simulator.scenario import Scenario, vin_check_digit
+from infra.simulator.scenario import ChargingSession, Scenario, vin_check_digit
 
 from .conftest import CLIENT_ID, CLIENT_SECRET, USER_SCOPES, FakeClock, bearer, login
 
@@ -135,18 +135,24 @@ def test_us_owner_vehicle_data_is_in_us_units() -> None:
     assert (update["status"], update["version"]) == ("available", "2026.8.3")
 
 
+def _stop_time(session: ChargingSession) -> str:
+    """When the session stopped (every session of the shipped scenarios says)."""
+    assert session.charge_stop_date_time is not None, session.session_id
+    return session.charge_stop_date_time
+
+
 def test_us_owner_sessions_are_usd_with_us_offsets_and_a_dst_change() -> None:
     scenario = load_scenario(US_OWNER)
     assert {f.currency_code for s in scenario.sessions for f in s.fees} == {"USD"}
     offsets = {s.charge_start_date_time[-6:] for s in scenario.sessions}
     assert {"-08:00", "-07:00", "-05:00"} <= offsets
-    across = [s for s in scenario.sessions if s.charge_stop_date_time[-6:] != s.charge_start_date_time[-6:]]
+    across = [s for s in scenario.sessions if _stop_time(s)[-6:] != s.charge_start_date_time[-6:]]
     assert across, "a session across a DST change"
     for session in scenario.sessions:
-        stop = datetime.fromisoformat(session.charge_stop_date_time or "")
+        stop = datetime.fromisoformat(_stop_time(session))
         assert 0 < (stop - session.start()).total_seconds() < 3 * 3600
     # The fall-back session stops at an earlier wall-clock time than it started.
-    assert any(s.charge_stop_date_time[11:19] < s.charge_start_date_time[11:19] for s in across)
+    assert any(_stop_time(s)[11:19] < s.charge_start_date_time[11:19] for s in across)
 
 
 def test_us_owner_is_on_the_na_region() -> None:

@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import get_args
 
 import yaml
+from pydantic import BaseModel
 
 from carpulse import errors
 from carpulse.report.i18n import LANGUAGES
@@ -31,7 +32,7 @@ def _all_subclasses(cls):
 
 
 def test_schemas_list_exactly_the_model_fields():
-    for name, model in {
+    models: dict[str, type[BaseModel]] = {
         "Report": ReportView,
         "VinProgress": VinProgressView,
         "Vehicle": VehicleView,
@@ -41,7 +42,8 @@ def test_schemas_list_exactly_the_model_fields():
         "ReportSummary": ReportSummaryView,
         "ReportPage": ReportPageView,
         "ReportDeleted": ReportDeletedView,
-    }.items():
+    }
+    for name, model in models.items():
         assert set(SCHEMAS[name]["properties"]) == set(model.model_fields), name
         required = {f for f, info in model.model_fields.items() if info.is_required()}
         assert set(SCHEMAS[name].get("required", [])) == required, name

@@ -4,6 +4,8 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
+import pytest
+
 from carpulse.services import object_names
 from carpulse.services.raw import RawRecorder
 from carpulse.tesla.client import RawExchange
@@ -32,7 +34,9 @@ def test_a_run_is_one_object_written_after_its_calls():
     assert not blobs.items  # nothing written while the calls run
     recorder.flush()
     assert list(blobs.items) == [object_names.raw_batch_object("acc", "rep", "VIN1", 2)]
-    records = json.loads(blobs.get(object_names.raw_batch_object("acc", "rep", "VIN1", 2)))["exchanges"]
+    batch = blobs.get(object_names.raw_batch_object("acc", "rep", "VIN1", 2))
+    assert batch is not None
+    records = json.loads(batch)["exchanges"]
     assert [r["endpoint"] for r in records] == ["vehicle_data", "service_data", "invoice"]
     assert records[0]["body"] == {"response": {"vin": "VIN1"}}
     assert records[1]["status"] == 500
@@ -43,10 +47,10 @@ def test_a_run_is_one_object_written_after_its_calls():
     assert recorder.request_count == 3
 
 
-def test_flushing_again_writes_only_when_more_arrived():
+def test_flushing_again_writes_only_when_more_arrived(monkeypatch: pytest.MonkeyPatch):
     blobs = FakeBlobs()
-    writes = []
-    blobs.put = lambda name, data, content_type: writes.append(name)
+    writes: list[str] = []
+    monkeypatch.setattr(blobs, "put", lambda name, data, content_type: writes.append(name))
     recorder = RawRecorder(blobs, "acc", "rep", "account")
     recorder.flush()
     recorder(_exchange("charging_history", b'{"response": {"data": []}}'))

@@ -23,6 +23,12 @@ def _report(vins: tuple[str, ...]) -> ReportRequest:
     )
 
 
+def _stored(reports: FakeReports, report_id: str) -> ReportRequest:
+    stored = reports.get(report_id)
+    assert stored is not None
+    return stored
+
+
 def test_asking_twice_is_one_piece_of_work_and_a_failed_one_can_be_asked_again():
     report = _report(("V",))
     first, new = report_life.rendition_to_queue(report, "sv", NOW)
@@ -75,8 +81,8 @@ def test_only_done_vehicles_are_rendered_in_the_language_and_the_rendition_is_ma
     assert rendered == [("fi", "fi")]
     assert blobs.get(object_names.rendition_pdf_object("acc", report.report_id, "fi", vin)) == b"%PDF-fi"
     assert blobs.get(object_names.rendition_csv_object("acc", report.report_id, "fi")) == b"fi,1"
-    assert reports.get(report.report_id).renditions["fi"].status is RenditionStatus.DONE
+    assert _stored(reports, report.report_id).renditions["fi"].status is RenditionStatus.DONE
     service.run(report.report_id, "fi")  # a repeated delivery renders nothing again
     assert len(rendered) == 1
     service.fail(report.report_id, "fi", "internal_error")
-    assert reports.get(report.report_id).renditions["fi"].error_code == "internal_error"
+    assert _stored(reports, report.report_id).renditions["fi"].error_code == "internal_error"

@@ -111,10 +111,11 @@ def test_the_genuine_file_reads_valid_with_signature_and_facts(world: World, sea
     record = _only_record(world)
     assert result.status is CheckStatus.VALID
     assert (result.report_id, result.verification_id) == (record.facts.report_id, record.verification_id)
+    assert result.signature is not None
     assert result.signature.intact
     assert result.signature.trusted
     assert result.signature.covers_whole_file
-    assert "report signing" in result.signature.signed_by
+    assert "report signing" in (result.signature.signed_by or "")
     assert result.facts == record.facts
 
 
@@ -181,6 +182,7 @@ def test_each_client_is_rate_limited_alone(world: World) -> None:
         world.service.lookup("A" * 22, "client-a")
     with pytest.raises(RateLimitedError) as raised:
         world.service.lookup("A" * 22, "client-a")
+    assert raised.value.retry_after is not None
     assert 0 < raised.value.retry_after <= 60
     world.service.lookup("A" * 22, "client-b")
     world.clock.advance(60)

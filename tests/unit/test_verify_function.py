@@ -3,9 +3,11 @@ negotiation, languages, headers and error statuses, over a container built from 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from functions_framework import create_app
 
 from carpulse import bootstrap
@@ -34,6 +36,9 @@ class _Secrets(SecretSource):
     def get(self, name: str) -> str:
         return self.values[name]
 
+    def reread(self, name: str) -> str:
+        return self.values[name]
+
 
 @pytest.fixture(scope="module")
 def material() -> certs.LocalMaterial:
@@ -41,23 +46,27 @@ def material() -> certs.LocalMaterial:
 
 
 @pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch, material: certs.LocalMaterial):
+def app(material: certs.LocalMaterial) -> Iterator[tuple[FlaskClient, bytes, str]]:
     settings = settings_from_env({"VERIFY_BASE_URL": ORIGIN, "VERIFY_UPLOADS_PER_MINUTE": "3"})
-    container = bootstrap.Container(settings, clock=FakeClock())
+    clock = FakeClock()
     store = FakeVerificationStore()
     roots = [material.authority.certificate]
-    container.__dict__["secrets"] = _Secrets({"report-ca-certs": certs.certificate_pem(material.authority.certificate)})
-    container.__dict__["verification"] = VerificationService(
-        store, FakeRateLimiter(), container.clock, lambda: roots, check_pdf, uploads_per_minute=3
+    container = bootstrap.with_parts(
+        bootstrap.Container(settings, clock=clock),
+        secrets=_Secrets({"report-ca-certs": certs.certificate_pem(material.authority.certificate)}),
+        verification=VerificationService(
+            store, FakeRateLimiter(), clock, lambda: roots, check_pdf, uploads_per_minute=3
+        ),
     )
     signer = PadesSigner(
         LocalSigningKey(certs.private_key_pem(material.signing_key)), material.signing_certificate, roots
     )
-    sealer = ReportSealer(store, lambda: signer, render_vehicle_pdf, container.clock, ORIGIN)
-    monkeypatch.setattr(bootstrap, "container", lambda: container)
-    client = create_app(target="verify", source=str(SOURCE)).test_client()
+    sealer = ReportSealer(store, lambda: signer, render_vehicle_pdf, clock, ORIGIN)
     pdf = sealer.seal("acc-1", with_battery_health(full_eu()))
-    return client, pdf, verification_id_in(pdf)
+    check_id = verification_id_in(pdf)
+    assert check_id is not None
+    with bootstrap.installed(container):
+        yield create_app(target="verify", source=str(SOURCE)).test_client(), pdf, check_id
 
 
 def test_check_page_is_html_in_the_chosen_language_with_a_strict_policy(app) -> None:
