@@ -6,6 +6,7 @@ from typing import Literal
 
 import flask
 import functions_framework
+import werkzeug.utils
 from pydantic import BaseModel, ConfigDict
 
 from carpulse.bootstrap import container
@@ -37,8 +38,12 @@ def oauth_initiate(request: flask.Request) -> flask.Response:
     if request.method == "POST" and (request.content_length or request.mimetype):
         region = parse_json(request, InitiateBody).region or region
     start = app.connect.start_login(region)
+    response: flask.Response
     if request.method == "GET":
-        response = flask.redirect(start.authorize_url, code=302)
+        # Flask's class (flask.redirect is typed as, and outside an app context gives, Werkzeug's).
+        moved = werkzeug.utils.redirect(start.authorize_url, code=302, Response=flask.Response)
+        assert isinstance(moved, flask.Response)
+        response = moved
     else:
         response = json_response(
             {"authorize_url": start.authorize_url, "state": start.state, "expires_in": start.expires_in}

@@ -21,17 +21,37 @@ from carpulse.config import Settings, get_settings
 
 if TYPE_CHECKING:
     import requests
+    from cryptography import x509
     from google.auth.credentials import Credentials
+    from google.cloud import firestore
 
     from carpulse.domain.models import Account
     from carpulse.domain.tasks import WorkerTask
-    from carpulse.gcp.ports import SecretSource, TaskQueue
+    from carpulse.gcp.id_tokens import IdTokenVerifier
+    from carpulse.gcp.ports import (
+        AccountStore,
+        BlobStore,
+        LoginCodeStore,
+        OAuthStateStore,
+        RateLimiter,
+        ReportStore,
+        SecretSource,
+        SessionStore,
+        SigningKey,
+        TaskQueue,
+        VerificationStore,
+    )
     from carpulse.services.connect import ConnectService
+    from carpulse.services.limits import ClientLimiter, ReportGate
     from carpulse.services.refresh_due import RefreshDueService
     from carpulse.services.reports import ReportsService
+    from carpulse.services.sealing import ReportSealer
     from carpulse.services.sessions import SessionService
+    from carpulse.services.sweeper import Sweeper
     from carpulse.services.tokens import TokenRefresher, TokenVault
+    from carpulse.services.verification import VerificationService
     from carpulse.services.worker import Worker
+    from carpulse.signing.pades import PadesSigner, SignatureCheck
     from carpulse.tesla.auth import AuthDirectory
     from carpulse.tesla.client import FleetClient, RawExchange, TokenProvider
     from carpulse.tesla.errors import WrongRegionError
@@ -91,10 +111,10 @@ class Container:
             return None
         from google.auth.credentials import AnonymousCredentials
 
-        return AnonymousCredentials()
+        return AnonymousCredentials()  # type: ignore[no-untyped-call]  # google-auth leaves it unannotated
 
     @cached_property
-    def firestore(self):
+    def firestore(self) -> firestore.Client:
         """Firestore client (the emulator when FIRESTORE_EMULATOR_HOST is set)."""
         from google.cloud import firestore
 
@@ -102,14 +122,14 @@ class Container:
             return firestore.Client(project=self.settings.gcp_project, credentials=self._credentials())
 
     @cached_property
-    def blobs(self):
+    def blobs(self) -> BlobStore:
         """BlobStore over Cloud Storage."""
-        from google.cloud import storage
+        from google.cloud.storage import Client as StorageClient
 
         from carpulse.gcp.storage_blobs import GcsBlobStore
 
         with _emulator_env("STORAGE_EMULATOR_HOST", self.settings.storage_emulator_host):
-            client = storage.Client(project=self.settings.gcp_project, credentials=self._credentials())
+            client = StorageClient(project=self.settings.gcp_project, credentials=self._credentials())
         return GcsBlobStore(
             client,
             self.settings.reports_bucket,
@@ -165,35 +185,35 @@ class Container:
         return SecretManagerSource(client, self.settings.gcp_project)
 
     @cached_property
-    def oauth_state_store(self):
+    def oauth_state_store(self) -> OAuthStateStore:
         """OAuth state store."""
         from carpulse.gcp.firestore_store import FirestoreOAuthStateStore
 
         return FirestoreOAuthStateStore(self.firestore)
 
     @cached_property
-    def account_store(self):
+    def account_store(self) -> AccountStore:
         """Account store."""
         from carpulse.gcp.firestore_store import FirestoreAccountStore
 
         return FirestoreAccountStore(self.firestore)
 
     @cached_property
-    def session_store(self):
+    def session_store(self) -> SessionStore:
         """Session store."""
         from carpulse.gcp.firestore_store import FirestoreSessionStore
 
         return FirestoreSessionStore(self.firestore)
 
     @cached_property
-    def login_code_store(self):
+    def login_code_store(self) -> LoginCodeStore:
         """One-time login code store."""
         from carpulse.gcp.firestore_store import FirestoreLoginCodeStore
 
         return FirestoreLoginCodeStore(self.firestore)
 
     @cached_property
-    def report_store(self):
+    def report_store(self) -> ReportStore:
         """Report store."""
         from carpulse.gcp.firestore_store import FirestoreReportStore
 
@@ -202,14 +222,14 @@ class Container:
     # --- verified reports (signing key, records, public check) -----------------------------------
 
     @cached_property
-    def verification_store(self):
+    def verification_store(self) -> VerificationStore:
         """Verification record store."""
         from carpulse.gcp.firestore_verification import FirestoreVerificationStore
 
         return FirestoreVerificationStore(self.firestore)
 
     @cached_property
-    def rate_limits(self):
+    def rate_limits(self) -> RateLimiter:
         """Per-client request windows of the verify function (blind increments: no contention)."""
         from carpulse.gcp.firestore_limits import FirestoreWindowCounter
         from carpulse.gcp.firestore_verification import RATE_WINDOWS
@@ -217,7 +237,7 @@ class Container:
         return FirestoreWindowCounter(self.firestore, collection=RATE_WINDOWS)
 
     @cached_property
-    def internal_callers(self):
+    def internal_callers(self) -> IdTokenVerifier:
         """The ID-token check of an internal function (its audience and allowed caller)."""
         import google.auth.transport.requests
         import requests
@@ -233,7 +253,7 @@ class Container:
         )
 
     @cached_property
-    def report_gate(self):
+    def report_gate(self) -> ReportGate:
         """Per-account report limits and Idempotency-Keys (services/limits.py)."""
         from carpulse.domain.limits import ReportLimits
         from carpulse.gcp.firestore_limits import FirestoreLimitStore
@@ -243,30 +263,37 @@ class Container:
             in_flight=self.settings.max_reports_in_flight, per_hour=self.settings.max_report_requests_per_hour
         )
         store = FirestoreLimitStore(self.firestore)
-        return ReportGate(store, self.clock, limits, key_ttl_seconds=self.settings.idempotency_key_ttl_seconds)
+        return ReportGate(
+            store=store, clock=self.clock, limits=limits, key_ttl_seconds=self.settings.idempotency_key_ttl_seconds
+        )
 
     @cached_property
-    def login_limits(self):
+    def login_limits(self) -> ClientLimiter:
         """Unauthenticated login starts per client address and minute."""
         from carpulse.gcp.firestore_limits import FirestoreWindowCounter
         from carpulse.services.limits import ClientLimiter
 
-        return ClientLimiter(FirestoreWindowCounter(self.firestore), self.clock, self.settings.initiate_per_minute)
+        return ClientLimiter(
+            limiter=FirestoreWindowCounter(self.firestore),
+            clock=self.clock,
+            per_minute=self.settings.initiate_per_minute,
+        )
 
-    def report_ca_certificates(self) -> list:
+    def report_ca_certificates(self) -> list[x509.Certificate]:
         """Every report CA certificate we trust and publish (first: the current one)."""
         from carpulse.signing.certs import load_certificates
 
         return load_certificates(self.secrets.get(self.settings.report_ca_secret_name))
 
     @cached_property
-    def report_signer(self):
+    def report_signer(self) -> PadesSigner:
         """PAdES signer over the report-signing key: Cloud KMS, or a key from the local secret stand-in."""
         from carpulse.signing.certs import load_certificates
         from carpulse.signing.keys import LocalSigningKey, SigningIdentity
         from carpulse.signing.pades import PadesSigner, timestamper_for
 
         identity = SigningIdentity.from_secret(self.secrets.get(self.settings.report_signing_secret_name))
+        key: SigningKey
         if identity.kms_key_version:
             from google.api_core.client_options import ClientOptions
             from google.cloud import kms
@@ -290,7 +317,7 @@ class Container:
         )
 
     @cached_property
-    def sealer(self):
+    def sealer(self) -> ReportSealer:
         """Renders a report with its check mark, signs it and records it."""
         from carpulse.report.pdf import render_vehicle_pdf
         from carpulse.services.sealing import ReportSealer
@@ -306,11 +333,11 @@ class Container:
         )
 
     @cached_property
-    def verification(self):
+    def verification(self) -> VerificationService:
         """Public checks (verify function) and revocation (reports API: revoke_report, revoke_account)."""
         from carpulse.services.verification import VerificationService
 
-        def check(data: bytes, roots: list) -> object:
+        def check(data: bytes, roots: list[x509.Certificate]) -> SignatureCheck:
             from carpulse.signing.pades import check_pdf  # pyHanko only where a PDF is checked
 
             return check_pdf(data, roots)
@@ -377,7 +404,7 @@ class Container:
 
         name = self.settings.token_encryption_key_name
         refresh = self.settings.token_keyring_refresh_seconds
-        return TokenVault(TokenCipher(lambda: self.secrets.reread(name), refresh_seconds=refresh))
+        return TokenVault(cipher=TokenCipher(lambda: self.secrets.reread(name), refresh_seconds=refresh))
 
     @cached_property
     def refresher(self) -> TokenRefresher:
@@ -385,7 +412,11 @@ class Container:
         from carpulse.services.tokens import TokenRefresher
 
         return TokenRefresher(
-            self.account_store, self.tesla_auth, self.vault, self.clock, self.settings.refresh_margin_seconds
+            accounts=self.account_store,
+            auth=self.tesla_auth,
+            vault=self.vault,
+            clock=self.clock,
+            margin_seconds=self.settings.refresh_margin_seconds,
         )
 
     def fleet(
@@ -418,9 +449,20 @@ class Container:
         from carpulse.services.regions import RegionRediscovery
         from carpulse.services.tokens import AccountTokenProvider
 
-        provider = AccountTokenProvider(account.account_id, self.account_store, self.refresher, self.vault, self.clock)
+        provider = AccountTokenProvider(
+            account_id=account.account_id,
+            accounts=self.account_store,
+            refresher=self.refresher,
+            vault=self.vault,
+            clock=self.clock,
+        )
         rediscover = RegionRediscovery(
-            account.account_id, provider, self.settings, self.account_store, lambda b, t: self.fleet(b, t), self.clock
+            account_id=account.account_id,
+            tokens=provider,
+            settings=self.settings,
+            accounts=self.account_store,
+            fleet=lambda base_url, tokens: self.fleet(base_url, tokens),
+            clock=self.clock,
         )
         return self.fleet(
             account.fleet_api_base_url,
@@ -481,14 +523,14 @@ class Container:
         from carpulse.services.reports import ReportsService
 
         return ReportsService(
-            self.settings,
-            self.session_store,
-            self.account_store,
-            self.report_store,
-            self.blobs,
-            self.queue,
-            self.fleet_for_account,
-            self.clock,
+            settings=self.settings,
+            sessions=self.session_store,
+            accounts=self.account_store,
+            reports=self.report_store,
+            blobs=self.blobs,
+            queue=self.queue,
+            fleet_for_account=self.fleet_for_account,
+            clock=self.clock,
             revoke_account=lambda account_id: self.verification.revoke_account(account_id),
             revoke_report=lambda account_id, report_id: self.verification.revoke_report(account_id, report_id),
             gate=self.report_gate,
@@ -504,7 +546,13 @@ class Container:
         from carpulse.services.worker import Worker
 
         warm_up_report_stack()
-        prepare = PrepareService(self.account_store, self.report_store, self.blobs, self.queue, self.fleet_for_account)
+        prepare = PrepareService(
+            accounts=self.account_store,
+            reports=self.report_store,
+            blobs=self.blobs,
+            queue=self.queue,
+            fleet_for_account=self.fleet_for_account,
+        )
         vehicle = VehicleReportService(
             accounts=self.account_store,
             reports=self.report_store,
@@ -522,20 +570,25 @@ class Container:
             prices=self.settings.tesla_prices,
         )
         csv = _lazy("carpulse.report.csv_export", "sessions_csv")
-        finalise = FinaliseService(self.report_store, self.blobs, csv)
+        finalise = FinaliseService(reports=self.report_store, blobs=self.blobs, sessions_csv=csv)
         renditions = RenditionService(
-            self.report_store,
-            self.blobs,
+            reports=self.report_store,
+            blobs=self.blobs,
             seal=lambda account_id, snapshot, language: self.sealer.seal(account_id, snapshot, rendition=language),
             render_json=_lazy("carpulse.report.json_view", "render_vehicle_json"),
             sessions_csv=csv,
         )
         return Worker(
-            prepare, vehicle, finalise, self.queue, max_attempts=self.settings.task_max_attempts, renditions=renditions
+            prepare=prepare,
+            vehicle=vehicle,
+            finalise=finalise,
+            queue=self.queue,
+            max_attempts=self.settings.task_max_attempts,
+            renditions=renditions,
         )
 
     @cached_property
-    def sweeper(self):
+    def sweeper(self) -> Sweeper:
         """Scheduler sweep of stalled reports."""
         from carpulse.services.sweeper import Sweeper
 
@@ -551,7 +604,12 @@ class Container:
         """Scheduler token refresh."""
         from carpulse.services.refresh_due import RefreshDueService
 
-        return RefreshDueService(self.account_store, self.refresher, self.clock, self.settings.refresh_margin_seconds)
+        return RefreshDueService(
+            accounts=self.account_store,
+            refresher=self.refresher,
+            clock=self.clock,
+            margin_seconds=self.settings.refresh_margin_seconds,
+        )
 
 
 class _LazyQueue:
@@ -605,7 +663,75 @@ _warm_lock = threading.Lock()
 _warming: threading.Thread | None = None
 
 
+# --- the process-wide container, and the seam for tests and tools ---------------------------------
+
+_installed: Container | None = None  # set by `installed`: what container() answers instead
+
+
 @lru_cache(maxsize=1)
-def container() -> Container:
-    """The process-wide container."""
+def _process_container() -> Container:
     return Container(get_settings())
+
+
+class _ContainerOfTheProcess:
+    """`container()`: the Container an `installed` block put in place, else the process-wide one
+    (built from the environment on the first call, then cached). It is called on every request:
+    one global read and a cache hit. Entry points import it by name (`from carpulse.bootstrap import
+    container`), so the override lives here, behind the one function they hold."""
+
+    __slots__ = ()
+
+    def __call__(self) -> Container:
+        override = _installed
+        return override if override is not None else _process_container()
+
+    def cache_clear(self) -> None:
+        """Forget the process-wide Container: the next call builds one from the settings again
+        (with `config.get_settings.cache_clear()` first, from the environment as it is now)."""
+        _process_container.cache_clear()
+
+
+container = _ContainerOfTheProcess()
+
+
+@contextlib.contextmanager
+def installed(replacement: Container) -> Iterator[Container]:
+    """For tests and tools: `container()` answers `replacement` until the block ends, then what
+    it answered before (blocks nest). Process-wide, not per thread, so a function served on other
+    threads sees it too; one `installed` block at a time per process.
+
+        app = with_parts(Container(settings, clock=clock), session_store=FakeSessions(), ...)
+        with installed(app):
+            client = create_app(target="reports", source="functions/reports/main.py").test_client()
+            ...
+
+    Only `container()` is replaced: the request wrapper (carpulse/http/api.py: CORS origins, log
+    level) and the login cookie (carpulse/http/cookies.py) read `config.get_settings()`, the
+    environment, so a test of those sets the environment its container's settings came from."""
+    global _installed
+    previous, _installed = _installed, replacement
+    try:
+        yield replacement
+    finally:
+        _installed = previous
+
+
+def with_parts(target: Container, **parts: object) -> Container:
+    """Give `target` prebuilt parts in place of the ones it would build (in-memory stores, a
+    refusing HTTP session, ...), by the name of Container's cached property: `account_store=…`.
+    Returns `target`. A name that is not such a property is a TypeError; a part it has already
+    built is a ValueError (services built from it would keep the old one): give parts first."""
+    known = {
+        name
+        for klass in type(target).__mro__
+        for name, value in vars(klass).items()
+        if isinstance(value, cached_property)
+    }
+    unknown = sorted(set(parts) - known)
+    if unknown:
+        raise TypeError(f"not parts of a Container: {', '.join(unknown)} (parts: {', '.join(sorted(known))})")
+    built = sorted(name for name in parts if name in vars(target))
+    if built:
+        raise ValueError(f"already built in this container: {', '.join(built)}; give parts before their first use")
+    vars(target).update(parts)  # where cached_property keeps a built value
+    return target

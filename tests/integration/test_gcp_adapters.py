@@ -14,6 +14,7 @@ from carpulse.domain import report_life
 from carpulse.domain.models import Account, OAuthState, ReportRequest, ReportStatus, VinProgress, VinStatus
 from carpulse.domain.tasks import TaskKind, WorkerTask
 from carpulse.errors import ConfigError
+from carpulse.gcp.firestore_store import FirestoreReportStore
 
 pytestmark = pytest.mark.stack
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -199,6 +200,7 @@ def test_fifty_vins_finishing_at_once_never_contend(stack):
     finished = _race_each(vins, lambda vin: reports.finish_vin(report_id, vin, VinStatus.DONE, {}))
     assert finished == [True] * 50
     assert reports.unfinished_vins(report_id) == 0
+    assert isinstance(reports, FirestoreReportStore)
     retries = reports.transaction_runs["finish_vin"] - 50
     print(f"50 VINs finished concurrently: {retries} transaction retries")
     assert retries == 0  # each VIN's transaction touches its own document only

@@ -15,7 +15,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -113,8 +113,8 @@ def _ms(value: Any) -> Any:
     return value * 1000 if isinstance(value, int | float) and not isinstance(value, bool) else 1773482400000
 
 
-MUTATIONS = {
-    "delete": None,
+# How a value may be replaced; "delete" (removing the key or item) is handled where it applies.
+MUTATIONS: dict[str, Callable[[Any], Any]] = {
     "null": lambda v: None,
     "text": lambda v: "x",
     "number": lambda v: 7,
@@ -140,7 +140,7 @@ def mutated(draw: st.DrawFn, payload: Any) -> Any:
     paths = list(_paths(data))
     for _ in range(draw(st.integers(1, 3))):
         path = draw(st.sampled_from(paths))
-        name = draw(st.sampled_from(sorted(MUTATIONS)))
+        name = draw(st.sampled_from(["delete", *sorted(MUTATIONS)]))
         if not path:
             continue
         try:

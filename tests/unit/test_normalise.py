@@ -1,6 +1,6 @@
 """Attribution and totals happen once, in normalisation."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from carpulse.domain.snapshot import DistanceUnit
 from carpulse.services.fetched import FetchedVehicle
@@ -43,11 +43,13 @@ def test_snapshot_keeps_only_its_vin_and_totals_per_currency():
         vin=VIN_A,
     )
     assert {s.vin for s in snap.sessions} == {VIN_A}
+    assert snap.charging is not None
+    assert snap.sessions[0].started_at is not None
     assert snap.charging.session_count == 2
     assert snap.charging.energy_kwh == 70.0
     totals = {m.currency: m.amount for m in snap.charging.cost_by_currency}
     assert totals == {"EUR": 11.5, "NOK": 201.5}
-    assert snap.sessions[0].started_at.utcoffset().total_seconds() == 7200
+    assert snap.sessions[0].started_at.utcoffset() == timedelta(hours=2)
 
 
 def test_units_and_identity_from_vehicle_data():
@@ -68,6 +70,7 @@ def test_units_and_identity_from_vehicle_data():
     assert snap.identity.trim == "74D"
     assert snap.software_version == "2025.44.25.4"
     assert snap.distance_unit is DistanceUnit.MI
+    assert snap.battery is not None
     assert snap.battery.level_percent == 78
     assert snap.data_as_of is not None
 

@@ -33,7 +33,7 @@ def _width(pdf: FPDF, text: str, bold: bool, size: float) -> float:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_no_word_is_wider_than_its_column(pdf: FPDF, language: str) -> None:
     """A word wider than its column gets split mid-word ("Countr-y"): German and Finnish make long ones."""
-    too_wide = []
+    too_wide: list[tuple[str, ...]] = []
     for snapshot in (full_eu(language=language), us_owner(language=language), without_all(full_eu(language=language))):
         view = build_report(snapshot)
         tables = [b for s in view.sections for b in s.blocks if isinstance(b, TableView)]

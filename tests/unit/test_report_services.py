@@ -515,7 +515,7 @@ def test_a_stale_request_time_state_is_asked_again(world):
 class CountingBlobs(FakeBlobs):
     def __init__(self):
         super().__init__()
-        self.ops = Counter()
+        self.ops: Counter[str] = Counter()
 
     def put(self, name, data, content_type):
         self.ops[name.split("/")[4] if "/reports/" in name else name.split("/")[2]] += 1
