@@ -11,9 +11,9 @@ from carpulse.errors import ConsentDeniedError, InvalidLoginCodeError, InvalidRe
 from carpulse.services.connect import ConnectService
 from carpulse.services.sessions import SessionService
 from carpulse.services.tokens import TokenVault
-from carpulse.tesla.auth import AuthDirectory, TeslaAuthClient, TokenResponse
-from carpulse.tesla.client import FleetClient
+from carpulse.tesla.auth import AuthDirectory, TokenResponse
 from carpulse.tesla.errors import TeslaBadRequestError
+from carpulse.tesla.ports import FleetApi, TeslaAuth
 from tests.fakes import FakeAccounts, FakeClock, FakeLoginCodes, FakeSessions, FakeStates
 
 
@@ -59,14 +59,14 @@ def _service(settings):
         session_ttl_seconds=3600,
     )
     realms = {"global": FakeAuth("auth.example"), "cn": FakeAuth("auth.example.cn")}
-    # The fakes have just the methods of TeslaAuthClient and FleetClient that the service calls.
+    # The fakes have just the methods of the Tesla ports that the service calls.
     svc = ObservedConnect(
         settings=settings,
         states=FakeStates(),
         accounts=accounts,
-        auth=AuthDirectory(lambda realm: cast(TeslaAuthClient, realms[realm])),
+        auth=AuthDirectory(lambda realm: cast(TeslaAuth, realms[realm])),
         vault=TokenVault(TokenCipher(new_encryption_key())),
-        fleet_for=lambda base, tokens: cast(FleetClient, FakeFleet()),
+        fleet_for=lambda base, tokens: cast(FleetApi, FakeFleet()),
         issue_login_code=session_service.issue_login_code,
         clock=clock,
     )

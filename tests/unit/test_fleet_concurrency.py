@@ -2,7 +2,6 @@
 
 import threading
 from functools import partial
-from typing import cast
 
 import pytest
 import requests
@@ -34,10 +33,6 @@ class RoutedHttp:
             with self.lock:
                 self.in_flight -= 1
 
-    def as_session(self) -> requests.Session:
-        """This fake where the client wants a requests.Session: the client only calls its request()."""
-        return cast(requests.Session, self)
-
 
 def test_history_pages_after_the_first_are_fetched_side_by_side():
     started = threading.Barrier(4, timeout=5)  # pages 1-4 must all be in flight at once to pass
@@ -50,7 +45,7 @@ def test_history_pages_after_the_first_are_fetched_side_by_side():
         return _response(200, {"response": {"data": data, "totalResults": 450, "hasMoreData": page < 4}})
 
     http = RoutedHttp(answer)
-    sessions = FleetClient("https://f", Tokens(), http.as_session()).charging_history(vin="V")
+    sessions = FleetClient("https://f", Tokens(), http).charging_history(vin="V")
     assert len(sessions) == 450
     assert sorted(c[2]["params"]["pageNo"] for c in http.calls) == [0, 1, 2, 3, 4]
     assert {c[2]["params"]["pageSize"] for c in http.calls} == {100}
@@ -66,7 +61,7 @@ def test_an_account_never_has_more_calls_in_flight_than_its_gate_allows():
 
     http = RoutedHttp(answer)
     gate = AccountGate(limit=3)
-    clients = [FleetClient("https://f", Tokens(), http.as_session(), gate=gate) for _ in range(2)]
+    clients = [FleetClient("https://f", Tokens(), http, gate=gate) for _ in range(2)]
     run_all([partial(c.vehicle, "V") for c in clients for _ in range(6)], workers=12)
     assert len(http.calls) == 12
     assert http.most_in_flight == 3
@@ -76,29 +71,24 @@ def test_a_429_holds_back_every_call_of_the_account():
     slept: list[float] = []
     gate = AccountGates().of("acc1")
     limited = FleetClient(
-        "https://f",
-        Tokens(),
-        RoutedHttp(lambda *a: _response(429, headers={"Retry-After": "600"})).as_session(),
-        gate=gate,
+        "https://f", Tokens(), RoutedHttp(lambda *a: _response(429, headers={"Retry-After": "600"})), gate=gate
     )
     with pytest.raises(RateLimitedError):
         limited.vehicle("V")
     quiet = RoutedHttp(lambda *a: _response(200, {"response": {"vin": "V"}}))
-    other = FleetClient("https://f", Tokens(), quiet.as_session(), gate=gate, sleep=slept.append)
+    other = FleetClient("https://f", Tokens(), quiet, gate=gate, sleep=slept.append)
     with pytest.raises(RateLimitedError) as caught:
         other.vehicle("W")  # same account: it does not even ask Tesla while the account is limited
     assert not quiet.calls
     assert caught.value.retry_after is not None
     assert caught.value.retry_after >= 599
-    assert (
-        FleetClient("https://f", Tokens(), quiet.as_session(), gate=AccountGates().of("acc2")).vehicle("W").vin == "V"
-    )
+    assert FleetClient("https://f", Tokens(), quiet, gate=AccountGates().of("acc2")).vehicle("W").vin == "V"
 
 
 def test_a_short_retry_after_pauses_the_account_then_goes_on():
     slept: list[float] = []
     answers = iter([_response(429, headers={"Retry-After": "2"}), _response(200, {"response": {"vin": "V"}})])
-    client = FleetClient("https://f", Tokens(), RoutedHttp(lambda *a: next(answers)).as_session(), sleep=slept.append)
+    client = FleetClient("https://f", Tokens(), RoutedHttp(lambda *a: next(answers)), sleep=slept.append)
     assert client.vehicle("V").vin == "V"
     assert slept == [pytest.approx(2.0, abs=0.1)]
 
@@ -113,7 +103,7 @@ def test_many_calls_seeing_an_expired_token_refresh_it_once():
             return _response(401)
         return _response(200, {"response": {"vin": "V"}})
 
-    client = FleetClient("https://f", tokens, RoutedHttp(answer).as_session())
+    client = FleetClient("https://f", tokens, RoutedHttp(answer))
     assert [v.vin for v in run_all([lambda: client.vehicle("V")] * 6)] == ["V"] * 6
     assert tokens.refreshes == 1
 

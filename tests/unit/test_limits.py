@@ -23,7 +23,7 @@ from carpulse.errors import (
 from carpulse.http.errors import error_body, extra_headers_of, status_for
 from carpulse.services.limits import ClientLimiter, ReportGate
 from carpulse.services.reports import ReportCreate, ReportsService
-from carpulse.tesla.client import FleetClient
+from carpulse.tesla.ports import FleetApi
 from carpulse.tesla.schemas import VehicleSummary
 from tests.fakes import FakeAccounts, FakeBlobs, FakeClock, FakeQueue, FakeReports, FakeSessions
 from tests.limits_fakes import FakeLimitStore
@@ -73,7 +73,7 @@ class World:
             self.reports,
             self.blobs,
             self.queue,
-            lambda account: cast(FleetClient, self.fleet),  # the fake has the one method the API calls
+            lambda account: cast(FleetApi, self.fleet),  # the fake has the one method the API calls
             self.clock,
             gate=self.gate,
         )

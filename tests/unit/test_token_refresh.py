@@ -12,8 +12,9 @@ from carpulse.domain.models import Account, AccountStatus
 from carpulse.errors import ReconnectRequiredError
 from carpulse.services.refresh_due import RefreshDueService
 from carpulse.services.tokens import AccountTokenProvider, TokenRefresher, TokenVault
-from carpulse.tesla.auth import AuthDirectory, TeslaAuthClient, TokenResponse
+from carpulse.tesla.auth import AuthDirectory, TokenResponse
 from carpulse.tesla.errors import LoginRequiredError, TeslaServerError
+from carpulse.tesla.ports import TeslaAuth
 from tests.fakes import FakeAccounts, FakeClock
 
 
@@ -53,7 +54,7 @@ def _setup(expires_in=30):
         updated_at=clock(),
     )
     auth = SingleUseAuth("refresh-1")
-    directory = AuthDirectory(lambda realm: cast(TeslaAuthClient, auth))  # the fake has refresh(), all that is called
+    directory = AuthDirectory(lambda realm: cast(TeslaAuth, auth))  # the fake has refresh(), all that is called
     refresher = TokenRefresher(accounts, directory, vault, clock, sleep=lambda s: time.sleep(0.01))
     return clock, vault, accounts, auth, refresher
 
@@ -114,7 +115,7 @@ def test_an_unknown_refresh_outcome_keeps_the_lease_so_nobody_reuses_the_old_tok
     lossy = RotatesThenLosesTheAnswer("refresh-1")
     refresher = TokenRefresher(
         accounts,
-        AuthDirectory(lambda realm: cast(TeslaAuthClient, lossy)),
+        AuthDirectory(lambda realm: cast(TeslaAuth, lossy)),
         vault,
         clock,
         wait_for_other_seconds=0,
@@ -143,7 +144,7 @@ def test_a_refusal_that_did_not_rotate_frees_the_lease_at_once():
             raise TeslaNotSentError("Tesla auth unreachable: ConnectionError")
 
     refresher = TokenRefresher(
-        accounts, AuthDirectory(lambda realm: cast(TeslaAuthClient, Unreachable())), vault, clock, sleep=lambda s: None
+        accounts, AuthDirectory(lambda realm: cast(TeslaAuth, Unreachable())), vault, clock, sleep=lambda s: None
     )
     with pytest.raises(RetryLaterError):
         refresher.refresh("a1")
