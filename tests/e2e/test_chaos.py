@@ -25,7 +25,8 @@ from infra.local.stack import LocalStack
 
 pytestmark = pytest.mark.stack
 FINAL = ("complete", "partial", "failed")
-MIXED_FAULTS = (  # each matching Fleet API request fires at most one, with these odds (about 20 % in all)
+# Each matching Fleet API request fires at most one, with these odds (about 20 % in all).
+MIXED_FAULTS: tuple[dict[str, object], ...] = (
     {"status": 429, "retry_after": 1, "probability": 0.04},
     {"status": 503, "probability": 0.04},
     {"status": 500, "probability": 0.02},

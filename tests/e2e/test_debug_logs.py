@@ -22,7 +22,8 @@ from infra.simulator.scenario import load_scenario
 
 pytestmark = pytest.mark.stack
 
-FAULTS = (  # every kind of failure our code logs about, with a Tesla URL (and VIN) in the error
+# Every kind of failure our code logs about, with a Tesla URL (and VIN) in the error.
+FAULTS: tuple[dict[str, object], ...] = (
     {"status": 500, "probability": 0.3, "path_pattern": r"/vehicle_data$"},
     {"status": 503, "probability": 0.2},
     {"status": 401, "probability": 0.1},

@@ -33,7 +33,9 @@ def _add_version(stack, value: str) -> None:
         client_options=ClientOptions(api_endpoint=stack.urls["secrets"]),
         credentials=AnonymousCredentials(),
     )
-    client.add_secret_version(parent=f"projects/{PROJECT}/secrets/{SECRET}", payload={"data": value.encode()})
+    client.add_secret_version(
+        parent=f"projects/{PROJECT}/secrets/{SECRET}", payload=secretmanager.SecretPayload(data=value.encode())
+    )
 
 
 def _reencrypt(stack, tmp_path: Path) -> subprocess.CompletedProcess[str]:

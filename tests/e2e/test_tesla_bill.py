@@ -36,7 +36,7 @@ def test_the_report_bill_is_what_tesla_would_bill(stack, states_kept):
     assert cost["cost_usd"] == pytest.approx(sum(PRICES.usd[c] * n for c, n in billed.items()))
     assert cost["currency"] == "USD"
     assert cost["prices_as_of"] == PRICES.as_of
-    by_vehicle = Counter()
+    by_vehicle: Counter[str] = Counter()
     for vehicle in cost["vehicles"]:
         by_vehicle.update(vehicle["calls"])
     by_vehicle.update(cost["account"]["calls"])

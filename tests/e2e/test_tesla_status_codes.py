@@ -33,13 +33,19 @@ def _fault(stack, pattern: str, status: int, count: int = 1, **extra) -> None:
     requests.post(stack.urls["tesla"] + "/_sim/faults", json=body, timeout=5).raise_for_status()
 
 
-def _report(stack, app, api) -> tuple[dict, dict | None]:
+def _finished(api) -> dict:
+    """Request the report and wait until it is finished: its status."""
     response = api.request_report([VIN])
     assert response.status_code == 202, response.text
-    status = api.wait(response.json()["response"]["report_id"], timeout=90)
+    return api.wait(response.json()["response"]["report_id"], timeout=90)
+
+
+def _report(stack, app, api) -> tuple[dict, dict]:
+    """The finished report's status and the vehicle's stored snapshot."""
+    status = _finished(api)
     progress = {p.vin: p for p in app.report_store.progress(status["report_id"])}[VIN]
-    snapshot = json.loads(app.blobs.get(progress.snapshot_object)) if progress.snapshot_object else None
-    return status, snapshot
+    assert progress.snapshot_object, "the vehicle's snapshot was not stored"
+    return status, json.loads(app.blobs.get(progress.snapshot_object))
 
 
 def _calls(stack, suffix: str) -> list[dict]:
@@ -135,7 +141,7 @@ def test_expired_token_401_refreshes_once_and_retries(stack, app, api):
 
 def test_login_required_marks_the_account_and_fails_clearly(stack, app, api, owner):
     _fault(stack, VEHICLE_DATA, 401, body={"error": "login_required", "error_description": "revoked"})
-    report, _ = _report(stack, app, api)
+    report = _finished(api)
     assert report["status"] == "failed"
     assert report["vehicles"][0]["error_code"] == "reconnect_required"
     assert "connect your Tesla account again" in report["vehicles"][0]["error"]

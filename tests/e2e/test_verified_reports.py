@@ -70,6 +70,7 @@ def test_every_pdf_validates_against_the_published_ca_and_its_stored_hash(stack,
     for vin, pdf in reports.items():
         check = check_pdf(pdf, published_ca)
         assert check.genuine, vin[-4:]
+        assert check.verification_id is not None, vin[-4:]
         record = _record(stack, check.verification_id).json()["response"]
         assert record["status"] == "valid"
         assert record["sha256"] == hashlib.sha256(pdf).hexdigest()
@@ -113,6 +114,7 @@ def test_revoked_expired_and_unknown_ids(stack, reports, app):
     pdfs = list(reports.values())
     assert len(pdfs) == 3  # the default scenario's three cars, one report
     revoked_id = verification_id_in(pdfs[0])
+    assert revoked_id is not None
     record = app.verification_store.get(revoked_id)
     # Past its validity window (a container with a later clock), a report reads expired.
     later = Container(settings_from_env(stack.env), clock=lambda: record.valid_until + timedelta(days=1))
