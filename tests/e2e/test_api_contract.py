@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlencode, urlparse, urlunparse
 import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from carpulse.partner_key import public_key_pem
 from infra.local.owner import SimulatedOwner
@@ -226,6 +227,7 @@ def test_public_key_is_served_at_the_well_known_path_of_the_api_host(stack, app)
     assert response.status_code == 200
     assert response.text == public_key_pem(app.secrets.get("tesla-private-key"))
     key = serialization.load_pem_public_key(response.content)
+    assert isinstance(key, ec.EllipticCurvePublicKey)
     assert key.curve.name == "secp256r1"
     _assert_envelope(requests.get(stack.api_url + "/other", timeout=10), 404, "not_found")
 
