@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         keyring = parse_keyring(secret)
         rekeyer = TokenRekeyer(
             FirestoreTokenRekeyStore(app.firestore),
-            TokenVault(TokenCipher(secret)),
+            TokenVault(cipher=TokenCipher(secret)),
             keyring,
             app.clock,
             refresh_seconds=settings.token_keyring_refresh_seconds,

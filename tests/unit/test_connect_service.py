@@ -65,7 +65,7 @@ def _service(settings):
         states=FakeStates(),
         accounts=accounts,
         auth=AuthDirectory(lambda realm: cast(TeslaAuth, realms[realm])),
-        vault=TokenVault(TokenCipher(new_encryption_key())),
+        vault=TokenVault(cipher=TokenCipher(new_encryption_key())),
         fleet_for=lambda base, tokens: cast(FleetApi, FakeFleet()),
         issue_login_code=session_service.issue_login_code,
         clock=clock,

@@ -52,7 +52,7 @@ class World:
         self.reports, self.sessions, self.accounts = FakeReports(), FakeSessions(), FakeAccounts()
         self.blobs, self.queue, self.fleet = FakeBlobs(), FakeQueue(), CountingFleet()
         self.store = FakeLimitStore(self.reports)
-        self.gate = ReportGate(self.store, self.clock, limits)
+        self.gate = ReportGate(store=self.store, clock=self.clock, limits=limits)
         now = self.clock()
         self.account = Account(
             account_id="acc1",
@@ -67,14 +67,14 @@ class World:
         self.accounts.items["acc1"] = self.account
         self.sessions.put(sha256_hex("s"), Session(account_id="acc1", created_at=now, expires_at=now))
         self.api = ReportsService(
-            Settings(),
-            self.sessions,
-            self.accounts,
-            self.reports,
-            self.blobs,
-            self.queue,
-            lambda account: cast(FleetApi, self.fleet),  # the fake has the one method the API calls
-            self.clock,
+            settings=Settings(),
+            sessions=self.sessions,
+            accounts=self.accounts,
+            reports=self.reports,
+            blobs=self.blobs,
+            queue=self.queue,
+            fleet_for_account=lambda account: cast(FleetApi, self.fleet),  # the fake has the one method the API calls
+            clock=self.clock,
             gate=self.gate,
         )
 
@@ -247,7 +247,7 @@ def test_limit_errors_answer_429_with_retry_after():
 
 def test_login_starts_are_limited_per_client():
     clock = FakeClock()
-    limiter = ClientLimiter(FakeRateLimiter(), clock, per_minute=2)
+    limiter = ClientLimiter(limiter=FakeRateLimiter(), clock=clock, per_minute=2)
     limiter.admit("initiate", "198.51.100.7")
     limiter.admit("initiate", "198.51.100.7")
     limiter.admit("initiate", "203.0.113.9")  # another client has its own window

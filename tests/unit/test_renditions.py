@@ -71,8 +71,8 @@ def test_only_done_vehicles_are_rendered_in_the_language_and_the_rendition_is_ma
         return b"%PDF-fi"
 
     service = RenditionService(
-        reports,
-        blobs,
+        reports=reports,
+        blobs=blobs,
         seal=seal,
         render_json=lambda snap: {"language": snap.language},
         sessions_csv=lambda snaps, language: f"{language},{len(snaps)}".encode(),

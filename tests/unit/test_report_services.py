@@ -131,7 +131,14 @@ class World:
         )
         fleet_for = lambda account, observer=None: self._fleet(observer)  # noqa: E731
         self.api = ReportsService(
-            Settings(), self.sessions, self.accounts, self.reports, self.blobs, self.queue, fleet_for, self.clock
+            settings=Settings(),
+            sessions=self.sessions,
+            accounts=self.accounts,
+            reports=self.reports,
+            blobs=self.blobs,
+            queue=self.queue,
+            fleet_for_account=fleet_for,
+            clock=self.clock,
         )
         self.rendered = []
         self.vehicle = VehicleReportService(
@@ -145,9 +152,19 @@ class World:
             render_json=lambda snap: {"vin": snap.identity.vin},
             partner_fleet_for_account=fleet_for,
         )
-        self.prepare = PrepareService(self.accounts, self.reports, self.blobs, self.queue, fleet_for)
-        finalise = FinaliseService(self.reports, self.blobs, lambda snaps: f"{len(snaps)} vehicles".encode())
-        self.worker = Worker(self.prepare, self.vehicle, finalise, self.queue, max_attempts=3)
+        self.prepare = PrepareService(
+            accounts=self.accounts,
+            reports=self.reports,
+            blobs=self.blobs,
+            queue=self.queue,
+            fleet_for_account=fleet_for,
+        )
+        finalise = FinaliseService(
+            reports=self.reports, blobs=self.blobs, sessions_csv=lambda snaps: f"{len(snaps)} vehicles".encode()
+        )
+        self.worker = Worker(
+            prepare=self.prepare, vehicle=self.vehicle, finalise=finalise, queue=self.queue, max_attempts=3
+        )
 
     def _fleet(self, observer):
         self.fleet.observer = observer

@@ -150,7 +150,7 @@ def test_reencryption_moves_every_account_and_keeps_a_rotation_made_meanwhile():
     old = first_keyring(NOW)
     store = FakeRekeyStore(_accounts(TokenCipher(old.to_secret()), 5))
     rotated = old.rotated(NOW)
-    vault = TokenVault(TokenCipher(rotated.to_secret()))
+    vault = TokenVault(cipher=TokenCipher(rotated.to_secret()))
 
     def refresh_acc2_once(account_id: str) -> None:
         if account_id == "acc2":
@@ -174,7 +174,9 @@ def test_reencryption_moves_every_account_and_keeps_a_rotation_made_meanwhile():
 
 def test_reencryption_waits_until_every_instance_has_read_the_rotated_ring():
     rotated = first_keyring(NOW).rotated(NOW)
-    rekeyer = TokenRekeyer(FakeRekeyStore({}), TokenVault(TokenCipher(rotated.to_secret())), rotated, lambda: NOW)
+    rekeyer = TokenRekeyer(
+        FakeRekeyStore({}), TokenVault(cipher=TokenCipher(rotated.to_secret())), rotated, lambda: NOW
+    )
     with pytest.raises(RetryLaterError, match="rotated less than 300 s ago"):
         rekeyer.run()
     assert rekeyer.run(force=True).left == 0
@@ -185,6 +187,6 @@ def test_an_account_no_key_opens_is_reported_not_lost():
     foreign = TokenCipher(first_keyring(NOW).to_secret())  # another environment's key
     store = FakeRekeyStore({**_accounts(foreign, 1), "acc1": _accounts(TokenCipher(ring.to_secret()), 2)["acc1"]})
     rotated = ring.rotated(NOW)
-    report = TokenRekeyer(store, TokenVault(TokenCipher(rotated.to_secret())), rotated, lambda: NOW, 0).run()
+    report = TokenRekeyer(store, TokenVault(cipher=TokenCipher(rotated.to_secret())), rotated, lambda: NOW, 0).run()
     assert report.unreadable == ["acc0"]
     assert report.left == 1

@@ -41,7 +41,7 @@ class SingleUseAuth:
 
 def _setup(expires_in=30):
     clock = FakeClock()
-    vault = TokenVault(TokenCipher(new_encryption_key()))
+    vault = TokenVault(cipher=TokenCipher(new_encryption_key()))
     accounts = FakeAccounts()
     accounts.items["a1"] = Account(
         account_id="a1",
@@ -55,7 +55,9 @@ def _setup(expires_in=30):
     )
     auth = SingleUseAuth("refresh-1")
     directory = AuthDirectory(lambda realm: cast(TeslaAuth, auth))  # the fake has refresh(), all that is called
-    refresher = TokenRefresher(accounts, directory, vault, clock, sleep=lambda s: time.sleep(0.01))
+    refresher = TokenRefresher(
+        accounts=accounts, auth=directory, vault=vault, clock=clock, sleep=lambda s: time.sleep(0.01)
+    )
     return clock, vault, accounts, auth, refresher
 
 
@@ -64,7 +66,9 @@ def test_concurrent_refreshes_call_tesla_once():
     results = []
 
     def use():
-        provider = AccountTokenProvider("a1", accounts, refresher, vault, clock)
+        provider = AccountTokenProvider(
+            account_id="a1", accounts=accounts, refresher=refresher, vault=vault, clock=clock
+        )
         results.append(provider.access_token())
 
     threads = [threading.Thread(target=use) for _ in range(8)]
@@ -87,12 +91,14 @@ def test_login_required_marks_account_for_reconnect():
         refresher.refresh("a1")
     assert accounts.get("a1").status is AccountStatus.RECONNECT_REQUIRED
     with pytest.raises(ReconnectRequiredError):
-        AccountTokenProvider("a1", accounts, refresher, vault, clock).access_token()
+        AccountTokenProvider(
+            account_id="a1", accounts=accounts, refresher=refresher, vault=vault, clock=clock
+        ).access_token()
 
 
 def test_scheduler_refreshes_only_due_accounts():
     clock, _vault, accounts, _auth, refresher = _setup(expires_in=7200)
-    service = RefreshDueService(accounts, refresher, clock, margin_seconds=3600)
+    service = RefreshDueService(accounts=accounts, refresher=refresher, clock=clock, margin_seconds=3600)
     assert service.run().due == 0
     clock.advance(3700)
     summary = service.run()
@@ -114,10 +120,10 @@ def test_an_unknown_refresh_outcome_keeps_the_lease_so_nobody_reuses_the_old_tok
     clock, vault, accounts, _auth, _refresher = _setup()
     lossy = RotatesThenLosesTheAnswer("refresh-1")
     refresher = TokenRefresher(
-        accounts,
-        AuthDirectory(lambda realm: cast(TeslaAuth, lossy)),
-        vault,
-        clock,
+        accounts=accounts,
+        auth=AuthDirectory(lambda realm: cast(TeslaAuth, lossy)),
+        vault=vault,
+        clock=clock,
         wait_for_other_seconds=0,
         sleep=lambda s: None,
     )
@@ -144,7 +150,11 @@ def test_a_refusal_that_did_not_rotate_frees_the_lease_at_once():
             raise TeslaNotSentError("Tesla auth unreachable: ConnectionError")
 
     refresher = TokenRefresher(
-        accounts, AuthDirectory(lambda realm: cast(TeslaAuth, Unreachable())), vault, clock, sleep=lambda s: None
+        accounts=accounts,
+        auth=AuthDirectory(lambda realm: cast(TeslaAuth, Unreachable())),
+        vault=vault,
+        clock=clock,
+        sleep=lambda s: None,
     )
     with pytest.raises(RetryLaterError):
         refresher.refresh("a1")
@@ -174,5 +184,5 @@ def test_one_failing_account_does_not_stop_the_scheduler_run():
     refresher.auth = AuthDirectory(lambda realm: _auth)
     original = refresher.auth.for_region
     refresher.auth.for_region = lambda region: flaky(region) if region == "broken" else original(region)
-    summary = RefreshDueService(accounts, refresher, clock, margin_seconds=3600).run()
+    summary = RefreshDueService(accounts=accounts, refresher=refresher, clock=clock, margin_seconds=3600).run()
     assert (summary.due, summary.refreshed, summary.errors) == (2, 1, 1)

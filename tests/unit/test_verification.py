@@ -59,9 +59,16 @@ def material() -> certs.LocalMaterial:
 def world(material: certs.LocalMaterial) -> World:
     store, clock = FakeVerificationStore(), FakeClock()
     signer = _signer(material)
-    sealer = ReportSealer(store, lambda: signer, render_vehicle_pdf, clock, BASE, valid_days=90)
+    sealer = ReportSealer(
+        store=store, signer=lambda: signer, render=render_vehicle_pdf, clock=clock, verify_base_url=BASE, valid_days=90
+    )
     service = VerificationService(
-        store, FakeRateLimiter(), clock, lambda: [material.authority.certificate], check_pdf, page_per_minute=5
+        store=store,
+        limiter=FakeRateLimiter(),
+        clock=clock,
+        trust_roots=lambda: [material.authority.certificate],
+        check=check_pdf,
+        page_per_minute=5,
     )
     return World(material, store, clock, sealer, service)
 

@@ -55,13 +55,20 @@ def app(material: certs.LocalMaterial) -> Iterator[tuple[FlaskClient, bytes, str
         bootstrap.Container(settings, clock=clock),
         secrets=_Secrets({"report-ca-certs": certs.certificate_pem(material.authority.certificate)}),
         verification=VerificationService(
-            store, FakeRateLimiter(), clock, lambda: roots, check_pdf, uploads_per_minute=3
+            store=store,
+            limiter=FakeRateLimiter(),
+            clock=clock,
+            trust_roots=lambda: roots,
+            check=check_pdf,
+            uploads_per_minute=3,
         ),
     )
     signer = PadesSigner(
         LocalSigningKey(certs.private_key_pem(material.signing_key)), material.signing_certificate, roots
     )
-    sealer = ReportSealer(store, lambda: signer, render_vehicle_pdf, clock, ORIGIN)
+    sealer = ReportSealer(
+        store=store, signer=lambda: signer, render=render_vehicle_pdf, clock=clock, verify_base_url=ORIGIN
+    )
     pdf = sealer.seal("acc-1", with_battery_health(full_eu()))
     check_id = verification_id_in(pdf)
     assert check_id is not None

@@ -104,7 +104,7 @@ class _Module:
     notes: list[SectionNote] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ModuleFetcher:
     """Fetches the optional modules of one VIN, side by side."""
 

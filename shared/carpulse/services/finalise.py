@@ -18,7 +18,7 @@ from carpulse.services import object_names
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class FinaliseService:
     """Builds report-level artifacts from stored snapshots only (no Tesla calls) and closes the report."""
 

@@ -67,7 +67,7 @@ def key_hash(account_id: str, key: str) -> str:
     return hashlib.sha256(f"{account_id}\n{key}".encode()).hexdigest()
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ReportGate:
     """Report requests of one account within its limits, with Idempotency-Keys."""
 
@@ -128,7 +128,7 @@ class ReportGate:
             raise
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ClientLimiter:
     """Unauthenticated requests per client address and minute, shared by every instance."""
 

@@ -35,7 +35,7 @@ from carpulse.tesla.schemas import ChargingSession
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class PrepareService:
     """Fetches the whole charging history once, partitions it by VIN, fans out one task per VIN."""
 

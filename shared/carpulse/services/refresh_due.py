@@ -26,7 +26,7 @@ class RefreshSummary(BaseModel):
     errors: int = 0
 
 
-@dataclass
+@dataclass(kw_only=True)
 class RefreshDueService:
     """Refreshes every active account whose access token expires within the margin."""
 

@@ -16,7 +16,7 @@ from carpulse.tesla.ports import FleetApi
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class RegionRediscovery:
     """on_wrong_region callback of an account's Fleet client: ask users/region, persist, return."""
 

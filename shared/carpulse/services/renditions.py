@@ -18,7 +18,7 @@ from carpulse.services import object_names
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class RenditionService:
     """Renders a report's done VINs again in one language, then marks the rendition done."""
 

@@ -238,7 +238,7 @@ class ReportDeletedView(BaseModel):
     revoked_pdfs: int
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ReportsService:
     """What a signed-in owner can do."""
 

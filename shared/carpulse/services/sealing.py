@@ -80,7 +80,7 @@ def facts_of(snapshot: VehicleSnapshot) -> ReportFacts:
     )
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ReportSealer:
     """Turns a snapshot into the signed PDF a buyer can check."""
 

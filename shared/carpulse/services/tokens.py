@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 LEASE_SECONDS = 90.0
 
 
-@dataclass
+@dataclass(kw_only=True)
 class TokenVault:
     """Encrypts and decrypts an account's tokens (the account id is the cipher context)."""
 
@@ -66,7 +66,7 @@ class TokenVault:
         return changes
 
 
-@dataclass
+@dataclass(kw_only=True)
 class TokenRefresher:
     """Refreshes one account's tokens, at most one refresher at a time across all instances.
 
@@ -178,7 +178,7 @@ def outcome_unknown(exc: TeslaError) -> bool:
     return exc.status is None or exc.status >= 500
 
 
-@dataclass
+@dataclass(kw_only=True)
 class AccountTokenProvider:
     """TokenProvider of one account for the Fleet client: refreshes ahead of expiry and after 401."""
 

@@ -122,11 +122,11 @@ class VehicleReportService:
         sessions, charging_note, account_sources = part.sessions, part.note, part.sources
         budget = report.options.budget_usd
         modules = ModuleFetcher(
-            fleet,
-            self._partner(account, recorder),
-            self.blobs,
-            account.account_id,
-            self.clock,
+            fleet=fleet,
+            partner_fleet=self._partner(account, recorder),
+            blobs=self.blobs,
+            account_id=account.account_id,
+            clock=self.clock,
             allowance_usd=budget / len(report.vins) if budget is not None else None,  # an equal share each
             prices=self.prices,
         )

@@ -56,7 +56,7 @@ _BY_RECORD = {
 }
 
 
-@dataclass
+@dataclass(kw_only=True)
 class VerificationService:
     """The verify function's use cases, and revocation for the reports API."""
 

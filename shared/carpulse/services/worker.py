@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 MAX_DEFERRALS = 8
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Worker:
     """Runs tasks. A rate limit re-schedules the task after Tesla's Retry-After instead of letting
     Cloud Tasks hammer on with its own backoff; other failures are retried by Cloud Tasks, and the
