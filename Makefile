@@ -27,16 +27,16 @@ prereqs:  ## Check Java and the Firestore emulator are present
 	@$(BIN)/python -c 'from infra.local.stack import find_firestore_jar; print("firestore emulator:", find_firestore_jar())'
 	@java -version 2>&1 | head -1
 
-test: venv prereqs  ## Lint, then every test (unit, emulators, end-to-end, bundles)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+test: venv prereqs lint  ## Lint and type-check, then every test (unit, emulators, end-to-end, bundles)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 unit: venv  ## Fast tests only (no local stack)
 	$(BIN)/python -m pytest -m "not stack and not bundle" $(PYTEST_ARGS)
 
-lint: venv  ## ruff check + format check
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+lint: venv  ## ruff check + format check + mypy (strict on shared/ and functions/)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: venv  ## Apply ruff fixes and formatting
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
