@@ -6,7 +6,8 @@ Every adapter these stand in for is also tested against its emulator (tests/inte
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
@@ -26,8 +27,157 @@ from carpulse.domain.tasks import WorkerTask
 from carpulse.domain.transitions import Transition, applied
 from carpulse.gcp.ports import BlobStore, LoginCodeStore, OAuthStateStore, SessionStore, TaskQueue
 from carpulse.gcp.store_transitions import AccountTransitions, ReportTransitions
+from carpulse.tesla import schemas_dx as dx
+from carpulse.tesla.auth import TokenResponse
+from carpulse.tesla.errors import LoginRequiredError, TeslaBadRequestError
+from carpulse.tesla.ports import FleetApi, TeslaAuth
+from carpulse.tesla.schemas import ChargingSession, VehicleData, VehicleSummary
+from carpulse.tesla.transport import RawExchange
 
 R = TypeVar("R")
+# The cars of FakeFleet's account.
+FLEET_VIN_A, FLEET_VIN_B, FLEET_VIN_C = "5YJ3E7EB0PF000001", "7SAYGDEE0PF000002", "5YJSA7E20PF000003"
+
+
+class FakeFleet(FleetApi):
+    """The Fleet API of one account in memory: three cars (online, online, asleep), four charging
+    sessions (two of VIN_A, one of VIN_B, one of a car not on the account); every call is logged."""
+
+    def __init__(
+        self,
+        observer: Callable[[RawExchange], None] | None = None,
+        states: dict[str, str] | None = None,
+    ) -> None:
+        self.observer = observer
+        self.states = states or {FLEET_VIN_A: "online", FLEET_VIN_B: "online", FLEET_VIN_C: "asleep"}
+        self.calls: list[str | tuple[str, object]] = []
+        # What Tesla answers vehicle_data instead of the data: by VIN, or for every VIN under None.
+        self.vehicle_data_errors: dict[str | None, Exception] = {}
+
+    def vehicles(self) -> list[VehicleSummary]:
+        self.calls.append("vehicles")
+        return [VehicleSummary(vin=v, display_name=f"car {v[-1]}", state=s) for v, s in self.states.items()]
+
+    def vehicle(self, vin: str) -> VehicleSummary:
+        self.calls.append(("vehicle", vin))
+        return VehicleSummary(vin=vin, state=self.states[vin], display_name=f"car {vin[-1]}")
+
+    def vehicle_data(self, vin: str, *, with_location: bool = False) -> VehicleData:
+        self.calls.append(("vehicle_data", vin))
+        error = self.vehicle_data_errors.get(vin) or self.vehicle_data_errors.get(None)
+        if error is not None:
+            raise error
+        return VehicleData.model_validate(
+            {"vin": vin, "charge_state": {"battery_level": 80}, "vehicle_state": {"odometer": 1000.0}}
+        )
+
+    def service_data(self, vin: str) -> dx.ServiceData:
+        self.calls.append(("service_data", vin))
+        return dx.ServiceData()
+
+    def warranty(self, vin: str) -> dx.WarrantyDetails:
+        self.calls.append(("warranty", vin))
+        return dx.WarrantyDetails.model_validate(
+            {"activeWarranty": [{"warrantyDisplayName": "Basic", "expirationDate": "2030-01-01T00:00:00Z"}]}
+        )
+
+    def recent_alerts(self, vin: str) -> dx.RecentAlerts:
+        self.calls.append(("recent_alerts", vin))
+        return dx.RecentAlerts.model_validate({"recent_alerts": [{"name": "UI_a1", "user_text": "hello"}]})
+
+    def release_notes(self, vin: str, *, staged: bool = False, language: str | None = None) -> dx.ReleaseNotes:
+        self.calls.append(("release_notes", vin))
+        return dx.ReleaseNotes.model_validate({"response": {"release_notes": [{"title": "Nested"}]}})
+
+    def fleet_status(self, vins: Sequence[str]) -> dx.FleetStatus:
+        self.calls.append(("fleet_status", tuple(vins)))
+        return dx.FleetStatus.model_validate(
+            {
+                "key_paired_vins": list(vins),
+                "vehicle_info": {v: {"total_number_of_keys": 3, "firmware_version": "2026.2.3"} for v in vins},
+            }
+        )
+
+    def options(self, vin: str) -> dx.VehicleOptions:
+        self.calls.append(("options", vin))
+        return dx.VehicleOptions.model_validate(
+            {"codes": [{"code": "$APBS", "displayName": "Autopilot", "isActive": True}]}
+        )
+
+    def specs(self, vin: str) -> dx.VehicleSpecs:
+        self.calls.append(("specs", vin))
+        return dx.VehicleSpecs.model_validate({"batterySoH": "97%", "batteryCapacityKwh": "78.1kWh"})
+
+    def invoice(self, content_id: str) -> bytes:
+        self.calls.append(("invoice", content_id))
+        return b"%PDF-1.4 invoice " + content_id.encode()
+
+    def wake_up(self, vin: str) -> VehicleSummary:
+        self.calls.append(("wake_up", vin))
+        return VehicleSummary(vin=vin, state="asleep")
+
+    def charging_history(
+        self,
+        *,
+        vin: str | None = None,
+        start_time: datetime | None = None,
+        end_time: datetime | None = None,
+        sort_order: str = "DESC",
+        page_size: int = 100,
+    ) -> list[ChargingSession]:
+        self.calls.append(("charging_history", vin))
+        listing = [
+            ChargingSession.model_validate(
+                {
+                    "sessionId": i,
+                    "vin": owner,
+                    "fees": [],
+                    "invoices": [{"fileName": f"inv{i}.pdf", "contentId": f"c{i}"}],
+                }
+            )
+            for i, owner in enumerate([FLEET_VIN_A, FLEET_VIN_A, FLEET_VIN_B, "OTHERVIN000000000"])
+        ]
+        return [s for s in listing if vin is None or s.vin == vin]
+
+
+class FakeTeslaAuth(TeslaAuth):
+    """A Tesla auth server in memory. Like Tesla, each refresh token works once, and reusing one
+    revokes the grant; `exchanged` lists the codes traded for tokens."""
+
+    def __init__(self, host: str = "auth.example", first_refresh: str = "refresh-1", delay_seconds: float = 0) -> None:
+        self.host = host
+        self.exchanged: list[tuple[str, str]] = []
+        self.valid = {first_refresh}
+        self.calls = 0  # refreshes asked for
+        self.delay_seconds = delay_seconds  # a slow answer widens the window of a race
+        self.lock = threading.Lock()
+
+    def authorize_url(self, state: str) -> str:
+        return f"https://{self.host}/authorize?state={state}"
+
+    def exchange_code(self, code: str, *, audience: str) -> TokenResponse:
+        if code == "bad":
+            raise TeslaBadRequestError("bad code", status=400, tesla_error="invalid_auth_code")
+        self.exchanged.append((code, audience))
+        return TokenResponse(access_token="access-1", refresh_token="refresh-1", expires_in=28800)
+
+    def refresh(self, refresh_token: str) -> TokenResponse:
+        with self.lock:
+            self.calls += 1
+            if refresh_token not in self.valid:
+                self.valid.clear()
+                raise LoginRequiredError("reused", status=401, tesla_error="login_required")
+            self.valid.remove(refresh_token)
+            new = f"refresh-{self.calls + 1}"
+            self.valid.add(new)
+        time.sleep(self.delay_seconds)
+        return TokenResponse(access_token=f"access-{self.calls + 1}", refresh_token=new, expires_in=28800)
+
+    def partner_token(self, *, audience: str) -> str:
+        return f"partner-token-for-{audience}"
+
+    def forget_partner_token(self, audience: str) -> None:
+        return None
 
 
 @dataclass

@@ -1,8 +1,5 @@
 """OAuth login: state is single-use, short-lived and browser-bound; a refused login stores nothing."""
 
-from types import SimpleNamespace
-from typing import cast
-
 import pytest
 
 from carpulse.config import Settings
@@ -11,30 +8,15 @@ from carpulse.errors import ConsentDeniedError, InvalidLoginCodeError, InvalidRe
 from carpulse.services.connect import ConnectService
 from carpulse.services.sessions import SessionService
 from carpulse.services.tokens import TokenVault
-from carpulse.tesla.auth import AuthDirectory, TokenResponse
-from carpulse.tesla.errors import TeslaBadRequestError
-from carpulse.tesla.ports import FleetApi, TeslaAuth
-from tests.fakes import FakeAccounts, FakeClock, FakeLoginCodes, FakeSessions, FakeStates
+from carpulse.tesla.auth import AuthDirectory
+from carpulse.tesla.ports import RegionApi
+from carpulse.tesla.schemas import UserRegion
+from tests.fakes import FakeAccounts, FakeClock, FakeLoginCodes, FakeSessions, FakeStates, FakeTeslaAuth
 
 
-class FakeAuth:
-    def __init__(self, host="auth.example"):
-        self.exchanged = []
-        self.host = host
-
-    def authorize_url(self, state):
-        return f"https://{self.host}/authorize?state={state}"
-
-    def exchange_code(self, code, *, audience):
-        if code == "bad":
-            raise TeslaBadRequestError("bad code", status=400, tesla_error="invalid_auth_code")
-        self.exchanged.append((code, audience))
-        return TokenResponse(access_token="access-1", refresh_token="refresh-1", expires_in=28800)
-
-
-class FakeFleet:
-    def user_region(self):
-        return SimpleNamespace(region="eu", fleet_api_base_url="https://fleet-eu.example")
+class FakeRegion(RegionApi):
+    def user_region(self) -> UserRegion:
+        return UserRegion(region="eu", fleet_api_base_url="https://fleet-eu.example")
 
 
 class ObservedConnect(ConnectService):
@@ -43,7 +25,7 @@ class ObservedConnect(ConnectService):
     clock_: FakeClock
     sessions: FakeSessions
     session_service: SessionService
-    realms: dict[str, FakeAuth]
+    realms: dict[str, FakeTeslaAuth]
 
 
 def _service(settings):
@@ -58,15 +40,15 @@ def _service(settings):
         code_ttl_seconds=60,
         session_ttl_seconds=3600,
     )
-    realms = {"global": FakeAuth("auth.example"), "cn": FakeAuth("auth.example.cn")}
+    realms = {"global": FakeTeslaAuth("auth.example"), "cn": FakeTeslaAuth("auth.example.cn")}
     # The fakes have just the methods of the Tesla ports that the service calls.
     svc = ObservedConnect(
         settings=settings,
         states=FakeStates(),
         accounts=accounts,
-        auth=AuthDirectory(lambda realm: cast(TeslaAuth, realms[realm])),
+        auth=AuthDirectory(lambda realm: realms[realm]),
         vault=TokenVault(cipher=TokenCipher(new_encryption_key())),
-        fleet_for=lambda base, tokens: cast(FleetApi, FakeFleet()),
+        fleet_for=lambda base, tokens: FakeRegion(),
         issue_login_code=session_service.issue_login_code,
         clock=clock,
     )

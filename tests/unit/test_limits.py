@@ -4,7 +4,6 @@ per client; the statuses and headers they answer with."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import cast
 
 import pytest
 
@@ -23,25 +22,12 @@ from carpulse.errors import (
 from carpulse.http.errors import error_body, extra_headers_of, status_for
 from carpulse.services.limits import ClientLimiter, ReportGate
 from carpulse.services.reports import ReportCreate, ReportsService
-from carpulse.tesla.ports import FleetApi
-from carpulse.tesla.schemas import VehicleSummary
-from tests.fakes import FakeAccounts, FakeBlobs, FakeClock, FakeQueue, FakeReports, FakeSessions
+from tests.fakes import FakeAccounts, FakeBlobs, FakeClock, FakeFleet, FakeQueue, FakeReports, FakeSessions
 from tests.limits_fakes import FakeLimitStore
 from tests.verification_fakes import FakeRateLimiter
 
 VIN_A, VIN_B = "5YJ3E7EB0PF000001", "7SAYGDEE0PF000002"
 LIMITS = ReportLimits(in_flight=3, per_hour=10)
-
-
-class CountingFleet:
-    """Tesla's vehicle list, counting the (billed) calls."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def vehicles(self) -> list[VehicleSummary]:
-        self.calls += 1
-        return [VehicleSummary(vin=vin, display_name="car", state="online") for vin in (VIN_A, VIN_B)]
 
 
 class World:
@@ -50,7 +36,11 @@ class World:
     def __init__(self, limits: ReportLimits = LIMITS) -> None:
         self.clock = FakeClock()
         self.reports, self.sessions, self.accounts = FakeReports(), FakeSessions(), FakeAccounts()
-        self.blobs, self.queue, self.fleet = FakeBlobs(), FakeQueue(), CountingFleet()
+        self.blobs, self.queue, self.fleet = (
+            FakeBlobs(),
+            FakeQueue(),
+            FakeFleet(states={VIN_A: "online", VIN_B: "online"}),
+        )
         self.store = FakeLimitStore(self.reports)
         self.gate = ReportGate(store=self.store, clock=self.clock, limits=limits)
         now = self.clock()
@@ -73,7 +63,7 @@ class World:
             reports=self.reports,
             blobs=self.blobs,
             queue=self.queue,
-            fleet_for_account=lambda account: cast(FleetApi, self.fleet),  # the fake has the one method the API calls
+            fleet_for_account=lambda account: self.fleet,
             clock=self.clock,
             gate=self.gate,
         )
@@ -91,7 +81,7 @@ def test_at_most_k_reports_in_flight_then_429_until_one_closes():
     with pytest.raises(LimitExceededError) as refused:
         world.request()
     assert refused.value.retry_after == LIMITS.busy_retry_seconds
-    assert world.fleet.calls == 3  # a refused request costs no Tesla call
+    assert world.fleet.calls.count("vehicles") == 3  # a refused request costs no Tesla call
     world.close(admitted[0].report_id)
     assert world.request().report_id not in {v.report_id for v in admitted}
 
@@ -130,7 +120,7 @@ def test_same_key_same_body_answers_the_same_report_without_calling_tesla():
     first = world.request(key="k-1")
     again = world.request(key="k-1")
     assert again.report_id == first.report_id
-    assert world.fleet.calls == 1
+    assert world.fleet.calls.count("vehicles") == 1
     assert len(world.reports.items) == 1
     assert len(world.store.held("acc1", "hour")) == 1  # a replay is not a new request
 

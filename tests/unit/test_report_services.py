@@ -15,96 +15,21 @@ from carpulse.services.prepare import PrepareService
 from carpulse.services.reports import ReportCreate, ReportsService
 from carpulse.services.vehicle_report import VehicleReportService
 from carpulse.services.worker import Worker
-from carpulse.tesla import schemas_dx as dx
 from carpulse.tesla.errors import TeslaServerError
-from carpulse.tesla.schemas import ChargingSession, VehicleData, VehicleSummary
-from tests.fakes import FakeAccounts, FakeBlobs, FakeClock, FakeQueue, FakeReports, FakeSessions
+from tests.fakes import (
+    FLEET_VIN_A,
+    FLEET_VIN_B,
+    FLEET_VIN_C,
+    FakeAccounts,
+    FakeBlobs,
+    FakeClock,
+    FakeFleet,
+    FakeQueue,
+    FakeReports,
+    FakeSessions,
+)
 
-VIN_A, VIN_B, VIN_C = "5YJ3E7EB0PF000001", "7SAYGDEE0PF000002", "5YJSA7E20PF000003"
-
-
-class FakeFleet:
-    def __init__(self, observer=None, states=None, fail_vehicle_data=False):
-        self.observer = observer
-        self.states = states or {VIN_A: "online", VIN_B: "online", VIN_C: "asleep"}
-        self.calls = []
-        self.fail_vehicle_data = fail_vehicle_data
-
-    def vehicles(self):
-        self.calls.append("vehicles")
-        return [VehicleSummary(vin=v, display_name=f"car {v[-1]}", state=s) for v, s in self.states.items()]
-
-    def vehicle(self, vin):
-        self.calls.append(("vehicle", vin))
-        return VehicleSummary(vin=vin, state=self.states[vin], display_name=f"car {vin[-1]}")
-
-    def vehicle_data(self, vin, with_location=False):
-        self.calls.append(("vehicle_data", vin))
-        if self.fail_vehicle_data:
-            raise TeslaServerError("down", status=503)
-        return VehicleData.model_validate(
-            {"vin": vin, "charge_state": {"battery_level": 80}, "vehicle_state": {"odometer": 1000.0}}
-        )
-
-    def service_data(self, vin):
-        self.calls.append(("service_data", vin))
-        return dx.ServiceData()
-
-    def warranty(self, vin):
-        self.calls.append(("warranty", vin))
-        return dx.WarrantyDetails.model_validate(
-            {"activeWarranty": [{"warrantyDisplayName": "Basic", "expirationDate": "2030-01-01T00:00:00Z"}]}
-        )
-
-    def recent_alerts(self, vin):
-        self.calls.append(("recent_alerts", vin))
-        return dx.RecentAlerts.model_validate({"recent_alerts": [{"name": "UI_a1", "user_text": "hello"}]})
-
-    def release_notes(self, vin):
-        self.calls.append(("release_notes", vin))
-        return dx.ReleaseNotes.model_validate({"response": {"release_notes": [{"title": "Nested"}]}})
-
-    def fleet_status(self, vins):
-        self.calls.append(("fleet_status", tuple(vins)))
-        return dx.FleetStatus.model_validate(
-            {
-                "key_paired_vins": list(vins),
-                "vehicle_info": {v: {"total_number_of_keys": 3, "firmware_version": "2026.2.3"} for v in vins},
-            }
-        )
-
-    def options(self, vin):
-        self.calls.append(("options", vin))
-        return dx.VehicleOptions.model_validate(
-            {"codes": [{"code": "$APBS", "displayName": "Autopilot", "isActive": True}]}
-        )
-
-    def specs(self, vin):
-        self.calls.append(("specs", vin))
-        return dx.VehicleSpecs.model_validate({"batterySoH": "97%", "batteryCapacityKwh": "78.1kWh"})
-
-    def invoice(self, content_id):
-        self.calls.append(("invoice", content_id))
-        return b"%PDF-1.4 invoice " + content_id.encode()
-
-    def wake_up(self, vin):
-        self.calls.append(("wake_up", vin))
-        return VehicleSummary(vin=vin, state="asleep")
-
-    def charging_history(self, vin=None):
-        self.calls.append(("charging_history", vin))
-        listing = [
-            ChargingSession.model_validate(
-                {
-                    "sessionId": i,
-                    "vin": owner,
-                    "fees": [],
-                    "invoices": [{"fileName": f"inv{i}.pdf", "contentId": f"c{i}"}],
-                }
-            )
-            for i, owner in enumerate([VIN_A, VIN_A, VIN_B, "OTHERVIN000000000"])
-        ]
-        return [s for s in listing if vin is None or s.vin == vin]
+VIN_A, VIN_B, VIN_C = FLEET_VIN_A, FLEET_VIN_B, FLEET_VIN_C
 
 
 class World:
@@ -266,7 +191,7 @@ def test_allow_wake_wakes_and_reschedules(world):
 
 
 def test_transient_failure_is_retried_then_recorded_on_last_attempt(world):
-    world.fleet.fail_vehicle_data = True
+    world.fleet.vehicle_data_errors[None] = TeslaServerError("down", status=503)
     view = world.api.request_report(world.account, ReportCreate(vins=[VIN_A]))
     prepare, _ = world.queue.tasks.popitem()[1]
     world.worker.handle(prepare, 0)
@@ -311,14 +236,8 @@ def test_vehicle_that_left_the_account_fails_with_a_reason(world):
 
     view = world.api.request_report(world.account, ReportCreate(vins=[VIN_A, VIN_B]))
 
-    live = world.fleet.vehicle_data
-
-    def gone(vin, with_location=False):
-        if vin == VIN_B:  # a car no longer on the account: Tesla answers 404 for its VIN
-            raise TeslaNotFoundError("gone", status=404)
-        return live(vin, with_location)
-
-    world.fleet.vehicle_data = gone
+    # A car no longer on the account: Tesla answers 404 for its VIN.
+    world.fleet.vehicle_data_errors[VIN_B] = TeslaNotFoundError("gone", status=404)
     world.run_all_tasks()
     status = world.api.report_status(world.account, view.report_id)
     assert status.status is ReportStatus.PARTIAL
@@ -370,10 +289,7 @@ def test_rate_limit_defers_the_task_after_retry_after(world):
     world.worker.handle(prepare, 0)
     task, _ = world.queue.tasks.popitem()[1]
 
-    def limited(vin, with_location=False):
-        raise RateLimitedError("slow down", status=429, retry_after=120)
-
-    world.fleet.vehicle_data = limited
+    world.fleet.vehicle_data_errors[None] = RateLimitedError("slow down", status=429, retry_after=120)
     assert world.worker.handle(task, 0) == "deferred"
     (again, delay) = next(iter(world.queue.tasks.values()))
     assert again.defer == 1
@@ -388,10 +304,7 @@ def test_unreachable_online_car_is_asked_again_later_then_explained(world):
     world.vehicle.max_wait_rounds = 1
     view = world.api.request_report(world.account, ReportCreate(vins=[VIN_A]))
 
-    def offline(vin, with_location=False):
-        raise VehicleOfflineError("408", status=408)
-
-    world.fleet.vehicle_data = offline
+    world.fleet.vehicle_data_errors[None] = VehicleOfflineError("408", status=408)
     world.run_all_tasks()
     status = world.api.report_status(world.account, view.report_id)
     assert status.status is ReportStatus.PARTIAL

@@ -3,7 +3,6 @@
 import threading
 import time
 from datetime import timedelta
-from typing import cast
 
 import pytest
 
@@ -13,30 +12,8 @@ from carpulse.errors import ReconnectRequiredError
 from carpulse.services.refresh_due import RefreshDueService
 from carpulse.services.tokens import AccountTokenProvider, TokenRefresher, TokenVault
 from carpulse.tesla.auth import AuthDirectory, TokenResponse
-from carpulse.tesla.errors import LoginRequiredError, TeslaServerError
-from carpulse.tesla.ports import TeslaAuth
-from tests.fakes import FakeAccounts, FakeClock
-
-
-class SingleUseAuth:
-    """Like Tesla: each refresh token works once; reuse revokes everything."""
-
-    def __init__(self, first_refresh: str):
-        self.valid = {first_refresh}
-        self.calls = 0
-        self.lock = threading.Lock()
-
-    def refresh(self, refresh_token):
-        with self.lock:
-            self.calls += 1
-            if refresh_token not in self.valid:
-                self.valid.clear()
-                raise LoginRequiredError("reused", status=401, tesla_error="login_required")
-            self.valid.remove(refresh_token)
-            new = f"refresh-{self.calls + 1}"
-            self.valid.add(new)
-        time.sleep(0.05)  # widen the race window
-        return TokenResponse(access_token=f"access-{self.calls + 1}", refresh_token=new, expires_in=28800)
+from carpulse.tesla.errors import TeslaServerError
+from tests.fakes import FakeAccounts, FakeClock, FakeTeslaAuth
 
 
 def _setup(expires_in=30):
@@ -53,8 +30,8 @@ def _setup(expires_in=30):
         created_at=clock(),
         updated_at=clock(),
     )
-    auth = SingleUseAuth("refresh-1")
-    directory = AuthDirectory(lambda realm: cast(TeslaAuth, auth))  # the fake has refresh(), all that is called
+    auth = FakeTeslaAuth(delay_seconds=0.05)
+    directory = AuthDirectory(lambda realm: auth)
     refresher = TokenRefresher(
         accounts=accounts, auth=directory, vault=vault, clock=clock, sleep=lambda s: time.sleep(0.01)
     )
@@ -106,10 +83,10 @@ def test_scheduler_refreshes_only_due_accounts():
     assert accounts.get("a1").token_expires_at > clock() + timedelta(hours=7)
 
 
-class RotatesThenLosesTheAnswer(SingleUseAuth):
+class RotatesThenLosesTheAnswer(FakeTeslaAuth):
     """Tesla rotates, then the answer never arrives (a timeout or a dropped connection)."""
 
-    def refresh(self, refresh_token):
+    def refresh(self, refresh_token: str) -> TokenResponse:
         super().refresh(refresh_token)
         raise TeslaServerError("Tesla auth did not answer: ReadTimeout")
 
@@ -118,10 +95,10 @@ def test_an_unknown_refresh_outcome_keeps_the_lease_so_nobody_reuses_the_old_tok
     from carpulse.errors import RetryLaterError
 
     clock, vault, accounts, _auth, _refresher = _setup()
-    lossy = RotatesThenLosesTheAnswer("refresh-1")
+    lossy = RotatesThenLosesTheAnswer()
     refresher = TokenRefresher(
         accounts=accounts,
-        auth=AuthDirectory(lambda realm: cast(TeslaAuth, lossy)),
+        auth=AuthDirectory(lambda realm: lossy),
         vault=vault,
         clock=clock,
         wait_for_other_seconds=0,
@@ -145,13 +122,13 @@ def test_a_refusal_that_did_not_rotate_frees_the_lease_at_once():
 
     clock, vault, accounts, _auth, _refresher = _setup()
 
-    class Unreachable:
-        def refresh(self, token):
+    class Unreachable(FakeTeslaAuth):
+        def refresh(self, refresh_token: str) -> TokenResponse:
             raise TeslaNotSentError("Tesla auth unreachable: ConnectionError")
 
     refresher = TokenRefresher(
         accounts=accounts,
-        auth=AuthDirectory(lambda realm: cast(TeslaAuth, Unreachable())),
+        auth=AuthDirectory(lambda realm: Unreachable()),
         vault=vault,
         clock=clock,
         sleep=lambda s: None,

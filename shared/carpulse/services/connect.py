@@ -19,7 +19,7 @@ from carpulse.services.tokens import TokenVault
 from carpulse.tesla.auth import AuthDirectory, TokenResponse, jwt_claims
 from carpulse.tesla.client import TokenProvider
 from carpulse.tesla.errors import TeslaBadRequestError, TeslaError
-from carpulse.tesla.ports import FleetApi
+from carpulse.tesla.ports import RegionApi
 from carpulse.tesla.regions import CN_REALM, GLOBAL_REALM
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class ConnectService:
     accounts: AccountStore
     auth: AuthDirectory
     vault: TokenVault
-    fleet_for: Callable[[str, TokenProvider], FleetApi]
+    fleet_for: Callable[[str, TokenProvider], RegionApi]
     issue_login_code: Callable[[str], str]
     clock: Clock
 

@@ -17,7 +17,7 @@ from carpulse.partner_key import public_key_pem
 from carpulse.tesla.auth import AuthDirectory, PartnerTokenProvider
 from carpulse.tesla.client import TokenProvider
 from carpulse.tesla.errors import TeslaError
-from carpulse.tesla.ports import FleetApi
+from carpulse.tesla.ports import PartnerApi
 
 log = logging.getLogger(__name__)
 WELL_KNOWN = "/.well-known/appspecific/com.tesla.3p.public-key.pem"
@@ -69,7 +69,7 @@ class PartnerRegistration:
     settings: Settings
     auth: AuthDirectory
     private_key_pem: Callable[[], str]
-    fleet: Callable[[str, TokenProvider], FleetApi]
+    fleet: Callable[[str, TokenProvider], PartnerApi]
     http: requests.Session
 
     def run(self, domain: str, region: str) -> PartnerReport:

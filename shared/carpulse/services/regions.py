@@ -11,7 +11,7 @@ from carpulse.gcp.ports import AccountStore, Clock
 from carpulse.logs import log_fields
 from carpulse.tesla.client import TokenProvider
 from carpulse.tesla.errors import TeslaError, WrongRegionError
-from carpulse.tesla.ports import FleetApi
+from carpulse.tesla.ports import RegionApi
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ class RegionRediscovery:
     tokens: TokenProvider
     settings: Settings
     accounts: AccountStore
-    fleet: Callable[[str, TokenProvider], FleetApi]
+    fleet: Callable[[str, TokenProvider], RegionApi]
     clock: Clock
 
     def __call__(self, error: WrongRegionError) -> str:

@@ -22,15 +22,31 @@ from carpulse.tesla.schemas_dx import (
 )
 from carpulse.tesla.transport import TokenProvider
 
-__all__ = ["FleetApi", "TeslaAuth", "TokenProvider"]
+__all__ = ["FleetApi", "PartnerApi", "RegionApi", "TeslaAuth", "TokenProvider"]
 
 
-class FleetApi(Protocol):
-    """The Fleet API endpoints the services call, at one region for one token provider."""
+class RegionApi(Protocol):
+    """Where an account lives (connect, and re-discovery after a 421)."""
 
     def user_region(self) -> UserRegion:
         """GET /api/1/users/region: the account's region and its base URL (not billed)."""
         ...
+
+
+class PartnerApi(Protocol):
+    """Our partner registration in one region (ops: make register-partner)."""
+
+    def register_partner(self, domain: str) -> dict[str, Any]:
+        """POST /api/1/partner_accounts for our domain in this region (partner token)."""
+        ...
+
+    def partner_public_key(self, domain: str) -> str | None:
+        """The public key Tesla holds for our domain in this region, or None."""
+        ...
+
+
+class FleetApi(Protocol):
+    """The Fleet API endpoints a report reads, at one region for one token provider."""
 
     def vehicles(self) -> list[VehicleSummary]:
         """GET /api/1/vehicles, every page: the cheap list that never wakes a car."""
@@ -90,14 +106,6 @@ class FleetApi(Protocol):
         page_size: int = HISTORY_PAGE_SIZE,
     ) -> list[ChargingSession]:
         """GET /api/1/dx/charging/history, every page, sessions de-duplicated."""
-        ...
-
-    def register_partner(self, domain: str) -> dict[str, Any]:
-        """POST /api/1/partner_accounts for our domain in this region (partner token)."""
-        ...
-
-    def partner_public_key(self, domain: str) -> str | None:
-        """The public key Tesla holds for our domain in this region, or None."""
         ...
 
 
