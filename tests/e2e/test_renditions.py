@@ -94,23 +94,6 @@ def test_asking_again_renders_once(stack, finished):
     assert languages.count("fi") == 1
 
 
-@pytest.mark.parametrize(
-    ("body", "status", "error"),
-    [
-        ({"language": "en"}, 422, "invalid_request"),  # the report's own language
-        ({"language": "xx"}, 422, "invalid_request"),
-        ({"language": "sv", "extra": 1}, 422, "invalid_request"),
-        ({}, 422, "invalid_request"),
-    ],
-)
-def test_bad_rendition_requests(finished, body, status, error):
-    api, report = finished
-    answer = _rendition(api, report["report_id"], body)
-    assert answer.status_code == status, answer.text
-    assert answer.json()["error"] == error
-    assert "language" in answer.json().get("messages", {}) or "extra" in answer.json().get("messages", {})
-
-
 def test_a_running_report_and_an_unknown_one(stack, finished):
     api, _ = finished
     running = api.request_report([api.vehicles()[0]["vin"]]).json()["response"]["report_id"]
