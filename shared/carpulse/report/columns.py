@@ -11,8 +11,12 @@ from datetime import datetime
 from typing import Any
 
 from carpulse.domain.snapshot import (
+    Alert,
     ChargingSession,
+    DataSource,
     Money,
+    OptionCode,
+    ReleaseNote,
     Tyre,
     Warranty,
     WarrantyKind,
@@ -89,14 +93,14 @@ def _paid(ctx: Context, session: ChargingSession) -> tuple[str, Raw]:
 
 
 SESSIONS: tuple[ColumnSpec, ...] = (
-    ColumnSpec("started", Kind.CUSTOM, at("started_at"), 25, render=_started),
-    ColumnSpec("site", Kind.TEXT, at("site"), 35),
-    ColumnSpec("country", Kind.TEXT, at("country"), 14),
-    ColumnSpec("energy", Kind.ENERGY, at("energy_kwh"), 16, "R"),
-    ColumnSpec("duration", Kind.CUSTOM, at("stopped_at"), 15, "R", render=_duration),
-    ColumnSpec("fees", Kind.CUSTOM, at("fees"), 37, render=_fees),
-    ColumnSpec("total", Kind.CUSTOM, at("fees"), 20, "R", render=_total),
-    ColumnSpec("paid", Kind.CUSTOM, at("fees"), 18, render=_paid),
+    ColumnSpec("started", Kind.CUSTOM, at("started_at", ChargingSession), 25, render=_started),
+    ColumnSpec("site", Kind.TEXT, at("site", ChargingSession), 35),
+    ColumnSpec("country", Kind.TEXT, at("country", ChargingSession), 14),
+    ColumnSpec("energy", Kind.ENERGY, at("energy_kwh", ChargingSession), 16, "R"),
+    ColumnSpec("duration", Kind.CUSTOM, at("stopped_at", ChargingSession), 15, "R", render=_duration),
+    ColumnSpec("fees", Kind.CUSTOM, at("fees", ChargingSession), 37, render=_fees),
+    ColumnSpec("total", Kind.CUSTOM, at("fees", ChargingSession), 20, "R", render=_total),
+    ColumnSpec("paid", Kind.CUSTOM, at("fees", ChargingSession), 18, render=_paid),
 )
 
 FEE_TOTALS: tuple[ColumnSpec, ...] = (
@@ -131,8 +135,8 @@ def _code(ctx: Context, value: Any) -> tuple[str, Raw]:
 
 
 OPTIONS: tuple[ColumnSpec, ...] = (
-    ColumnSpec("code", Kind.CUSTOM, at("code"), 18, render=_code),
-    ColumnSpec("name", Kind.TEXT, at("name"), 82),
+    ColumnSpec("code", Kind.CUSTOM, at("code", OptionCode), 18, render=_code),
+    ColumnSpec("name", Kind.TEXT, at("name", OptionCode), 82),
 )
 
 
@@ -154,10 +158,10 @@ EQUIPMENT: tuple[ColumnSpec, ...] = (
 # --- alerts ---------------------------------------------------------------------------------
 
 ALERTS: tuple[ColumnSpec, ...] = (
-    ColumnSpec("time", Kind.DATETIME_STACKED, at("time"), 24),
-    ColumnSpec("code", Kind.TEXT, at("code"), 38),
-    ColumnSpec("text", Kind.TEXT, at("text"), 56),
-    ColumnSpec("audience", Kind.ENUM_LIST, at("audience"), 22, enum="audience"),
+    ColumnSpec("time", Kind.DATETIME_STACKED, at("time", Alert), 24),
+    ColumnSpec("code", Kind.TEXT, at("code", Alert), 38),
+    ColumnSpec("text", Kind.TEXT, at("text", Alert), 56),
+    ColumnSpec("audience", Kind.ENUM_LIST, at("audience", Alert), 22, enum="audience"),
 )
 
 # --- warranties -----------------------------------------------------------------------------
@@ -197,12 +201,12 @@ def _remaining(ctx: Context, warranty: Warranty) -> tuple[str, Raw]:
 
 
 WARRANTIES: tuple[ColumnSpec, ...] = (
-    ColumnSpec("name", Kind.CUSTOM, at("name"), 44, render=_warranty_name),
-    ColumnSpec("status", Kind.ENUM, at("kind"), 16, enum="warranty_kind"),
+    ColumnSpec("name", Kind.CUSTOM, at("name", Warranty), 44, render=_warranty_name),
+    ColumnSpec("status", Kind.ENUM, at("kind", Warranty), 16, enum="warranty_kind"),
     ColumnSpec("expires", Kind.DATE, lambda w: w.expires_on or w.expired_on, 18),
-    ColumnSpec("distance", Kind.CUSTOM, at("expires_at_distance"), 18, "R", render=_expiry_distance),
-    ColumnSpec("coverage", Kind.YEARS, at("coverage_years"), 14, "R"),
-    ColumnSpec("remaining", Kind.CUSTOM, at("remaining_days"), 24, "R", render=_remaining),
+    ColumnSpec("distance", Kind.CUSTOM, at("expires_at_distance", Warranty), 18, "R", render=_expiry_distance),
+    ColumnSpec("coverage", Kind.YEARS, at("coverage_years", Warranty), 14, "R"),
+    ColumnSpec("remaining", Kind.CUSTOM, at("remaining_days", Warranty), 24, "R", render=_remaining),
 )
 
 # --- software -------------------------------------------------------------------------------
@@ -216,9 +220,9 @@ def _note_title(ctx: Context, note: Any) -> tuple[str, Raw]:
 
 
 RELEASE_NOTES: tuple[ColumnSpec, ...] = (
-    ColumnSpec("version", Kind.TEXT, at("version"), 18),
-    ColumnSpec("title", Kind.CUSTOM, at("title"), 30, render=_note_title),
-    ColumnSpec("description", Kind.TEXT, at("description"), 52),
+    ColumnSpec("version", Kind.TEXT, at("version", ReleaseNote), 18),
+    ColumnSpec("title", Kind.CUSTOM, at("title", ReleaseNote), 30, render=_note_title),
+    ColumnSpec("description", Kind.TEXT, at("description", ReleaseNote), 52),
 )
 
 # --- tyres ----------------------------------------------------------------------------------
@@ -252,12 +256,12 @@ def _warning(ctx: Context, tyre: Tyre) -> tuple[str, Raw]:
 
 
 TYRES: tuple[ColumnSpec, ...] = (
-    ColumnSpec("position", Kind.ENUM, at("position"), 20, enum="tyre_position"),
-    ColumnSpec("pressure", Kind.PRESSURE, at("pressure_bar"), 16, "R"),
-    ColumnSpec("recommended", Kind.PRESSURE, at("recommended_bar"), 22, "R"),
-    ColumnSpec("deviation", Kind.CUSTOM, at("pressure_bar"), 18, "R", render=_deviation),
-    ColumnSpec("warning", Kind.CUSTOM, at("soft_warning"), 22, render=_warning),
-    ColumnSpec("last_seen", Kind.DATETIME_STACKED, at("last_seen"), 22),
+    ColumnSpec("position", Kind.ENUM, at("position", Tyre), 20, enum="tyre_position"),
+    ColumnSpec("pressure", Kind.PRESSURE, at("pressure_bar", Tyre), 16, "R"),
+    ColumnSpec("recommended", Kind.PRESSURE, at("recommended_bar", Tyre), 22, "R"),
+    ColumnSpec("deviation", Kind.CUSTOM, at("pressure_bar", Tyre), 18, "R", render=_deviation),
+    ColumnSpec("warning", Kind.CUSTOM, at("soft_warning", Tyre), 22, render=_warning),
+    ColumnSpec("last_seen", Kind.DATETIME_STACKED, at("last_seen", Tyre), 22),
 )
 
 # --- appendix -------------------------------------------------------------------------------
@@ -282,8 +286,8 @@ def _region(ctx: Context, source: Any) -> tuple[str, Raw]:
 
 
 SOURCES: tuple[ColumnSpec, ...] = (
-    ColumnSpec("endpoint", Kind.CUSTOM, at("endpoint"), 34, render=_endpoint),
-    ColumnSpec("status", Kind.CUSTOM, at("status"), 30, render=_status),
-    ColumnSpec("time", Kind.DATETIME, at("fetched_at"), 30),
-    ColumnSpec("region", Kind.CUSTOM, at("region"), 10, render=_region),
+    ColumnSpec("endpoint", Kind.CUSTOM, at("endpoint", DataSource), 34, render=_endpoint),
+    ColumnSpec("status", Kind.CUSTOM, at("status", DataSource), 30, render=_status),
+    ColumnSpec("time", Kind.DATETIME, at("fetched_at", DataSource), 30),
+    ColumnSpec("region", Kind.CUSTOM, at("region", DataSource), 10, render=_region),
 )

@@ -7,13 +7,17 @@ converted and a date localised the same way wherever it appears, in the PDF and 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from types import UnionType
+from typing import TYPE_CHECKING, Any, Union, get_args, get_origin, get_type_hints
 
-from carpulse.domain.snapshot import DistanceUnit, Money, Section
+from pydantic import BaseModel
+
+from carpulse.domain.snapshot import DistanceUnit, Money, Section, VehicleSnapshot
 from carpulse.report.formatting import MISSING, finite, format_text
 from carpulse.report.views import CellView, ColumnView, FieldGroup, FieldView, Raw, TableView
 
@@ -55,18 +59,67 @@ Getter = Callable[[Any], object]
 Renderer = Callable[["Context", Any], tuple[str, Raw]]
 
 
-def at(path: str) -> Getter:
-    """A getter for a dotted attribute path that yields None as soon as a step is None."""
-    parts = path.split(".")
+class FieldPath:
+    """A getter for a dotted attribute path of a model that yields None as soon as a step is None.
 
-    def get(obj: object) -> object:
-        for part in parts:
+    The path is checked against the model's fields when it is made (at import), so a typo fails
+    loudly instead of showing "—" in every report.
+    """
+
+    __slots__ = ("parts", "path", "root")
+
+    def __init__(self, path: str, root: type) -> None:
+        if not path_resolves(root, path):
+            raise ValueError(f"{root.__name__} has no field path {path!r}")
+        self.path, self.root, self.parts = path, root, tuple(path.split("."))
+
+    def __call__(self, obj: object) -> object:
+        for part in self.parts:
             if obj is None:
                 return None
-            obj = getattr(obj, part, None)
+            obj = getattr(obj, part)
         return obj
 
-    return get
+    def __repr__(self) -> str:
+        return f"at({self.path!r}, {self.root.__name__})"
+
+
+def at(path: str, root: type = VehicleSnapshot) -> FieldPath:
+    """A checked getter for a dotted path of `root` (a field of the vehicle snapshot by default)."""
+    return FieldPath(path, root)
+
+
+def path_resolves(root: type, path: str) -> bool:
+    """Whether every step of a dotted path names a field (or property) of the record it reaches."""
+    current: object = root
+    for part in path.split("."):
+        record = _record_in(current)
+        if record is None:
+            return False
+        fields = _field_types(record)
+        if part in fields:
+            current = fields[part]
+        elif isinstance(prop := getattr(record, part, None), property) and prop.fget is not None:
+            current = get_type_hints(prop.fget).get("return")
+        else:
+            return False
+    return True
+
+
+def _field_types(record: type) -> dict[str, object]:
+    if issubclass(record, BaseModel):
+        return {name: info.annotation for name, info in record.model_fields.items()}
+    return dict(get_type_hints(record))
+
+
+def _record_in(annotation: object) -> type | None:
+    """The model or dataclass a field's type names, itself or inside an Optional / Union."""
+    if isinstance(annotation, type) and (issubclass(annotation, BaseModel) or dataclasses.is_dataclass(annotation)):
+        return annotation
+    if get_origin(annotation) not in (Union, UnionType):
+        return None  # a path never steps into a list or a tuple
+    records = [r for arg in get_args(annotation) if (r := _record_in(arg)) is not None]
+    return records[0] if len(records) == 1 else None
 
 
 @dataclass(frozen=True, slots=True)

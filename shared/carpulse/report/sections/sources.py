@@ -33,9 +33,9 @@ def _left_out_state(ctx: Context, item: MissingItem) -> tuple[str, Raw]:
 
 
 LEFT_OUT: tuple[ColumnSpec, ...] = (
-    ColumnSpec("section", Kind.CUSTOM, at("section"), 30, render=_left_out_section),
-    ColumnSpec("state", Kind.CUSTOM, at("state"), 18, render=_left_out_state),
-    ColumnSpec("reason", Kind.TEXT, at("reason"), 72),
+    ColumnSpec("section", Kind.CUSTOM, at("section", MissingItem), 30, render=_left_out_section),
+    ColumnSpec("state", Kind.CUSTOM, at("state", MissingItem), 18, render=_left_out_state),
+    ColumnSpec("reason", Kind.TEXT, at("reason", MissingItem), 72),
 )
 
 
