@@ -11,14 +11,18 @@ import flask
 import functions_framework
 
 from carpulse.bootstrap import container
+from carpulse.errors import NotFoundError
 from carpulse.http.api import endpoint, fragment_redirect, redirect_errors
 from carpulse.http.cookies import clear_login_cookie, read_login_cookie
+from carpulse.http.routes import OAUTH_CALLBACK_PATH
 
 
 @functions_framework.http
 @endpoint(methods=("GET",))
 def oauth_callback(request: flask.Request) -> flask.Response:
     """Check state, exchange the code, store the account; 302 to the frontend with a login code."""
+    if request.path != OAUTH_CALLBACK_PATH:  # only Tesla's redirect spends a login state
+        raise NotFoundError(f"Tesla redirects to {OAUTH_CALLBACK_PATH}")
     app = container()
     with redirect_errors(app.settings.frontend_url) as outcome:
         connected = app.connect.complete_login(

@@ -10,9 +10,11 @@ import werkzeug.utils
 from pydantic import BaseModel, ConfigDict
 
 from carpulse.bootstrap import container
+from carpulse.errors import NotFoundError
 from carpulse.http.api import endpoint, json_response, parse_json
 from carpulse.http.clients import client_address
 from carpulse.http.cookies import set_login_cookie
+from carpulse.http.routes import OAUTH_INITIATE_PATH
 
 
 class InitiateBody(BaseModel):
@@ -28,6 +30,8 @@ class InitiateBody(BaseModel):
 def oauth_initiate(request: flask.Request) -> flask.Response:
     """GET → 302 to Tesla (top-level navigation); POST → {"response": {"authorize_url", "state",
     "expires_in"}} for a `fetch` with credentials. Both set the browser-binding cookie."""
+    if request.path != OAUTH_INITIATE_PATH:  # a probe or a stray path starts no login
+        raise NotFoundError(f"a login starts at {OAUTH_INITIATE_PATH}")
     app = container()
     # Nobody is signed in yet: each start writes a state document, so it is limited per client.
     client = client_address(

@@ -208,3 +208,13 @@ def test_a_refused_callback_lands_on_the_frontend_with_the_reason(edge: Edge, ca
     assert not edge.codes.items
     # A state is spent by its first callback, whatever the outcome.
     assert sha256_hex(query.get("state", "")) not in edge.states.items
+
+
+@pytest.mark.parametrize(
+    ("function", "path"),
+    [("oauth_initiate", "/_ready"), ("oauth_initiate", "/"), ("oauth_callback", "/_ready"), ("oauth_callback", "/")],
+)
+def test_a_login_function_answers_only_on_its_own_path(edge: Edge, function: str, path: str) -> None:
+    answer = edge.client(function).get(f"{path}?code=x&state=y")
+    assert error_of(answer, 404, "not_found")
+    assert "Set-Cookie" not in answer.headers  # no login state, no cookie
