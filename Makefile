@@ -30,8 +30,10 @@ prereqs:  ## Check Java and the Firestore emulator are present
 test: venv prereqs lint  ## Lint and type-check, then every test (unit, emulators, end-to-end, bundles)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-unit: venv  ## Fast tests only (no local stack)
-	$(BIN)/python -m pytest -m "not stack and not bundle" $(PYTEST_ARGS)
+# One worker per core (pytest-xdist); property tests with a few examples each (hypothesis profile
+# "unit" of tests/conftest.py). `make test` runs the same tests and more, one at a time, in full.
+unit: venv  ## Fast tests only (no local stack), on every core, few hypothesis examples
+	CARPULSE_HYPOTHESIS_PROFILE=unit $(BIN)/python -m pytest -m "not stack and not bundle" -n auto $(PYTEST_ARGS)
 
 lint: venv  ## ruff check + format check + mypy (strict on shared/ and functions/)
 	$(BIN)/ruff check .

@@ -8,11 +8,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from carpulse.bootstrap import Container
 from carpulse.config import settings_from_env
 from infra.local.owner import ApiClient, SimulatedOwner
 from infra.local.stack import LocalStack
+
+# Property tests: `make unit` sets CARPULSE_HYPOTHESIS_PROFILE=unit for a quick answer, a few examples
+# per test; `make test` sets nothing and runs every test's own count (hypothesis' default of 100, or
+# the test's settings, e.g. 70 in tests/property/test_mutated_payloads.py).
+UNIT_EXAMPLES = 10
+settings.register_profile("unit", max_examples=UNIT_EXAMPLES)
+if os.environ.get("CARPULSE_HYPOTHESIS_PROFILE"):
+    settings.load_profile(os.environ["CARPULSE_HYPOTHESIS_PROFILE"])
 
 # Every test here signs in the scenario's one owner from 127.0.0.1, and reports of earlier tests may
 # still be running: the deployed limits would make tests wait on each other. They are tested as

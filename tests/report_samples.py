@@ -6,11 +6,15 @@ normaliser is meant to, so the report's figures can be checked against independe
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta, timezone
+from functools import cache
 from pathlib import Path
 from typing import Any
+
+from pypdf import PdfReader
 
 from carpulse.domain.snapshot import (
     Alert,
@@ -42,6 +46,7 @@ from carpulse.domain.snapshot import (
     Warranty,
     WarrantyKind,
 )
+from carpulse.report.pdf import render_vehicle_pdf
 from carpulse.services.fetched import FetchedVehicle
 from carpulse.services.normalise import summarise  # the totals exactly as the worker computes them
 
@@ -507,6 +512,33 @@ def fixture_snapshot(path: Path, language: str = "en") -> VehicleSnapshot:
         language=language,
     )
     return snapshot
+
+
+# --- simulator scenarios, each report rendered once per test session ----------------------------
+# test_report_inputs.py and test_report_languages.py both read the default scenario's PDFs in en, de
+# and fi: the same snapshots give the same bytes (rendering is deterministic), so they are drawn once.
+
+
+@cache
+def scenario_reports(scenario: Path, language: str = "en") -> dict[str, VehicleSnapshot]:
+    """One snapshot per vehicle of a simulator scenario, as infra.bench builds them; shared, never changed."""
+    from infra.bench import scenario_snapshots
+
+    return scenario_snapshots(scenario, language)
+
+
+@cache
+def scenario_pdf(scenario: Path, language: str, name: str) -> bytes:
+    """The PDF of the scenario's vehicle `name` (a key of scenario_reports) in the language."""
+    return render_vehicle_pdf(scenario_reports(scenario, language)[name])
+
+
+@cache
+def scenario_pdf_text(scenario: Path, language: str, name: str) -> str:
+    """The text of scenario_pdf, page by page."""
+    return "\n".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(scenario_pdf(scenario, language, name))).pages
+    )
 
 
 Builder = Callable[..., VehicleSnapshot]

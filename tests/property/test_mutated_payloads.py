@@ -6,7 +6,8 @@ applies one to three mutations at random places: a key deleted, a value nulled, 
 without its offset, a list element that is not an object. Then normalise, the PDF, the JSON view
 and the CSV must not raise, the snapshot must survive the JSON round trip the finalise task makes,
 the invoice ZIP must be built, and no output may hold None, null, <invalid>, nan, inf or a Python
-repr. Fixed seed (derandomize), a few hundred examples over the three tests, no time assertions.
+repr. Fixed seed (derandomize), a few hundred examples over the three tests, no time assertions
+(`make unit` runs a few examples per test: the hypothesis profile "unit" of tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ LEAKS = re.compile(
 )
 EXAMPLES = 70  # per test: three tests, 210 examples in all
 SETTINGS = settings(
-    max_examples=EXAMPLES,
+    # 70 under the default profile (make test); fewer when the loaded profile asks for fewer (make unit).
+    max_examples=min(EXAMPLES, settings().max_examples),
     derandomize=True,
     deadline=None,
     database=None,

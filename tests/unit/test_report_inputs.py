@@ -12,8 +12,7 @@ from pypdf import PdfReader
 from carpulse.report.build import build_report
 from carpulse.report.json_view import render_vehicle_json
 from carpulse.report.pdf import render_vehicle_pdf
-from infra.bench import scenario_snapshots
-from tests.report_samples import fixture_files, fixture_snapshot
+from tests.report_samples import fixture_files, fixture_snapshot, scenario_pdf, scenario_pdf_text, scenario_reports
 
 SCENARIOS = sorted(
     p.parent for p in (Path(__file__).resolve().parents[2] / "infra/simulator/scenarios").glob("*/scenario.json")
@@ -47,7 +46,7 @@ CASES = [
     for scenario in SCENARIOS
     for language in SCENARIO_LANGUAGES
     # A fleet of 50 cars in every language would add seconds and no new code paths.
-    if language == "en" or len(scenario_snapshots(scenario)) <= 5
+    if language == "en" or len(scenario_reports(scenario)) <= 5
 ]
 READ_BACK = 6  # reports per scenario whose PDF text is checked
 DRAWN = 12  # reports per scenario drawn as PDF; the rest (a fleet's near-copies) are built as views
@@ -55,18 +54,18 @@ DRAWN = 12  # reports per scenario drawn as PDF; the rest (a fleet's near-copies
 
 @pytest.mark.parametrize(("scenario", "language"), CASES, ids=lambda v: getattr(v, "name", v))
 def test_every_simulator_scenario_renders(scenario: Path, language: str) -> None:
-    snapshots = scenario_snapshots(scenario, language)
+    snapshots = scenario_reports(scenario, language)  # the PDFs are shared with test_report_languages.py
     assert snapshots
     for index, (name, snapshot) in enumerate(snapshots.items()):
         view = build_report(snapshot)
         assert view.vin == snapshot.identity.vin
         if index >= DRAWN:
             continue
-        pdf = render_vehicle_pdf(snapshot)
+        pdf = scenario_pdf(scenario, language, name)
         assert pdf.startswith(b"%PDF-")
         if index >= READ_BACK:
             continue
-        text = text_of(pdf)
+        text = scenario_pdf_text(scenario, language, name)
         assert LEAKS.search(text) is None, name
         assert name in text
         # Sessions are attributed in normalisation; none of another vehicle's sites may appear.

@@ -6,20 +6,17 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from functools import cache
 from typing import Any
 
 import pytest
-from pypdf import PdfReader
 
 from carpulse.domain.snapshot import VehicleSnapshot
 from carpulse.report.csv_export import FIXED_COLUMNS, TAIL_COLUMNS, sessions_csv
 from carpulse.report.hyphenate import splitter
 from carpulse.report.i18n import LANGUAGES, Catalog
 from carpulse.report.json_view import render_vehicle_json
-from carpulse.report.pdf import render_vehicle_pdf
-from infra.bench import scenario_snapshots
-from tests.report_samples import full_eu, session
+from infra.local.stack import DEFAULT_SCENARIO
+from tests.report_samples import full_eu, scenario_pdf_text, scenario_reports, session
 
 # A catalog key that fell through to the page, anywhere in a text ("field.battery.level").
 KEY = re.compile(
@@ -30,9 +27,10 @@ LEFTOVER = re.compile(r"\{[a-z_]*\}|\bNone\b|\bnull\b|<invalid>|\bnan\b|\bTrue\b
 SECTIONS = ("identity", "battery", "charging", "alerts", "service", "software", "tyres", "security")
 
 
-@cache
 def snapshots(language: str) -> dict[str, VehicleSnapshot]:
-    return scenario_snapshots(language=language)
+    """The default scenario's reports, built (and rendered) once per session: test_report_inputs.py
+    reads the same PDFs in en, de and fi."""
+    return scenario_reports(DEFAULT_SCENARIO, language)
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -51,9 +49,8 @@ def _strings(value: Any) -> Iterator[str]:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_default_scenarios_pdfs_read_in_the_language(language: str) -> None:
     cat = Catalog(language)
-    for name, snapshot in snapshots(language).items():
-        pdf = render_vehicle_pdf(snapshot)
-        text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    for name in snapshots(language):
+        text = scenario_pdf_text(DEFAULT_SCENARIO, language, name)
         flat = " ".join(text.split())
         assert KEY.search(text) is None, (name, KEY.search(text))
         assert LEFTOVER.search(text) is None, (name, LEFTOVER.search(text))

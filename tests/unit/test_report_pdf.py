@@ -66,9 +66,19 @@ def text_of(pdf: bytes) -> str:
 
 
 @cache
-def rendered(name: str, language: str) -> str:
+def rendered_pdf(name: str, language: str) -> bytes:
+    """One sample's PDF, rendered once per module by itself; rendering is deterministic (tested below)."""
     builders = {"eu": full_eu, "us": us_owner, "none": all_none}
-    return text_of(render_vehicle_pdf(builders[name](language=language)))
+    return render_vehicle_pdf(builders[name](language=language))
+
+
+@cache
+def rendered_pages(name: str, language: str) -> tuple[str, ...]:
+    return tuple(pages_of(rendered_pdf(name, language)))
+
+
+def rendered(name: str, language: str) -> str:
+    return "\n".join(rendered_pages(name, language))
 
 
 def assert_clean(text: str) -> None:
@@ -77,7 +87,7 @@ def assert_clean(text: str) -> None:
 
 
 def test_pdf_metadata_and_determinism() -> None:
-    pdf = render_vehicle_pdf(full_eu())
+    pdf = rendered_pdf("eu", "en")
     assert pdf.startswith(b"%PDF-")
     meta = PdfReader(io.BytesIO(pdf)).metadata
     assert meta is not None
@@ -116,7 +126,8 @@ def test_concurrent_renders_give_the_same_bytes_as_a_lone_render() -> None:
     # A worker instance renders several VINs at once; one shared font object once numbered another
     # document's PDF objects (KeyError in fpdf's output, or silently different bytes).
     snapshots = [full_eu(), us_owner(), full_eu(language="de"), many_sessions(40)]
-    alone = [render_vehicle_pdf(s) for s in snapshots]
+    alone = [rendered_pdf("eu", "en"), rendered_pdf("us", "en"), rendered_pdf("eu", "de")]
+    alone.append(render_vehicle_pdf(snapshots[3]))
     with ThreadPoolExecutor(max_workers=4) as pool:
         together = list(pool.map(lambda i: render_vehicle_pdf(snapshots[i % 4]), range(16)))
     assert [i for i, pdf in enumerate(together) if pdf != alone[i % 4]] == []
@@ -129,7 +140,7 @@ def test_every_section_title_is_there_in_the_report_language(language: str) -> N
     for key in ("identity", "battery", "charging", "alerts", "service", "software", "tyres", "security", "sources"):
         assert " ".join(cat.text(f"section.{key}").split()) in text
     assert cat.text("summary.missing_title") in text
-    pages = len(pages_of(render_vehicle_pdf(full_eu(language=language))))
+    pages = len(rendered_pages("eu", language))
     assert cat.template("report.page").format(page=pages, pages=pages) in text
 
 
@@ -322,7 +333,7 @@ def test_generated_at_in_utc_without_vehicle_offset() -> None:
 
 
 def test_sections_are_bookmarked_for_navigation() -> None:
-    outline = PdfReader(io.BytesIO(render_vehicle_pdf(full_eu(language="de")))).outline
+    outline = PdfReader(io.BytesIO(rendered_pdf("eu", "de"))).outline
     titles = [item.title for item in outline if not isinstance(item, list)]
     assert titles[:3] == ["Zusammenfassung", "Fahrzeugidentität", "Akku und Ladezustand"]
     assert titles[-1] == "Anhang: Datenquellen"

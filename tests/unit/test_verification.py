@@ -55,8 +55,7 @@ def material() -> certs.LocalMaterial:
     return certs.local_material("test")
 
 
-@pytest.fixture
-def world(material: certs.LocalMaterial) -> World:
+def _world(material: certs.LocalMaterial) -> World:
     store, clock = FakeVerificationStore(), FakeClock()
     signer = _signer(material)
     sealer = ReportSealer(
@@ -74,8 +73,31 @@ def world(material: certs.LocalMaterial) -> World:
 
 
 @pytest.fixture
-def sealed(world: World) -> bytes:
-    return world.sealer.seal(ACCOUNT, with_battery_health(full_eu()))
+def world(material: certs.LocalMaterial) -> World:
+    return _world(material)
+
+
+@pytest.fixture(scope="module")
+def sealed_once(material: certs.LocalMaterial) -> tuple[bytes, FakeVerificationStore]:
+    """The EU report sealed once per module (rendering and signing are the slow part), with its store."""
+    first = _world(material)
+    return first.sealer.seal(ACCOUNT, with_battery_health(full_eu())), first.store
+
+
+@pytest.fixture
+def sealed(world: World, sealed_once: tuple[bytes, FakeVerificationStore]) -> bytes:
+    """The sealed report, its check id's slot and its record in this test's store, as if sealed in
+    this world: the sealing world was built the same way and its clock read the same time."""
+    pdf, store = sealed_once
+    world.store.slots.update(store.slots)
+    world.store.records.update(store.records)
+    return pdf
+
+
+@pytest.fixture(scope="module")
+def unsigned() -> bytes:
+    """The EU report rendered without a check mark or signature, once per module."""
+    return render_vehicle_pdf(full_eu())
 
 
 def _only_record(world: World):
@@ -138,13 +160,15 @@ def test_appending_after_the_signature_reads_modified(world: World, sealed: byte
     assert result.status is CheckStatus.MODIFIED
 
 
-def test_a_pdf_without_signature_reads_unsigned(world: World) -> None:
-    assert world.service.check_upload(render_vehicle_pdf(full_eu())).status is CheckStatus.UNSIGNED
+def test_a_pdf_without_signature_reads_unsigned(world: World, unsigned: bytes) -> None:
+    assert world.service.check_upload(unsigned).status is CheckStatus.UNSIGNED
 
 
-def test_a_signature_by_another_ca_reads_modified_and_an_unknown_id_unknown(world: World, sealed: bytes) -> None:
+def test_a_signature_by_another_ca_reads_modified_and_an_unknown_id_unknown(
+    world: World, sealed: bytes, unsigned: bytes
+) -> None:
     forger = _signer(certs.local_material("forger"))
-    assert world.service.check_upload(forger.sign(render_vehicle_pdf(full_eu()))).status is CheckStatus.UNKNOWN
+    assert world.service.check_upload(forger.sign(unsigned)).status is CheckStatus.UNKNOWN
     url = f"{BASE}/verify/{_only_record(world).verification_id}"  # a copy of a genuine check mark
     forged = forger.sign(render_vehicle_pdf(full_eu(odometer_mi=5000), VerifyMark(url, url)))
     assert world.service.check_upload(forged).status is CheckStatus.MODIFIED
