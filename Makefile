@@ -9,6 +9,9 @@ PYTEST_ARGS ?=
 SCENARIO ?=
 ENV ?= dev
 export PYTHONPATH := $(CURDIR):$(CURDIR)/shared
+# Compiled modules are cached (in __pycache__, ignored by git): every test process and every
+# function the stack starts would otherwise compile the sources again.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: help venv test unit lint format demo dev bench bundles lock prereqs clean provision deploy verify-env keys reencrypt register-partner live-check
 
@@ -30,10 +33,13 @@ prereqs:  ## Check Java and the Firestore emulator are present
 test: venv prereqs lint  ## Lint and type-check, then every test (unit, emulators, end-to-end, bundles)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# One worker per core (pytest-xdist); property tests with a few examples each (hypothesis profile
-# "unit" of tests/conftest.py). `make test` runs the same tests and more, one at a time, in full.
-unit: venv  ## Fast tests only (no local stack), on every core, few hypothesis examples
-	CARPULSE_HYPOTHESIS_PROFILE=unit $(BIN)/python -m pytest -m "not stack and not bundle" -n auto $(PYTEST_ARGS)
+# The fast loop: no local stack (tests/e2e is not even collected), one worker per core
+# (pytest-xdist), a few hypothesis examples per property test (profile "unit", tests/conftest.py) and
+# the representative cases of each sweep (tests/sweeps.py). `make test` runs all of it, in full.
+UNIT_TESTS := tests/unit tests/property tests/simulator tests/deploy tests/integration
+unit: venv  ## Fast tests only (no local stack, no sweeps), on every core: about half a minute
+	CARPULSE_HYPOTHESIS_PROFILE=unit $(BIN)/python -m pytest -m "not stack and not bundle and not sweep" -n auto \
+		$(UNIT_TESTS) $(PYTEST_ARGS)
 
 lint: venv  ## ruff check + format check + mypy (strict on shared/ and functions/)
 	$(BIN)/ruff check .

@@ -12,6 +12,7 @@ import pytest
 
 from infra.deploy.environment import load
 from infra.functions import FUNCTION_SPECS
+from tests.sweeps import first_then_sweep
 
 from .conftest import FakeGcloud, make_fake
 from .fake_gcloud import FakeGcloudServer, FakeProject
@@ -133,7 +134,7 @@ def test_deploy_refuses_without_bundles_or_public_key(fake_gcloud):
     assert "make keys ENV=dev KEY=tesla-private-key" in run.stderr
 
 
-@pytest.mark.parametrize("point", FAILURE_POINTS)
+@pytest.mark.parametrize("point", first_then_sweep(FAILURE_POINTS))
 def test_a_failure_stops_the_run_and_a_rerun_converges(fake_gcloud, clean, point):
     phase, prefix = FAILURE_POINTS[point]
     fail_at = _failure_index(clean, phase, prefix)

@@ -37,6 +37,7 @@ from carpulse.tesla import schemas_dx as dx
 from carpulse.tesla.schemas import ChargingHistoryPage, VehicleData
 from tests.fakes import FakeBlobs
 from tests.report_samples import fixture_files
+from tests.sweeps import sweep
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted(p.parent for p in (ROOT / "infra/simulator/scenarios").glob("*/scenario.json"))
@@ -235,6 +236,7 @@ def test_mutated_vehicle_modules_still_give_every_file(case: tuple[tuple[str, st
     _check_every_file([_snapshot("7SAYGDEE9RF900701", data=None, sessions=[], **{argument: module})])
 
 
+@sweep  # the slowest of the three (every session of a history): make test only
 @SETTINGS
 @given(st.sampled_from(HISTORIES).flatmap(lambda item: st.tuples(st.just(item[0]), mutated(item[1]))))
 def test_a_mutated_charging_history_still_gives_every_file(case: tuple[str, list]) -> None:

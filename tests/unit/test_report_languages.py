@@ -13,10 +13,11 @@ import pytest
 from carpulse.domain.snapshot import VehicleSnapshot
 from carpulse.report.csv_export import FIXED_COLUMNS, TAIL_COLUMNS, sessions_csv
 from carpulse.report.hyphenate import splitter
-from carpulse.report.i18n import LANGUAGES, Catalog
+from carpulse.report.i18n import Catalog
 from carpulse.report.json_view import render_vehicle_json
 from infra.local.stack import DEFAULT_SCENARIO
 from tests.report_samples import full_eu, scenario_pdf_text, scenario_reports, session
+from tests.sweeps import each_language
 
 # A catalog key that fell through to the page, anywhere in a text ("field.battery.level").
 KEY = re.compile(
@@ -46,7 +47,7 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", each_language())
 def test_the_default_scenarios_pdfs_read_in_the_language(language: str) -> None:
     cat = Catalog(language)
     for name in snapshots(language):
@@ -60,7 +61,7 @@ def test_the_default_scenarios_pdfs_read_in_the_language(language: str) -> None:
         assert cat.text("report.product") in flat
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", each_language())
 def test_the_default_scenarios_json_views_have_every_label(language: str) -> None:
     for name, snapshot in snapshots(language).items():
         view = render_vehicle_json(snapshot)
@@ -73,7 +74,7 @@ def test_the_default_scenarios_json_views_have_every_label(language: str) -> Non
         assert all(label.strip() for label in labels)
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", each_language())
 def test_the_csv_header_is_named_in_the_language(language: str) -> None:
     data = sessions_csv(list(snapshots(language).values()), language)
     header = next(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
@@ -101,7 +102,7 @@ def test_csv_column_names_stay_distinct_and_values_stay_machine_readable() -> No
     assert rows[1:] == keyed[1:]
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", each_language())
 def test_every_language_has_hyphenation_for_its_table_words(language: str) -> None:
     hyphens = splitter(language)
     assert hyphens is not None

@@ -28,7 +28,7 @@ from carpulse.domain.snapshot import (
 )
 from carpulse.report import fonts
 from carpulse.report.context import Context
-from carpulse.report.i18n import LANGUAGES, Catalog
+from carpulse.report.i18n import Catalog
 from carpulse.report.localfmt import Formatter
 from carpulse.report.pdf import render_vehicle_pdf
 from carpulse.report.sections.common import make_section
@@ -47,6 +47,7 @@ from tests.report_samples import (
     without,
     without_all,
 )
+from tests.sweeps import each_language, sweep
 
 # Every endpoint but the cheap vehicle call, whose failure stops the task before any rendering.
 PARTS = tuple(e for e in ENDPOINTS if e != "vehicle")
@@ -97,6 +98,7 @@ def test_pdf_metadata_and_determinism() -> None:
     assert render_vehicle_pdf(full_eu()) == pdf
 
 
+@sweep
 def test_the_font_cache_changes_nothing_in_the_output() -> None:
     snapshot = full_eu(language="fi", sessions=(session(1, site="東京駅 八重洲"),))  # a fallback font too
     fast = render_vehicle_pdf(snapshot)
@@ -122,6 +124,7 @@ def test_uncached_fonts_parses_each_font_and_only_inside_the_block(monkeypatch: 
     assert len(parsed) == 3
 
 
+@sweep
 def test_concurrent_renders_give_the_same_bytes_as_a_lone_render() -> None:
     # A worker instance renders several VINs at once; one shared font object once numbered another
     # document's PDF objects (KeyError in fpdf's output, or silently different bytes).
@@ -133,7 +136,7 @@ def test_concurrent_renders_give_the_same_bytes_as_a_lone_render() -> None:
     assert [i for i, pdf in enumerate(together) if pdf != alone[i % 4]] == []
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", each_language())
 def test_every_section_title_is_there_in_the_report_language(language: str) -> None:
     # Whitespace flattened: a long title may wrap, and French keeps a no-break space before ":".
     text, cat = " ".join(rendered("eu", language).split()), Catalog(language)
@@ -171,7 +174,7 @@ def test_a_us_owner_reads_miles_fahrenheit_psi_and_12_hour_times() -> None:
     assert "km/h" not in text
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", each_language())
 def test_costs_are_totalled_per_currency_and_never_across(language: str) -> None:
     snapshot = full_eu(language=language)
     text = rendered("eu", language)
@@ -216,7 +219,7 @@ def test_each_endpoint_missing_or_failed_in_turn(part: str, failed: bool) -> Non
     assert ("Failed" if failed else "Not available") in text or "Partly available" in text
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", each_language())
 @pytest.mark.parametrize("failed", [False, True])
 def test_every_endpoint_missing_at_once(language: str, failed: bool) -> None:
     text = " ".join(text_of(render_vehicle_pdf(without_all(full_eu(language=language), failed=failed))).split())
@@ -227,7 +230,7 @@ def test_every_endpoint_missing_at_once(language: str, failed: bool) -> None:
     assert EU_VIN in text
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", each_language())
 def test_a_snapshot_with_nothing_but_a_vin_renders_and_explains(language: str) -> None:
     text, cat = rendered("none", language), Catalog(language)
     assert_clean(text)
@@ -238,7 +241,7 @@ def test_a_snapshot_with_nothing_but_a_vin_renders_and_explains(language: str) -
 
 
 @pytest.mark.parametrize("name", ["eu", "us", "none"])
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", each_language())
 def test_no_python_values_or_raw_enums_are_printed(name: str, language: str) -> None:
     text = rendered(name, language)
     assert_clean(text)
@@ -303,6 +306,7 @@ def test_runaway_text_does_not_break_the_layout() -> None:
     assert text_of(render_vehicle_pdf(snapshot))
 
 
+@sweep
 def test_500_sessions_flow_over_pages_with_headings_and_footers() -> None:
     snapshot = many_sessions(500)
     pages = pages_of(render_vehicle_pdf(snapshot))
