@@ -25,7 +25,7 @@ from carpulse.domain.models import (
 from carpulse.domain.paging import ReportCursor
 from carpulse.domain.tasks import WorkerTask
 from carpulse.domain.transitions import Transition, applied
-from carpulse.gcp.ports import BlobStore, LoginCodeStore, OAuthStateStore, SessionStore, TaskQueue
+from carpulse.gcp.ports import BlobStore, LoginCodeStore, OAuthStateStore, SecretSource, SessionStore, TaskQueue
 from carpulse.gcp.store_transitions import AccountTransitions, ReportTransitions
 from carpulse.tesla import schemas_dx as dx
 from carpulse.tesla.auth import TokenResponse
@@ -178,6 +178,19 @@ class FakeTeslaAuth(TeslaAuth):
 
     def forget_partner_token(self, audience: str) -> None:
         return None
+
+
+class FakeSecrets(SecretSource):
+    """Secret values by name (a rotation: assign a new value; reread sees it at once)."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = values
+
+    def get(self, name: str) -> str:
+        return self.values[name]
+
+    def reread(self, name: str) -> str:
+        return self.values[name]
 
 
 @dataclass

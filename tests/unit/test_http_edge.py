@@ -28,7 +28,6 @@ from carpulse import bootstrap
 from carpulse.config import Settings, get_settings, settings_from_env
 from carpulse.domain.limits import ReportLimits
 from carpulse.domain.models import Account, ReportOptions, ReportRequest, ReportStatus, VinProgress, VinStatus
-from carpulse.gcp.ports import SecretSource
 from carpulse.http.routes import function_for
 from carpulse.partner_key import new_private_key_pem, public_key_pem
 from carpulse.services.limits import ClientLimiter, ReportGate
@@ -39,6 +38,7 @@ from tests.fakes import (
     FakeLoginCodes,
     FakeQueue,
     FakeReports,
+    FakeSecrets,
     FakeSessions,
     FakeStates,
 )
@@ -74,17 +74,6 @@ class Refused:
     def __getattr__(self, name: str) -> NoReturn:
         self._uses.append(f"{self._what}.{name}")
         raise AssertionError(f"{self._what} was reached ({name}): that path belongs to the stack tests")
-
-
-class Secrets(SecretSource):
-    def __init__(self, values: dict[str, str]) -> None:
-        self.values = values
-
-    def get(self, name: str) -> str:
-        return self.values[name]
-
-    def reread(self, name: str) -> str:
-        return self.values[name]
 
 
 @dataclass
@@ -186,7 +175,7 @@ def open_edge(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> Iterator[
         firestore=Refused("Firestore", edge.refused),
         http=Refused("Tesla", edge.refused),
         vault=Refused("the token vault", edge.refused),  # seals Tesla's tokens: after the code exchange only
-        secrets=Secrets({settings.tesla_private_key_name: PRIVATE_KEY}),
+        secrets=FakeSecrets({settings.tesla_private_key_name: PRIVATE_KEY}),
         oauth_state_store=edge.states,
         account_store=edge.accounts,
         session_store=edge.sessions,

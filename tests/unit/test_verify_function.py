@@ -12,7 +12,6 @@ from functions_framework import create_app
 
 from carpulse import bootstrap
 from carpulse.config import settings_from_env
-from carpulse.gcp.ports import SecretSource
 from carpulse.http.verify_web import CONTENT_SECURITY_POLICY, choose_language, client_address
 from carpulse.report.pdf import render_vehicle_pdf
 from carpulse.services.battery_health import with_battery_health
@@ -21,23 +20,12 @@ from carpulse.services.verification import VerificationService
 from carpulse.signing import certs
 from carpulse.signing.keys import LocalSigningKey
 from carpulse.signing.pades import PadesSigner, check_pdf, verification_id_in
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, FakeSecrets
 from tests.report_samples import full_eu
 from tests.verification_fakes import FakeRateLimiter, FakeVerificationStore
 
 SOURCE = Path(__file__).resolve().parents[2] / "functions" / "verify" / "main.py"
 ORIGIN = "https://api.example.test"
-
-
-class _Secrets(SecretSource):
-    def __init__(self, values: dict[str, str]) -> None:
-        self.values = values
-
-    def get(self, name: str) -> str:
-        return self.values[name]
-
-    def reread(self, name: str) -> str:
-        return self.values[name]
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +41,7 @@ def app(material: certs.LocalMaterial) -> Iterator[tuple[FlaskClient, bytes, str
     roots = [material.authority.certificate]
     container = bootstrap.with_parts(
         bootstrap.Container(settings, clock=clock),
-        secrets=_Secrets({"report-ca-certs": certs.certificate_pem(material.authority.certificate)}),
+        secrets=FakeSecrets({"report-ca-certs": certs.certificate_pem(material.authority.certificate)}),
         verification=VerificationService(
             store=store,
             limiter=FakeRateLimiter(),
