@@ -6,12 +6,11 @@ from typing import Literal
 
 import flask
 import functions_framework
-import werkzeug.utils
 from pydantic import BaseModel, ConfigDict
 
 from carpulse.bootstrap import container
 from carpulse.errors import NotFoundError
-from carpulse.http.api import endpoint, json_response, parse_json
+from carpulse.http.api import endpoint, json_response, parse_json, redirect
 from carpulse.http.clients import client_address
 from carpulse.http.cookies import set_login_cookie
 from carpulse.http.routes import OAUTH_INITIATE_PATH
@@ -42,12 +41,8 @@ def oauth_initiate(request: flask.Request) -> flask.Response:
     if request.method == "POST" and (request.content_length or request.mimetype):
         region = parse_json(request, InitiateBody).region or region
     start = app.connect.start_login(region)
-    response: flask.Response
     if request.method == "GET":
-        # Flask's class (flask.redirect is typed as, and outside an app context gives, Werkzeug's).
-        moved = werkzeug.utils.redirect(start.authorize_url, code=302, Response=flask.Response)
-        assert isinstance(moved, flask.Response)
-        response = moved
+        response = redirect(start.authorize_url)
     else:
         response = json_response(
             {"authorize_url": start.authorize_url, "state": start.state, "expires_in": start.expires_in}

@@ -61,14 +61,18 @@ def error_response(exc: CarPulseError) -> flask.Response:
     return _json(error_body(exc), status_for(exc), extra_headers_of(exc))
 
 
-def fragment_redirect(base_url: str, params: dict[str, str]) -> flask.Response:
-    """302 to `base_url#k=v&…`: a fragment never reaches a server, its logs or a Referer."""
+def redirect(location: str) -> flask.Response:
+    """302 to `location`, as Flask's response class."""
     # Werkzeug's redirect with Flask's class: flask.redirect gives Werkzeug's own outside an app
     # context, and either way is typed as the base class.
-    response = werkzeug.utils.redirect(
-        f"{base_url.split('#', 1)[0]}#{urlencode(params)}", code=302, Response=flask.Response
-    )
+    response = werkzeug.utils.redirect(location, code=302, Response=flask.Response)
     assert isinstance(response, flask.Response)
+    return response
+
+
+def fragment_redirect(base_url: str, params: dict[str, str]) -> flask.Response:
+    """302 to `base_url#k=v&…`: a fragment never reaches a server, its logs or a Referer."""
+    response = redirect(f"{base_url.split('#', 1)[0]}#{urlencode(params)}")
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
