@@ -5,12 +5,8 @@ older reports valid, checksums are checked, and the stand-in's command line make
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from google.api_core.client_options import ClientOptions
@@ -27,10 +23,10 @@ from carpulse.signing import certs
 from carpulse.signing.pades import PadesSigner, check_pdf
 from infra.local.kms_emulator import KmsEmulator
 from infra.local.secrets_emulator import SecretsEmulator
+from tests.integration.emulator_cli import emulator_process
 from tests.report_samples import full_eu
 
 pytestmark = pytest.mark.timeout(60)
-REPO_ROOT = Path(__file__).resolve().parents[2]
 KEY = "projects/carpulse-test/locations/europe-west1/keyRings/carpulse/cryptoKeys/report-signing"
 
 
@@ -123,21 +119,10 @@ def test_the_container_signs_through_kms_when_the_secret_names_a_key_version(
 
 
 def test_cli_makes_the_keys_it_is_given_and_exits_on_sigterm() -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "infra.local.kms_emulator", "--port", "0", "--key", KEY],
-        cwd=REPO_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert line.startswith("kms emulator ready on http://127.0.0.1:")
+    with emulator_process("infra.local.kms_emulator", "--key", KEY, ready="kms emulator ready on") as (proc, url):
         cli_client = kms.KeyManagementServiceClient(
             transport="rest",
-            client_options=ClientOptions(api_endpoint=line.split()[-1]),
+            client_options=ClientOptions(api_endpoint=url),
             credentials=AnonymousCredentials(),
         )
         key = KmsSigningKey(cli_client, f"{KEY}/cryptoKeyVersions/1")
@@ -145,7 +130,3 @@ def test_cli_makes_the_keys_it_is_given_and_exits_on_sigterm() -> None:
         assert key.sign_digest(b"\1" * 32)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=5) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()

@@ -4,12 +4,8 @@ product's read (SecretManagerSource), a rotation's add_secret_version, and the s
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import google_crc32c
 import pytest
@@ -22,10 +18,10 @@ from google.cloud import secretmanager
 from carpulse.errors import ConfigError
 from carpulse.gcp.secrets import SecretManagerSource
 from infra.local.secrets_emulator import SecretsEmulator
+from tests.integration.emulator_cli import emulator_process
 
 pytestmark = pytest.mark.timeout(20)
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "projects/test-proj"
 SECRET = f"{PROJECT}/secrets/tesla-client-secret"
 
@@ -101,19 +97,15 @@ def test_a_version_with_a_wrong_checksum_is_refused(client: secretmanager.Secret
 
 def test_cli_seeded_from_the_environment_exits_on_sigterm() -> None:
     """As the local stack runs it: the values in an environment variable, never on disk or in the log."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "infra.local.secrets_emulator", "--port", "0", "--seed-env", "TEST_SECRETS_SEED"],
-        cwd=REPO_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "TEST_SECRETS_SEED": json.dumps({"cli-secret": "from-cli"})},
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert line.startswith("secrets emulator ready on http://127.0.0.1:")
-        url = line.split()[-1]
+    seed = {"TEST_SECRETS_SEED": json.dumps({"cli-secret": "from-cli"})}
+    with emulator_process(
+        "infra.local.secrets_emulator",
+        "--seed-env",
+        "TEST_SECRETS_SEED",
+        ready="secrets emulator ready on",
+        env=seed,
+        capture_stderr=True,
+    ) as (proc, url):
         assert requests.get(f"{url}/_emulator/health", timeout=2).text == "ok"  # what the stack waits for
         client = make_client(url)
         assert access(client, f"{PROJECT}/secrets/cli-secret/versions/latest") == b"from-cli"
@@ -121,7 +113,3 @@ def test_cli_seeded_from_the_environment_exits_on_sigterm() -> None:
         _, stderr = proc.communicate(timeout=5)
         assert proc.returncode == 0
         assert "from-cli" not in stderr  # secret values never reach the log
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()

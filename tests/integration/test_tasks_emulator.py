@@ -7,14 +7,10 @@ are what the stack, the benches and the e2e tests read."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,10 +28,10 @@ from infra.local._http_server import ThreadedHttpServer
 from infra.local.identity import LocalIdentity
 from infra.local.tasks_dispatch import Queue
 from infra.local.tasks_emulator import TasksEmulator
+from tests.integration.emulator_cli import emulator_process
 
 pytestmark = pytest.mark.timeout(20)
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 LOCATION = "projects/test-proj/locations/europe-west1"
 IDENTITY = LocalIdentity(issuer="http://identity.local")
 TASKS_ACCOUNT = "tasks@test-proj.iam.gserviceaccount.com"
@@ -378,23 +374,8 @@ def test_backoff_doubles_then_grows_linearly_then_caps() -> None:
 
 
 def test_cli_prints_ready_line_and_exits_on_sigterm() -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "infra.local.tasks_emulator", "--port", "0", "--identity-url", "http://127.0.0.1:9"],
-        cwd=REPO_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert line.startswith("tasks emulator ready on http://127.0.0.1:")
-        url = line.split()[-1]
+    args = ("--identity-url", "http://127.0.0.1:9")
+    with emulator_process("infra.local.tasks_emulator", *args, ready="tasks emulator ready on") as (proc, url):
         assert requests.get(f"{url}/_emulator/health", timeout=2).text == "ok"
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=5) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
