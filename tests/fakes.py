@@ -231,6 +231,23 @@ class FakeAccounts(AccountTransitions):
     items: dict[str, Account] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def connect(self, account_id: str, now: datetime, **fields: object) -> Account:
+        """Store and return an active account connected at `now` (placeholder sealed tokens, valid
+        8 h; `fields` override any of it)."""
+        base: dict[str, object] = {
+            "account_id": account_id,
+            "region": "eu",
+            "fleet_api_base_url": "https://fleet.invalid",
+            "access_token_enc": "sealed-access",
+            "refresh_token_enc": "sealed-refresh",
+            "token_expires_at": now + timedelta(hours=8),
+            "created_at": now,
+            "updated_at": now,
+        }
+        account = Account.model_validate({**base, **fields})
+        self.items[account_id] = account
+        return account
+
     def get(self, account_id: str) -> Account | None:
         return self.items.get(account_id)
 

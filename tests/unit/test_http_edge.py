@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -109,19 +108,7 @@ class Edge:
         return Client(host, TestResponse)
 
     def account(self, account_id: str = "acc_edge") -> Account:
-        now = self.clock()
-        account = Account(
-            account_id=account_id,
-            region="eu",
-            fleet_api_base_url="https://fleet.invalid",
-            access_token_enc="sealed-a",
-            refresh_token_enc="sealed-r",
-            token_expires_at=now + timedelta(hours=8),
-            created_at=now,
-            updated_at=now,
-        )
-        self.accounts.items[account_id] = account
-        return account
+        return self.accounts.connect(account_id, self.clock())
 
     def sign_in(self, account_id: str = "acc_edge") -> dict[str, str]:
         """Connect an account and trade its login code for a session, as the frontend does."""

@@ -11,7 +11,7 @@ from carpulse.config import Settings
 from carpulse.crypto import sha256_hex
 from carpulse.domain import limits as rules
 from carpulse.domain.limits import IdempotencyRecord, ReportLimits
-from carpulse.domain.models import Account, ReportStatus, Session
+from carpulse.domain.models import ReportStatus, Session
 from carpulse.errors import (
     IdempotencyKeyReusedError,
     InvalidRequestError,
@@ -44,17 +44,7 @@ class World:
         self.store = FakeLimitStore(self.reports)
         self.gate = ReportGate(store=self.store, clock=self.clock, limits=limits)
         now = self.clock()
-        self.account = Account(
-            account_id="acc1",
-            region="eu",
-            fleet_api_base_url="https://f",
-            access_token_enc="x",
-            refresh_token_enc="y",
-            token_expires_at=now + timedelta(hours=8),
-            created_at=now,
-            updated_at=now,
-        )
-        self.accounts.items["acc1"] = self.account
+        self.account = self.accounts.connect("acc1", now)
         self.sessions.put(sha256_hex("s"), Session(account_id="acc1", created_at=now, expires_at=now))
         self.api = ReportsService(
             settings=Settings(),

@@ -7,7 +7,7 @@ import pytest
 
 from carpulse.config import Settings
 from carpulse.crypto import sha256_hex
-from carpulse.domain.models import Account, ReportStatus, Session, VinStatus
+from carpulse.domain.models import ReportStatus, Session, VinStatus
 from carpulse.domain.tasks import TaskKind, WorkerTask
 from carpulse.errors import NotFoundError, RetryLaterError
 from carpulse.services.finalise import FinaliseService
@@ -40,17 +40,7 @@ class World:
         self.blobs, self.queue = FakeBlobs(), FakeQueue()
         self.fleet = FakeFleet()
         now = self.clock()
-        self.account = Account(
-            account_id="acc1",
-            region="eu",
-            fleet_api_base_url="https://f",
-            access_token_enc="x",
-            refresh_token_enc="y",
-            token_expires_at=now + timedelta(hours=8),
-            created_at=now,
-            updated_at=now,
-        )
-        self.accounts.items["acc1"] = self.account
+        self.account = self.accounts.connect("acc1", now)
         self.sessions.put(
             sha256_hex("sess"), Session(account_id="acc1", created_at=now, expires_at=now + timedelta(days=1))
         )

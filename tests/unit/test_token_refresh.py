@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from carpulse.crypto import TokenCipher, new_encryption_key
-from carpulse.domain.models import Account, AccountStatus
+from carpulse.domain.models import AccountStatus
 from carpulse.errors import ReconnectRequiredError
 from carpulse.services.refresh_due import RefreshDueService
 from carpulse.services.tokens import AccountTokenProvider, TokenRefresher, TokenVault
@@ -20,15 +20,12 @@ def _setup(expires_in=30):
     clock = FakeClock()
     vault = TokenVault(cipher=TokenCipher(new_encryption_key()))
     accounts = FakeAccounts()
-    accounts.items["a1"] = Account(
-        account_id="a1",
-        region="eu",
-        fleet_api_base_url="https://f",
+    accounts.connect(
+        "a1",
+        clock(),
         access_token_enc=vault.seal("a1", "access-1"),
         refresh_token_enc=vault.seal("a1", "refresh-1"),
         token_expires_at=clock() + timedelta(seconds=expires_in),
-        created_at=clock(),
-        updated_at=clock(),
     )
     auth = FakeTeslaAuth(delay_seconds=0.05)
     directory = AuthDirectory(lambda realm: auth)
